@@ -1,0 +1,62 @@
+package org.icbd.rcs.events;
+
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A value of the compacted {@code icbd.replicas}, keyed by replica id: who the replica is and what
+ * it subscribes to. The replica republishes it at every heartbeat with a new {@code lastSeen}; a
+ * tombstone (null value) deregisters it.
+ *
+ * @param publicKeyFingerprint the SHA-256 fingerprint of the key it authenticates to the master with
+ * @param software             the replica's software version, for operators
+ */
+public record ReplicaRegistered(
+        int schemaVersion,
+        String replicaId,
+        String site,
+        List<Subscription> subscriptions,
+        String sshUser,
+        String publicKeyFingerprint,
+        String software,
+        Instant lastSeen) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public ReplicaRegistered {
+        Fields.schemaVersion(schemaVersion, SCHEMA_VERSION, "ReplicaRegistered");
+        Fields.name(replicaId, "replicaId");
+        Fields.name(site, "site");
+        subscriptions = Fields.list(subscriptions, "subscriptions");
+        Set<String> images = new HashSet<>();
+        for (Subscription s : subscriptions) {
+            if (!images.add(s.image())) {
+                throw new IllegalArgumentException("subscriptions name image " + s.image() + " twice");
+            }
+        }
+        Fields.nonBlank(sshUser, "sshUser");
+        Fields.nonBlank(publicKeyFingerprint, "publicKeyFingerprint");
+        Fields.nonBlank(software, "software");
+        Fields.present(lastSeen, "lastSeen");
+    }
+
+    public static ReplicaRegistered of(String replicaId, String site, List<Subscription> subscriptions,
+                                       String sshUser, String publicKeyFingerprint, String software,
+                                       Instant lastSeen) {
+        return new ReplicaRegistered(SCHEMA_VERSION, replicaId, site, subscriptions, sshUser,
+                publicKeyFingerprint, software, lastSeen);
+    }
+
+    public Optional<Subscription> subscription(String image) {
+        return subscriptions.stream().filter(s -> s.image().equals(image)).findFirst();
+    }
+
+    /** The same registration, seen again at {@code at}. */
+    public ReplicaRegistered heartbeat(Instant at) {
+        return new ReplicaRegistered(schemaVersion, replicaId, site, subscriptions, sshUser, publicKeyFingerprint,
+                software, at);
+    }
+}

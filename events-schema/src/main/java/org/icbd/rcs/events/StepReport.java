@@ -1,0 +1,47 @@
+package org.icbd.rcs.events;
+
+import java.util.Optional;
+
+/**
+ * How the last transfer step on a replica ended.
+ *
+ * @param errorClass present iff the outcome is FAILED
+ * @param error      the reason, present iff the outcome is FAILED
+ * @param bytes      stream bytes received (as on the wire, i.e. compressed when compression was used)
+ * @param millis     from the request to the verified, promoted version (or to the failure)
+ */
+public record StepReport(
+        String taskId,
+        int version,
+        Outcome outcome,
+        Optional<ErrorClass> errorClass,
+        Optional<String> error,
+        long bytes,
+        long millis) {
+
+    public StepReport {
+        Fields.nonBlank(taskId, "lastStep.taskId");
+        Fields.version(version, "lastStep.version");
+        Fields.present(outcome, "lastStep.outcome");
+        errorClass = Fields.optional(errorClass);
+        error = Fields.optional(error);
+        if (outcome == Outcome.FAILED && (errorClass.isEmpty() || error.isEmpty())) {
+            throw new IllegalArgumentException("lastStep of a FAILED outcome needs errorClass and error");
+        }
+        if (outcome == Outcome.APPLIED && (errorClass.isPresent() || error.isPresent())) {
+            throw new IllegalArgumentException("lastStep of an APPLIED outcome carries no errorClass or error");
+        }
+        Fields.nonNegative(bytes, "lastStep.bytes");
+        Fields.nonNegative(millis, "lastStep.millis");
+    }
+
+    public static StepReport applied(String taskId, int version, long bytes, long millis) {
+        return new StepReport(taskId, version, Outcome.APPLIED, Optional.empty(), Optional.empty(), bytes, millis);
+    }
+
+    public static StepReport failed(String taskId, int version, ErrorClass errorClass, String error, long bytes,
+                                    long millis) {
+        return new StepReport(taskId, version, Outcome.FAILED, Optional.of(errorClass), Optional.of(error), bytes,
+                millis);
+    }
+}

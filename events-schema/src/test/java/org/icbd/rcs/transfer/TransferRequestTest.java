@@ -1,0 +1,59 @@
+package org.icbd.rcs.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.icbd.rcs.events.Compression;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TransferRequestTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "icbd-send/1 image=ubuntu version=3                       | ubuntu | 3 |   | NONE",
+            "icbd-send/1 image=ubuntu version=3 parent=2              | ubuntu | 3 | 2 | NONE",
+            "icbd-send/1 image=ubuntu version=3 parent=1 compress=lz4 | ubuntu | 3 | 1 | LZ4",
+            "icbd-send/1 compress=lz4 version=12 image=win-11         | win-11 | 12 |  | LZ4",
+    })
+    void parsesValidRequests(String line, String image, int version, Integer parent, Compression compression) {
+        TransferRequest r = TransferRequest.parse(line.strip());
+        assertEquals(new TransferRequest(image, version, Optional.ofNullable(parent), compression), r);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "''                                              | empty request",
+            "ls -la                                          | unknown command 'ls'",
+            "icbd-send/2 image=u version=1                   | unknown command 'icbd-send/2'",
+            "icbd-send/1 image=../x version=1                | image '../x' is not a valid image name",
+            "icbd-send/1 image=u                             | version=<n> is missing",
+            "icbd-send/1 version=1                           | image=<name> is missing",
+            "icbd-send/1 image=u version=01                  | not a positive decimal integer",
+            "icbd-send/1 image=u version=-1                  | not a positive decimal integer",
+            "icbd-send/1 image=u version=0                   | not a positive decimal integer",
+            "icbd-send/1 image=u version=99999999999         | too large",
+            "icbd-send/1 image=u version=2 parent=2          | parent 2 is not older than version 2",
+            "icbd-send/1 image=u version=2 parent=5          | parent 5 is not older than version 2",
+            "icbd-send/1 image=u version=2 compress=gzip     | compress 'gzip' is unknown",
+            "icbd-send/1 image=u version=2 image=v           | key 'image' is given twice",
+            "icbd-send/1 image=u version=2 path=/etc         | unknown key 'path'",
+            "icbd-send/1 image=u  version=2                  | exactly one space",
+            "icbd-send/1 image=u version=2;rm -rf /          | '-rf' is not of the form key=value",
+            "icbd-send/1 image=u version=2;rm                | not a positive decimal integer",
+            "icbd-send/1 image=u version=2 rm                | not of the form key=value",
+    })
+    void rejectsAnythingElseSayingWhy(String line, String expectedMessagePart) {
+        TransferRequestException e = assertThrows(TransferRequestException.class, () -> TransferRequest.parse(line));
+        assertTrue(e.getMessage().contains(expectedMessagePart), () -> "'" + e.getMessage() + "' for " + line);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"'icbd-send/1 image=u version=2\n'", "'icbd-send/1 image=u version=2\t'", "'icbd-send/1 image=ü version=2'"})
+    void rejectsControlAndNonAsciiCharacters(String line) {
+        TransferRequestException e = assertThrows(TransferRequestException.class, () -> TransferRequest.parse(line));
+        assertTrue(e.getMessage().contains("printable ASCII"), e.getMessage());
+    }
+}
