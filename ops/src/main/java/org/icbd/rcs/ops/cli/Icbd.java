@@ -1,0 +1,35 @@
+package org.icbd.rcs.ops.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code icbd} command line: one entry point for admins, operators and the services.
+ * Exit codes: 0 success, 1 the operation failed (the message says why), 2 bad usage.
+ */
+@Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Icbd implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one invocation and returns its exit code; used by tests so they need no subprocess. */
+    public static int run(String... args) {
+        return new CommandLine(new Icbd())
+                .setExecutionExceptionHandler(new FailureHandler())
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+}
