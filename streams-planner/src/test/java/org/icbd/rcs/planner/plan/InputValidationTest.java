@@ -13,11 +13,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every input record rejects bad values in its compact constructor, naming the field. */
+/** Every record rejects bad values in its compact constructor, naming the field. */
 class InputValidationTest {
 
     private static final String U1 = "00000000-0000-0000-0000-000000000001";
     private static final String U2 = "00000000-0000-0000-0000-000000000002";
+    private static final String U3 = "00000000-0000-0000-0000-000000000003";
 
     static Stream<Arguments> invalidInputs() {
         return Stream.of(
@@ -55,7 +56,33 @@ class InputValidationTest {
                         () -> new ReplicaHolding(1, null)),
                 rejects("holdings duplicate", "versions must not repeat a version, but 2 appears twice",
                         () -> ReplicaHoldings.of(ReplicaHolding.of(2, U2), ReplicaHolding.of(1, U1),
-                                ReplicaHolding.of(2, U1))));
+                                ReplicaHolding.of(2, U1))),
+                rejects("keep 0", "keep must be >= 1, was 0",
+                        () -> Planner.plan(ImageHistory.EMPTY, ReplicaHoldings.NONE, 0)),
+                rejects("keep negative", "keep must be >= 1, was -1",
+                        () -> Planner.plan(ImageHistory.EMPTY, ReplicaHoldings.NONE, -1)),
+                rejects("full send of version 0", "version must be > 0, was 0",
+                        () -> new Step.Full(0, uuid(U1))),
+                rejects("delta backwards", "version must be > parentVersion 2, was 1",
+                        () -> new Step.Delta(2, uuid(U2), 1, uuid(U1))),
+                rejects("delta onto itself", "uuid must differ from parentUuid",
+                        () -> new Step.Delta(1, uuid(U1), 2, uuid(U1))),
+                rejects("plan: steps for an in-sync basis", "steps must fit the basis InSync[newestLive=2] (no step), were full 2",
+                        () -> new Plan(new Plan.Basis.InSync(2), List.of(new Step.Full(2, uuid(U2))))),
+                rejects("plan: no step for an initial basis", "(a first step that is a full send), were none",
+                        () -> new Plan(new Plan.Basis.Initial(), List.of())),
+                rejects("plan: incremental from the wrong base", "(a first step that is a delta from 1), were full 2",
+                        () -> new Plan(new Plan.Basis.Incremental(1), List.of(new Step.Full(2, uuid(U2))))),
+                rejects("plan: two full sends", "steps must form a chain, but step 2 (full 2) is not a delta from step 1 (full 1)",
+                        () -> new Plan(new Plan.Basis.Initial(),
+                                List.of(new Step.Full(1, uuid(U1)), new Step.Full(2, uuid(U2))))),
+                rejects("plan: a gap in the chain", "step 2 (1->2) is not a delta from step 1 (full 3)",
+                        () -> new Plan(new Plan.Basis.Initial(),
+                                List.of(new Step.Full(3, uuid(U3)), new Step.Delta(1, uuid(U1), 2, uuid(U2))))),
+                rejects("reseed without retired versions", "retiredHeld must not be empty",
+                        () -> new Plan.Basis.Reseed(List.of())),
+                rejects("conflict that is not one", "replica must hold a version that differs from the master's",
+                        () -> new Conflict.Diverged(ImageHistory.of(live(1, U1)), ReplicaHoldings.of(ReplicaHolding.of(1, U1)))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -89,6 +116,10 @@ class InputValidationTest {
 
     private static Arguments rejects(String name, String message, Executable construction) {
         return Arguments.of(name, message, construction);
+    }
+
+    private static SnapshotUuid uuid(String text) {
+        return new SnapshotUuid(text);
     }
 
     private static MasterVersion live(int version, String uuid) {
