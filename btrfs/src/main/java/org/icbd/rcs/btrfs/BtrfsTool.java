@@ -92,8 +92,12 @@ public final class BtrfsTool {
     /** Deletes the subvolume at {@code path}, read-only or not; it must hold no nested subvolume. */
     public void deleteSubvolume(Path path) {
         Path target = absolute(path);
-        runner.run(List.of(BTRFS, "subvolume", "delete", target.toString()), timeout);
+        delete(target);
         log.info("deleted subvolume {}", target);
+    }
+
+    private void delete(Path target) {
+        runner.run(List.of(BTRFS, "subvolume", "delete", target.toString()), timeout);
     }
 
     /** Describes the subvolume whose root is {@code path} ({@code btrfs subvolume show}). */
@@ -253,7 +257,7 @@ public final class BtrfsTool {
                 return;
             }
             for (Path subvolume : partial) {
-                deleteSubvolume(subvolume);
+                delete(subvolume);
                 log.info("deleted {}, left incomplete by the failed receive", subvolume);
             }
         } catch (IOException | RuntimeException e) {

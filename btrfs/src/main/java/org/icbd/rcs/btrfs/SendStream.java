@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
 import org.icbd.rcs.command.RunningCommand;
 import org.slf4j.Logger;
@@ -95,10 +96,11 @@ public final class SendStream extends InputStream {
         try {
             if (endOfStream) {
                 command.awaitSuccess(exitTimeout);
-                log.info("{} streamed {} bytes in {} ms", command.argv(), bytesRead,
+                log.info("{} streamed {} bytes in {} ms", CommandException.render(command.argv()), bytesRead,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
             } else if (command.isAlive()) {
-                log.info("{} abandoned by its reader after {} bytes; killed", command.argv(), bytesRead);
+                log.info("{} abandoned by its reader after {} bytes; killing it", CommandException.render(command.argv()),
+                        bytesRead);
             }
         } finally {
             command.close();
