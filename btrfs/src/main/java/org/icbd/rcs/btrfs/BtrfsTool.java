@@ -48,6 +48,8 @@ public final class BtrfsTool {
     private static final String BTRFS = "btrfs";
     /** Written by {@code btrfs receive} as it starts a subvolume: "subvol" for a full, "snapshot" for a delta. */
     private static final Pattern AT_SUBVOLUME = Pattern.compile("^At (?:subvol|snapshot) (.+)$", Pattern.MULTILINE);
+    private static final Pattern AT_SUBVOLUME_LINE = Pattern.compile("^At (?:subvol|snapshot) .+(?:\n|$)",
+            Pattern.MULTILINE);
     private static final Pattern LIST_LINE = Pattern.compile("^ID (\\d+) gen (\\d+) top level (\\d+)"
             + " parent_uuid (\\S+)\\s+received_uuid (\\S+)\\s+uuid (\\S+) path (.+)$");
     private static final int MAX_OUTPUT_IN_MESSAGE = 2000;
@@ -196,7 +198,10 @@ public final class BtrfsTool {
                 CommandRunner.Stdout.TAIL);
         try {
             bytes = feed(command, stream, dir);
-            command.awaitSuccess(timeout);
+            int exitCode = command.awaitExit(timeout);
+            if (exitCode != 0) {
+                throw receiveFailed(command, exitCode);
+            }
         } catch (IOException | RuntimeException | Error e) {
             command.destroy();
             removePartial(dir, before, command.stderrTail(), e);
@@ -239,12 +244,21 @@ public final class BtrfsTool {
     private void receiverStopped(RunningCommand command, IOException brokenPipe, Path dir, long fed) {
         int exitCode = command.awaitExit(timeout);
         if (exitCode != 0) {
-            CommandFailedException failure = new CommandFailedException(command.argv(), exitCode, command.stderrTail());
+            CommandFailedException failure = receiveFailed(command, exitCode);
             failure.addSuppressed(brokenPipe);
             throw failure;
         }
         log.warn("btrfs receive into {} exited 0 after {} bytes, before its input ended; the rest was not read",
                 dir, fed);
+    }
+
+    /**
+     * The failure of a receive, with btrfs's reason: its output without the "At subvol/snapshot NAME"
+     * progress line, which it prints before failing and which would otherwise lead the message.
+     */
+    private static CommandFailedException receiveFailed(RunningCommand command, int exitCode) {
+        String reason = AT_SUBVOLUME_LINE.matcher(command.stderrTail()).replaceAll("").strip();
+        return new CommandFailedException(command.argv(), exitCode, reason);
     }
 
     /** Deletes the subvolume a failed receive left in {@code dir}, if any; never one listed in {@code before}. */
