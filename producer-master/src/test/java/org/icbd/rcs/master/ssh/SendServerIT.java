@@ -256,6 +256,41 @@ class SendServerIT {
         }
     }
 
+    @Test
+    void aStreamFilterCanCutTheConnectionMidStreamAndTheSendIsAbandoned() throws Exception {
+        long cutAfter = 1024 * 1024;
+        SendStreamFilter cutter = (wire, context) -> new java.io.FilterOutputStream(wire) {
+            private long sent;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (sent + len > cutAfter) {
+                    context.closeConnection().run();
+                    throw new IOException("cut by the test after " + sent + " bytes");
+                }
+                out.write(b, off, len);
+                sent += len;
+            }
+        };
+        SendServerSettings settings = SendServerSettings.defaults(tmp.resolve("host/ssh_host_key"),
+                tmp.resolve("authorized_keys")).withHost("127.0.0.1").withPort(0);
+        try (SendServer cutting = SendServer.builder(settings, repository).filter(cutter).start();
+             SshExec client = new SshExec(cutting.hostKey(), cutting.port())) {
+            assertEquals(server.hostKey(), cutting.hostKey(), "the host key file is reused, not regenerated");
+            long[] received = {0};
+            try {
+                SshExec.Result result = client.exec(clientKeys.keyPair(), "icbd-send/1 image=ubuntu version=1",
+                        in -> received[0] = in.transferTo(java.io.OutputStream.nullOutputStream()), line -> { });
+                assertTrue(result.exitStatus() == null || result.exitStatus() != 0, String.valueOf(result));
+            } catch (IOException expected) {
+                // The connection went away under the client: what a replica sees on a broken network.
+            }
+            assertTrue(received[0] <= cutAfter, "received " + received[0]);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> cutting.slots().inUse() == 0);
+        }
+    }
+
     private void assertRefused(String request, String message) throws IOException {
         int before = sendsStarted.get();
         SshExec.Result result = ssh.exec(clientKeys.keyPair(), request);
