@@ -1,33 +1,37 @@
 package org.icbd.rcs.ops.cli;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** Reads durations as operators write them: {@code 500ms}, {@code 15s}, {@code 5m}, {@code 1h}, or ISO {@code PT15S}. */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+/** Reads durations as operators write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, or ISO-8601 ({@code PT30S}). */
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
 
-    private static final Pattern SIMPLE = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     @Override
     public Duration convert(String value) {
-        Matcher m = SIMPLE.matcher(value.strip());
+        return parse(value);
+    }
+
+    public static Duration parse(String value) {
+        Matcher m = SHORT.matcher(value.trim());
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             return switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
             };
         }
         try {
-            return Duration.parse(value.strip());
-        } catch (DateTimeParseException e) {
+            return Duration.parse(value.trim());
+        } catch (RuntimeException e) {
             throw new CommandLine.TypeConversionException("'" + value
-                    + "' is not a duration: write it as 500ms, 15s, 5m or 1h");
+                    + "' is not a duration: write e.g. 500ms, 30s, 5m, 2h or PT30S");
         }
     }
 }

@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
                 ImageCommand.class,
                 PublishCommand.class,
                 MasterCommand.class,
+                LocalKafkaCommand.class,
+                PoolCommand.class,
+                StatusCommand.class,
         })
 public final class Icbd implements Runnable {
 
@@ -27,9 +30,16 @@ public final class Icbd implements Runnable {
 
     /** Runs one invocation and returns its exit code; used by tests so they need no subprocess. */
     public static int run(String... args) {
-        return new CommandLine(new Icbd())
-                .setExecutionExceptionHandler(new FailureHandler())
-                .execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** Runs one invocation writing to the given streams; for tests. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Icbd()).setExecutionExceptionHandler(new FailureHandler());
     }
 
     @Override

@@ -47,9 +47,8 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "NAME", description = "The image to publish.")
     String image;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = PublisherSettings.DEFAULT_BOOTSTRAP_SERVERS,
-            description = "Kafka's bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrap;
+    @CommandLine.Mixin
+    BootstrapOption bootstrap;
 
     @Option(names = "--master", paramLabel = "NAME", defaultValue = PublisherSettings.DEFAULT_MASTER,
             description = "This master's site name, written into the event (default: ${DEFAULT-VALUE}).")
@@ -66,7 +65,7 @@ final class PublishCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         PublisherSettings settings;
         try {
-            settings = new PublisherSettings(bootstrap, master, timeout, Map.of());
+            settings = new PublisherSettings(bootstrap.bootstrap(), master, timeout, Map.of());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
