@@ -17,6 +17,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.icbd.rcs.planner.topology.PlannerTopology;
@@ -51,9 +53,9 @@ public final class PlannerApplication implements AutoCloseable {
 
     private PlannerApplication(PlannerConfig config) {
         this.config = config;
-        StreamsBuilder builder = new StreamsBuilder();
-        PlannerTopology.build(builder, config.topology());
         Properties props = config.streamsProperties();
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        PlannerTopology.build(builder, config.topology());
         Topology topology = builder.build(props);
         LOG.debug("Planner topology:\n{}", topology.describe());
         streams = new KafkaStreams(topology, props);

@@ -28,6 +28,8 @@ public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Co
     /** LZ4 costs little CPU and roughly halves a VM disk's stream. */
     public static final Compression DEFAULT_COMPRESSION = Compression.LZ4;
     public static final Duration DEFAULT_PUNCTUATE_EVERY = Duration.ofSeconds(1);
+    /** Kafka Streams schedules punctuations in whole milliseconds. */
+    public static final Duration MIN_PUNCTUATE_EVERY = Duration.ofMillis(1);
 
     public static final TopologySettings DEFAULTS = new TopologySettings(DEFAULT_OFFLINE_AFTER,
             DEFAULT_STALL_DEADLINE, DEFAULT_COMPRESSION, DEFAULT_PUNCTUATE_EVERY);
@@ -38,11 +40,28 @@ public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Co
         positive(stallDeadline, "stall-deadline");
         Objects.requireNonNull(compression, "compression is missing");
         positive(punctuateEvery, "punctuate-every");
+        if (punctuateEvery.compareTo(MIN_PUNCTUATE_EVERY) < 0) {
+            throw new IllegalArgumentException("punctuate-every must be at least " + MIN_PUNCTUATE_EVERY
+                    + ", got " + punctuateEvery);
+        }
         if (punctuateEvery.compareTo(offlineAfter) >= 0 || punctuateEvery.compareTo(stallDeadline) >= 0) {
             throw new IllegalArgumentException("punctuate-every (" + punctuateEvery
                     + ") must be shorter than offline-after (" + offlineAfter + ") and stall-deadline ("
                     + stallDeadline + ")");
         }
+    }
+
+    /**
+     * Settings with a punctuation interval that fits the deadlines: {@link #DEFAULT_PUNCTUATE_EVERY},
+     * or half the shorter deadline when that is shorter still.
+     */
+    public static TopologySettings of(Duration offlineAfter, Duration stallDeadline, Compression compression) {
+        positive(offlineAfter, "offline-after");
+        positive(stallDeadline, "stall-deadline");
+        Duration half = (offlineAfter.compareTo(stallDeadline) < 0 ? offlineAfter : stallDeadline).dividedBy(2);
+        Duration every = half.compareTo(DEFAULT_PUNCTUATE_EVERY) < 0 ? half : DEFAULT_PUNCTUATE_EVERY;
+        return new TopologySettings(offlineAfter, stallDeadline, compression,
+                every.compareTo(MIN_PUNCTUATE_EVERY) < 0 ? MIN_PUNCTUATE_EVERY : every);
     }
 
     public TopologySettings withOfflineAfter(Duration value) {

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.HeldVersion;
@@ -59,14 +60,13 @@ final class PlannerDriver implements AutoCloseable {
     private Duration elapsed = Duration.ZERO;
 
     PlannerDriver(Path stateDir, TopologySettings settings) {
-        StreamsBuilder builder = new StreamsBuilder();
-        PlannerTopology.build(builder, settings);
         PlannerConfig config = PlannerConfig.defaults()
                 .withBootstrapServers("127.0.0.1:9")
                 .withStateDir(stateDir)
                 .withTopology(settings);
         Properties props = config.streamsProperties();
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        PlannerTopology.build(builder, settings);
         driver = new TopologyTestDriver(builder.build(props), props, T0);
         versions = input(Topics.IMAGE_VERSIONS);
         replicas = input(Topics.REPLICAS);
