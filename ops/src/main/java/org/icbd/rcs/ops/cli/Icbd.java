@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PlanCommand.class,
+                PlannerCommand.class,
         })
 public final class Icbd implements Runnable {
 
