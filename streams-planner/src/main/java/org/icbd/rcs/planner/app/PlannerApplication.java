@@ -1,5 +1,7 @@
 package org.icbd.rcs.planner.app;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,10 +81,12 @@ public final class PlannerApplication implements AutoCloseable {
      * number of partitions (the topology co-partitions them by image), then starts the planner.
      * Returns once it is started, not necessarily RUNNING yet ({@link #awaitRunning}).
      *
-     * @throws IllegalStateException when the cluster cannot be reached or its topics do not fit,
+     * @throws IllegalStateException when the state directory is not usable, or the cluster cannot
+     *                               be reached or its topics do not fit,
      *                               with a message saying what to do
      */
     public static PlannerApplication start(PlannerConfig config) {
+        checkStateDir(config);
         checkTopics(config);
         PlannerApplication app = new PlannerApplication(config);
         LOG.info("Starting planner {} on {} (state dir {}, offline after {}, stall deadline {}, compression {})",
@@ -121,6 +125,17 @@ public final class PlannerApplication implements AutoCloseable {
             LOG.warn("Planner {} did not stop within {}", config.applicationId(), CLOSE_TIMEOUT);
         }
         terminated.countDown();
+    }
+
+    private static void checkStateDir(PlannerConfig config) {
+        try {
+            Files.createDirectories(config.stateDir());
+        } catch (IOException | SecurityException e) {
+            throw new IllegalStateException("state-dir " + config.stateDir() + " cannot be created: " + e, e);
+        }
+        if (!Files.isWritable(config.stateDir())) {
+            throw new IllegalStateException("state-dir " + config.stateDir() + " is not writable by this user");
+        }
     }
 
     private static void checkTopics(PlannerConfig config) {

@@ -239,6 +239,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         RecordMetadata where = context.recordMetadata().orElseThrow();
         LOG.warn("Unusable version event at {}-{}@{} for image {} goes to the dead letters: {}", where.topic(),
                 where.partition(), where.offset(), image, reason);
+        // The event as read, written back in its wire form: the intake kept no bytes, and an event
+        // that parsed loses nothing in the round trip but unknown fields.
         byte[] raw = Topics.IMAGE_VERSIONS.valueSerde().serializer().serialize(where.topic(), event);
         forward(image, new PlannerOutput.Rejected(DeadLetter.of(where.topic(), where.partition(), where.offset(),
                 raw, reason, IntakeProcessor.CONSUMER, now)), now);

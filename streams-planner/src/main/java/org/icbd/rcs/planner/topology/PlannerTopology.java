@@ -16,9 +16,7 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicationStatus;
-import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
 

@@ -197,6 +197,11 @@ final class PlannerDriver implements AutoCloseable {
         driver.close();
     }
 
+    /** Feeds one event, serialized as its producer would. */
+    <V> void send(Topic<String, V> topic, String key, V value) {
+        send(input(topic), topic, key, value);
+    }
+
     private <V> void send(TestInputTopic<String, byte[]> input, Topic<String, V> topic, String key, V value) {
         input.pipeInput(key, topic.valueSerde().serializer().serialize(topic.name(), value), now());
     }

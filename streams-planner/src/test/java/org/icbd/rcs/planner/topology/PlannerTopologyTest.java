@@ -16,6 +16,7 @@ import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ErrorClass;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ReplicaImageState;
+import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.ReplicationTask;
@@ -193,6 +194,40 @@ class PlannerTopologyTest {
         assertEquals(List.of(), planner.deadLetters());
         // Retiring version 1 changes nothing the pair shows: it is in sync on 2 either way.
         assertEquals(List.of(), planner.statuses());
+    }
+
+    @Test
+    void anOlderRegistrationArrivingLateIsIgnored() {
+        planner.publish("ubuntu", 1);
+        planner.publish("ubuntu", 2);
+        Instant early = planner.now();
+        planner.advance(Duration.ofSeconds(5));
+        planner.register("lab-a", "lab", new Subscription("ubuntu", 1));
+        planner.drain();
+
+        // The same replica, registered earlier with another keep, delivered late.
+        planner.send(Topics.REPLICAS, "lab-a", ReplicaRegistered.of("lab-a", "lab",
+                List.of(new Subscription("ubuntu", 2)), "icbd", "SHA256:test", "test", early));
+
+        assertEquals(List.of(), planner.tasks());
+        assertEquals(List.of(), planner.statuses());
+    }
+
+    @Test
+    void aStateForAnImageNobodyPlansIsKeptUntilItMatters() {
+        planner.report("lab-a", "debian", 4);
+        planner.register("lab-b", "lab", new Subscription("ubuntu", 1));
+        planner.drain();
+        assertEquals(List.of(), planner.deadLetters());
+
+        // Once lab-a subscribes and debian has versions, the state it reported counts.
+        planner.publish("debian", 4);
+        planner.publish("debian", 5);
+        assertEquals(List.of(), planner.tasks());
+        planner.register("lab-a", "lab", new Subscription("debian", 2));
+        ReplicationTask task = single(planner.tasks());
+        assertEquals(List.of(4), task.expectHave());
+        assertEquals(List.of(TransferStep.delta(4, uuid("debian", 4), 5, uuid("debian", 5))), task.steps());
     }
 
     @Test
