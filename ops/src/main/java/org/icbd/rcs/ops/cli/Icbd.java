@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 LocalKafkaCommand.class,
                 PoolCommand.class,
                 StatusCommand.class,
+                PlanCommand.class,
+                PlannerCommand.class,
         })
 public final class Icbd implements Runnable {
 
