@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 LocalKafkaCommand.class,
                 PoolCommand.class,
                 StatusCommand.class,
+                DatasetCommand.class,
         })
 public final class Icbd implements Runnable {
 
