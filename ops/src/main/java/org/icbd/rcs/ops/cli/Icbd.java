@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 PlanCommand.class,
                 PlannerCommand.class,
+                DatasetCommand.class,
         })
 public final class Icbd implements Runnable {
 
