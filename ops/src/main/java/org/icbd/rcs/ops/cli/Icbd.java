@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 LocalKafkaCommand.class,
                 PoolCommand.class,
                 StatusCommand.class,
+                DemoCommand.class,
                 PlanCommand.class,
                 PlannerCommand.class,
                 DatasetCommand.class,
