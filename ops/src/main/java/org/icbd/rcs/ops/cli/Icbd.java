@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ReplicaCommand.class,
         })
 public final class Icbd implements Runnable {
 
