@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * Kafka. A task abandoned because the service stops is not committed, so it is delivered again
  * after a restart (and is harmless if it was in fact finished: the disk then has its target).
  *
- * <p>The group ({@code icbd-replica-<id>} by default) has this one member, so there is nobody to
- * rebalance to: {@code max.poll.interval.ms} is unbounded, as one task may take hours.
+ * <p>The group ({@code icbd-replica-<id>} by default) has this one (static) member, so there is
+ * nobody to rebalance to: {@code max.poll.interval.ms} is unbounded, as one task may take hours.
  */
 public final class TaskConsumer implements AutoCloseable {
 
@@ -67,6 +67,10 @@ public final class TaskConsumer implements AutoCloseable {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-replica-" + replicaId + "-tasks");
+        // Static membership: a replica restarted after a crash takes its partitions back at once instead
+        // of waiting for its dead predecessor's session to expire; a second live replica with the same
+        // id is fenced rather than sharing the tasks.
+        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + replicaId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // A task issued before this replica's first poll must not be missed.
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
