@@ -1,6 +1,8 @@
 package org.icbd.rcs.replica.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.core.naming.conventions.StringConvention;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -209,7 +211,8 @@ public class ReplicaSettings {
             return properties;
         }
 
-        public void setProperties(Map<String, String> properties) {
+        public void setProperties(@MapFormat(transformation = MapFormat.MapTransformation.FLAT,
+                keyFormat = StringConvention.RAW) Map<String, String> properties) {
             this.properties = properties;
         }
     }

@@ -97,9 +97,10 @@ public final class ReplicaService implements AutoCloseable {
             started.add(consumer);
             consumer.start();
             running = true;
-            log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {})", id,
-                    config.site(), config.pool(), config.master(), config.subscriptions(), config.bootstrapServers(),
-                    config.groupId());
+            log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
+                    + " compression preference {} (a task's own compression wins)", id, config.site(), config.pool(),
+                    config.master(), config.subscriptions(), config.bootstrapServers(), config.groupId(),
+                    config.compression());
         } catch (RuntimeException e) {
             closeStarted();
             throw e;

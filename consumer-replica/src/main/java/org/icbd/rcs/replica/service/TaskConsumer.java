@@ -88,7 +88,7 @@ public final class TaskConsumer implements AutoCloseable {
 
     private void loop() {
         try {
-            int publishFailures = 0;
+            int failures = 0;
             while (!closing) {
                 ConsumerRecords<String, byte[]> records;
                 try {
@@ -100,15 +100,23 @@ public final class TaskConsumer implements AutoCloseable {
                     if (!handle(records)) {
                         break;
                     }
-                    publishFailures = 0;
-                } catch (PublishException e) {
-                    publishFailures++;
-                    Duration delay = backoff.delayAfter(Math.min(publishFailures, backoff.maxAttempts() - 1))
-                            .orElse(backoff.max());
-                    log.warn("replica {}: {}; the task is retried in {} ms", replicaId, e.getMessage(), delay.toMillis());
-                    awaitClose(delay);
+                    failures = 0;
                 } catch (WakeupException e) {
                     break;
+                } catch (RuntimeException e) {
+                    // Kafka or the disk failed under a task: it was rewound and is tried again after a
+                    // pause. The loop itself never dies of it.
+                    failures++;
+                    Duration delay = backoff.delayAfter(Math.min(failures, backoff.maxAttempts() - 1))
+                            .orElse(backoff.max());
+                    if (e instanceof PublishException) {
+                        log.warn("replica {}: {}; the task is retried in {} ms", replicaId, e.getMessage(),
+                                delay.toMillis());
+                    } else {
+                        log.error("replica {}: handling a task failed; it is retried in {} ms", replicaId,
+                                delay.toMillis(), e);
+                    }
+                    awaitClose(delay);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -124,8 +132,9 @@ public final class TaskConsumer implements AutoCloseable {
     }
 
     /**
-     * Handles one batch; false when the service is stopping. On a publish failure every partition
-     * is rewound to its first record not yet handled, and the exception propagates.
+     * Handles one batch; false when the service is stopping. On a failure (a state not acknowledged,
+     * a commit refused, the disk failing) every partition is rewound to its first record not yet
+     * handled, and the exception propagates.
      */
     private boolean handle(ConsumerRecords<String, byte[]> records) {
         Map<TopicPartition, Long> rewind = new HashMap<>();
@@ -142,17 +151,19 @@ public final class TaskConsumer implements AutoCloseable {
                 rewind.put(tp, record.offset() + 1);
                 continue;
             }
-            commit(skipped);
-            skipped.clear();
             try {
+                commit(skipped);
+                skipped.clear();
                 if (!handleOwn(record, where)) {
                     return false;
                 }
-            } catch (PublishException e) {
+                commit(Map.of(tp, new OffsetAndMetadata(record.offset() + 1)));
+            } catch (WakeupException e) {
+                throw e;
+            } catch (RuntimeException e) {
                 rewind.forEach(consumer::seek);
                 throw e;
             }
-            commit(Map.of(tp, new OffsetAndMetadata(record.offset() + 1)));
             rewind.put(tp, record.offset() + 1);
         }
         commit(skipped);

@@ -82,7 +82,9 @@ class ReplicaConfigTest {
         properties.put("icbd.replica.kafka.bootstrap-servers", "127.0.0.1:19092");
         properties.put("icbd.replica.master.port", "2345");
         properties.put("icbd.replica.subscriptions", "ubuntu:1,debian:4");
+        properties.put("icbd.replica.kafka.properties.security.protocol", "PLAINTEXT");
         ReplicaConfig c = bind(properties);
+        assertEquals(Map.of("security.protocol", "PLAINTEXT"), c.kafkaProperties());
         assertEquals(Duration.ofMillis(250), c.heartbeatInterval());
         assertEquals(Duration.ofMillis(100), c.backoff().initial());
         assertEquals(9, c.backoff().maxAttempts());
