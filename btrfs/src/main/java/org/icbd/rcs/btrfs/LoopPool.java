@@ -122,6 +122,22 @@ public final class LoopPool implements AutoCloseable {
         destroy();
     }
 
+    /**
+     * Lets the pool outlive this process and this object: no clean-up at exit, and {@link #close()}
+     * leaves it mounted. For the CLI's {@code pool create}; remove it later with
+     * {@link #destroy(Path, Path)}.
+     */
+    public LoopPool keepAfterExit() {
+        if (destroyed.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // Nothing to unregister during shutdown.
+            }
+        }
+        return this;
+    }
+
     /** Unmounts the pool, detaches its loop device and deletes its file. Idempotent. */
     public void destroy() {
         if (destroyed.compareAndSet(false, true)) {

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
         description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                LocalKafkaCommand.class,
+                PoolCommand.class,
                 ReplicaCommand.class,
+                StatusCommand.class,
         })
 public final class Icbd implements Runnable {
 
@@ -24,9 +27,16 @@ public final class Icbd implements Runnable {
 
     /** Runs one invocation and returns its exit code; used by tests so they need no subprocess. */
     public static int run(String... args) {
-        return new CommandLine(new Icbd())
-                .setExecutionExceptionHandler(new FailureHandler())
-                .execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** Runs one invocation writing to the given streams; for tests. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Icbd()).setExecutionExceptionHandler(new FailureHandler());
     }
 
     @Override

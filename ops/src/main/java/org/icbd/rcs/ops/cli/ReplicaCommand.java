@@ -44,7 +44,7 @@ public final class ReplicaCommand implements Runnable {
                     "A task's compression wins over --compression."},
             footer = {"", "Example:",
                     "  icbd replica run --id lab-110-a --site lab-110 --pool /srv/icbd \\",
-                    "      --kafka kafka1:9092 --master-host master.example --master-port 2222 \\",
+                    "      --bootstrap kafka1:9092 --master-host master.example --master-port 2222 \\",
                     "      --master-host-key-file /etc/icbd/master_host_key.pub \\",
                     "      --private-key /etc/icbd/replica_key --subscribe ubuntu:3 --subscribe win11"})
     static final class Run implements java.util.concurrent.Callable<Integer> {
@@ -70,8 +70,9 @@ public final class ReplicaCommand implements Runnable {
                 description = "subscribe to an image, keeping KEEP newest versions (default 2); repeatable")
         List<String> subscriptions;
 
-        @Option(names = "--kafka", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers (default 127.0.0.1:9092)")
-        String kafka;
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT[,...]",
+                description = "Kafka bootstrap servers (default 127.0.0.1:9092)")
+        String bootstrap;
 
         @Option(names = "--master-host", paramLabel = "HOST", description = "the master's SSH send service")
         String masterHost;
@@ -96,17 +97,21 @@ public final class ReplicaCommand implements Runnable {
         @Option(names = "--compression", paramLabel = "none|lz4", description = "stream encoding when a task names none (default lz4)")
         String compression;
 
-        @Option(names = "--heartbeat", paramLabel = "DURATION", description = "heartbeat interval, e.g. 10s")
-        String heartbeat;
+        @Option(names = "--heartbeat", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "heartbeat interval (default 10s)")
+        Duration heartbeat;
 
-        @Option(names = "--progress-interval", paramLabel = "DURATION", description = "progress report cadence, e.g. 2s")
-        String progressInterval;
+        @Option(names = "--progress-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "progress report cadence (default 2s)")
+        Duration progressInterval;
 
-        @Option(names = "--retry-initial", paramLabel = "DURATION", description = "first backoff after a transient failure (default 1s)")
-        String retryInitial;
+        @Option(names = "--retry-initial", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "first backoff after a transient failure (default 1s)")
+        Duration retryInitial;
 
-        @Option(names = "--retry-max", paramLabel = "DURATION", description = "longest backoff (default 60s)")
-        String retryMax;
+        @Option(names = "--retry-max", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "longest backoff (default 60s)")
+        Duration retryMax;
 
         @Option(names = "--retry-attempts", paramLabel = "N", description = "attempts per task (default 5)")
         Integer retryAttempts;
@@ -128,7 +133,7 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "site", site);
             put(properties, "pool", pool);
             put(properties, "subscriptions", subscriptions == null ? null : List.copyOf(subscriptions));
-            put(properties, "kafka.bootstrap-servers", kafka);
+            put(properties, "kafka.bootstrap-servers", bootstrap);
             put(properties, "master.host", masterHost);
             put(properties, "master.port", masterPort);
             put(properties, "master.host-key-file", masterHostKeyFile);
@@ -164,7 +169,7 @@ public final class ReplicaCommand implements Runnable {
         private static void put(Map<String, Object> properties, String name, Object value) {
             if (value != null) {
                 properties.put(P + name, value instanceof Path p ? p.toString()
-                        : value instanceof Duration d ? d.toString() : value);
+                        : value instanceof Duration d ? d.toMillis() + "ms" : value);
             }
         }
 

@@ -1,0 +1,98 @@
+package org.icbd.rcs.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.icbd.rcs.events.ReplicationState;
+import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.localkafka.LocalKafkaExtension;
+import org.icbd.rcs.topic.Topics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@code icbd status} against a real broker: table, JSON, exit codes, and a poison record skipped. */
+class StatusCommandIT {
+
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run status(String... extra) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] args = new String[2 + extra.length + 1];
+        args[0] = "status";
+        args[1] = "--bootstrap";
+        args[2] = KAFKA.bootstrapServers();
+        System.arraycopy(extra, 0, args, 3, extra.length);
+        int exit = Icbd.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static void send(String key, byte[] value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.REPLICATION_STATUS.name(), key, value)).get();
+        }
+    }
+
+    private static byte[] json(ReplicationStatus s) {
+        return Topics.REPLICATION_STATUS.valueSerde().serializer().serialize(Topics.REPLICATION_STATUS.name(), s);
+    }
+
+    private static ReplicationStatus status(String replica, ReplicationState state, int have, int latest) {
+        return ReplicationStatus.of(replica, "lab-110", "ubuntu", Optional.of(latest), List.of(have), List.of(),
+                state, latest - have, Optional.empty(),
+                state == ReplicationState.FAILED ? Optional.of("connection refused") : Optional.empty(),
+                Optional.empty(), Instant.now());
+    }
+
+    @Test
+    void showsEveryPairAndExitsByTheWorstState() throws Exception {
+        Run empty = status();
+        assertEquals(0, empty.exit(), empty.err());
+        assertTrue(empty.err().contains("no replication status yet"), empty.err());
+
+        send("r1/ubuntu", json(status("r1", ReplicationState.IN_SYNC, 3, 3)));
+        send("r2/ubuntu", "{not json".getBytes(StandardCharsets.UTF_8));
+        send("r2/ubuntu", json(status("r2", ReplicationState.BEHIND, 2, 3)));
+        Run fine = status();
+        assertEquals(0, fine.exit(), fine.err());
+        assertTrue(fine.out().lines().anyMatch(l -> l.matches("r1 +lab-110 +ubuntu +3 +3 +IN_SYNC +0.*")), fine.out());
+        assertTrue(fine.out().lines().anyMatch(l -> l.matches("r2 +lab-110 +ubuntu +2 +3 +BEHIND +1.*")), fine.out());
+        assertTrue(fine.err().contains("skipped: ReplicationStatus on icbd.replication-status: not JSON"), fine.err());
+
+        send("r1/ubuntu", json(status("r1", ReplicationState.FAILED, 3, 4)));
+        Run failed = status("--json");
+        assertEquals(StatusCommand.EXIT_ATTENTION, failed.exit());
+        assertTrue(failed.err().contains("1 pair needs attention: r1/ubuntu FAILED"), failed.err());
+        List<String> lines = failed.out().lines().toList();
+        assertEquals(2, lines.size(), failed.out());
+        assertTrue(lines.get(0).contains("\"replicaId\":\"r1\"") && lines.get(0).contains("\"state\":\"FAILED\""),
+                lines.get(0));
+    }
+
+    @Test
+    void anUnreachableBrokerIsAClearErrorNotAHang() {
+        StringWriter err = new StringWriter();
+        int exit = Icbd.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                "status", "--bootstrap", "127.0.0.1:1", "--timeout", "2s");
+        assertEquals(1, exit);
+        assertTrue(err.toString().contains("cannot read the status from Kafka at 127.0.0.1:1"), err.toString());
+    }
+}

@@ -1,0 +1,74 @@
+package org.icbd.rcs.ops.status;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.icbd.rcs.events.ReplicationState;
+import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.events.TransferProgress;
+import org.junit.jupiter.api.Test;
+
+class StatusBoardTest {
+
+    private static final Instant T = Instant.parse("2026-11-22T10:15:30Z");
+
+    static ReplicationStatus status(String replica, String image, ReplicationState state, List<Integer> have,
+                                    int latest, Optional<String> error) {
+        return ReplicationStatus.of(replica, "lab-110", image, Optional.of(latest), have, List.of(), state,
+                latest - have.get(have.size() - 1), Optional.empty(), error, Optional.empty(), T);
+    }
+
+    @Test
+    void rendersOneSortedRowPerPairWithRanges() {
+        StatusBoard board = new StatusBoard();
+        board.apply("r2/ubuntu", status("r2", "ubuntu", ReplicationState.BEHIND, List.of(1, 2), 3, Optional.empty()));
+        board.apply("r1/ubuntu", status("r1", "ubuntu", ReplicationState.IN_SYNC, List.of(1, 2, 3, 5), 5,
+                Optional.empty()));
+        String[] lines = board.render().split("\n");
+        assertEquals(3, lines.length);
+        assertTrue(lines[0].startsWith("REPLICA  SITE     IMAGE   HAVE"), lines[0]);
+        assertTrue(lines[1].matches("r1 +lab-110 +ubuntu +1-3,5 +5 +IN_SYNC +0 +- +-"), lines[1]);
+        assertTrue(lines[2].matches("r2 +lab-110 +ubuntu +1,2 +3 +BEHIND +1 +- +-"), lines[2]);
+        assertEquals(Optional.empty(), board.attentionSummary());
+    }
+
+    @Test
+    void failedAndOfflinePairsNeedAttention() {
+        StatusBoard board = new StatusBoard();
+        board.apply("r1/ubuntu", status("r1", "ubuntu", ReplicationState.FAILED, List.of(1), 2,
+                Optional.of("verify failed:\nreceived_uuid differs")));
+        board.apply("r2/ubuntu", status("r2", "ubuntu", ReplicationState.OFFLINE, List.of(1), 2, Optional.empty()));
+        board.apply("r3/ubuntu", status("r3", "ubuntu", ReplicationState.IN_SYNC, List.of(2), 2, Optional.empty()));
+        assertEquals("2 pairs need attention: r1/ubuntu FAILED r2/ubuntu OFFLINE", board.attentionSummary().orElseThrow());
+        assertTrue(board.render().contains("verify failed: received_uuid differs"), "errors are flattened to one line");
+    }
+
+    @Test
+    void tombstonesRemoveAPairAndRepeatsAreNotChanges() {
+        StatusBoard board = new StatusBoard();
+        ReplicationStatus s = status("r1", "ubuntu", ReplicationState.IN_SYNC, List.of(1), 1, Optional.empty());
+        assertTrue(board.apply("r1/ubuntu", s));
+        assertFalse(board.apply("r1/ubuntu", s));
+        assertTrue(board.apply("r1/ubuntu", null));
+        assertTrue(board.isEmpty());
+    }
+
+    @Test
+    void aTransferShowsItsProgress() {
+        StatusBoard board = new StatusBoard();
+        board.apply("r1/ubuntu", ReplicationStatus.of("r1", "lab-112", "ubuntu", Optional.of(3), List.of(1), List.of(2, 3),
+                ReplicationState.TRANSFERRING, 2, Optional.empty(), Optional.empty(),
+                Optional.of(new TransferProgress("t", 2, Optional.of(1), 52_400_000, 104_800_000, T)), T));
+        assertTrue(board.render().contains("TRANSFERRING v2 52.4 MB @ 104.8 MB/s"), board.render());
+    }
+
+    @Test
+    void rangesCompressRuns() {
+        assertEquals("1-3,5,7,8", StatusBoard.ranges(List.of(1, 2, 3, 5, 7, 8)));
+        assertEquals("4", StatusBoard.ranges(List.of(4)));
+    }
+}
