@@ -121,6 +121,10 @@ class ReplicaStopIT {
         return found[0];
     }
 
+    private static boolean abandoned(ReplicaImageState s) {
+        return s.lastStep().filter(l -> l.outcome() == Outcome.FAILED).isPresent();
+    }
+
     private static boolean movingPast(ReplicaImageState s, long bytes) {
         return s.transfer().filter(t -> t.bytes() > bytes).isPresent();
     }
@@ -143,7 +147,7 @@ class ReplicaStopIT {
 
         replica.stop();
 
-        ReplicaImageState last = kafka.latest(id, IMAGE);
+        ReplicaImageState last = awaitState("the abandoned step reported", ReplicaStopIT::abandoned);
         StepReport step = last.lastStep().orElseThrow();
         assertEquals(Outcome.FAILED, step.outcome());
         assertEquals(Optional.of(ErrorClass.TRANSIENT), step.errorClass());
@@ -156,14 +160,36 @@ class ReplicaStopIT {
         awaitArrivalAfterRestart();
     }
 
-    @Test
-    void aReplicaKilledDuringAReceiveCleansStagingAtStartAndTheVersionArrives() throws Exception {
+    /** Starts the replica in a child JVM with the test's classpath, and waits for it to report. */
+    private void startChild() throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), ReplicaMain.class.getName()));
         command.addAll(replica.arguments());
         Path log = tmp.resolve("child-replica.log");
         child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         awaitState("the child replica's initial state", s -> s.versions().isEmpty() && s.transfer().isEmpty());
+    }
+
+    @Test
+    void sigtermStopsAChildReplicaGracefully() throws Exception {
+        startChild();
+        kafka.send(task());
+        awaitState("a transfer in progress in the child", s -> movingPast(s, 2L << 20));
+
+        child.destroy();
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child replica stopped on SIGTERM");
+
+        StepReport step = awaitState("the abandoned step reported", ReplicaStopIT::abandoned).lastStep().orElseThrow();
+        assertEquals(Optional.of(ErrorClass.TRANSIENT), step.errorClass());
+        assertTrue(step.error().orElseThrow().contains("stopping"), step.error().get());
+        assertEquals(List.of(), replica.stagingEntries(), "staging cleaned on the way out");
+
+        awaitArrivalAfterRestart();
+    }
+
+    @Test
+    void aReplicaKilledDuringAReceiveCleansStagingAtStartAndTheVersionArrives() throws Exception {
+        startChild();
         kafka.send(task());
         awaitState("a transfer in progress in the child", s -> movingPast(s, 2L << 20));
 

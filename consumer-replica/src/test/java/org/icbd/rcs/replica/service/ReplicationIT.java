@@ -324,6 +324,29 @@ class ReplicationIT {
     }
 
     @Test
+    void twoReplicasInOneJvmEachApplyTheirOwnTask() throws IOException {
+        ImageVersion v1 = version1(4L << 20);
+        ImageVersion v2 = nextVersion(2);
+        String otherId = id + "-b";
+        try (ReplicaSite other = ReplicaSite.create(tmp.resolve("replica-b"), otherId, 256L << 20)) {
+            master.authorize(other.publicKeyLine());
+            other.configure(master, KAFKA.bootstrapServers(), List.of(IMAGE + ":5")).start();
+            replica.start();
+            kafka.send(task("t-a", List.of(), chain(List.of(v1, v2), true), Compression.LZ4));
+            kafka.send(ReplicationTask.of("t-b", otherId, IMAGE, List.of(), chain(List.of(v1, v2), true),
+                    Compression.NONE, Instant.now()));
+            awaitState("replica a applied version 2", s -> applied(s, "t-a", 2));
+            await("replica b applied version 2").atMost(WAIT).until(() -> kafka.states(otherId, IMAGE).stream()
+                    .anyMatch(s -> applied(s, "t-b", 2) && s.versions().equals(held(v1, v2))));
+            Trees.assertSameTree(master.versionDir(IMAGE, 2), replica.versionDir(IMAGE, 2));
+            Trees.assertSameTree(master.versionDir(IMAGE, 2), other.versionDir(IMAGE, 2));
+            // Neither ran the other's task.
+            assertTrue(kafka.states(id, IMAGE).stream().flatMap(s -> s.lastStep().stream())
+                    .noneMatch(l -> l.taskId().equals("t-b")));
+        }
+    }
+
+    @Test
     void aWrongPinnedHostKeyIsPermanentAndNothingIsReceived() throws IOException {
         ImageVersion v1 = version1(1L << 20);
         replica.set("icbd.replica.master.host-key", org.icbd.rcs.replica.testing.TestKeys.publicLine(

@@ -24,11 +24,13 @@ public final class MasterSite implements AutoCloseable {
     private final ImageRepository repository;
     private final SendServer server;
     private final AtomicReference<SendStreamFilter> filter = new AtomicReference<>();
+    private final Path authorizedKeys;
 
-    private MasterSite(LoopPool pool, ImageRepository repository, SendServer server) {
+    private MasterSite(LoopPool pool, ImageRepository repository, SendServer server, Path authorizedKeys) {
         this.pool = pool;
         this.repository = repository;
         this.server = server;
+        this.authorizedKeys = authorizedKeys;
     }
 
     /** Starts a master on a new pool of {@code poolBytes} under {@code dir}, authorising {@code replicaKeyLine}. */
@@ -47,12 +49,17 @@ public final class MasterSite implements AutoCloseable {
                         return f == null ? wire : f.wrap(wire, context);
                     })
                     .start();
-            site[0] = new MasterSite(pool, repository, server);
+            site[0] = new MasterSite(pool, repository, server, authorized);
             return site[0];
         } catch (IOException | RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    /** Lets one more replica key in (the master re-reads authorized_keys when it changes). */
+    public void authorize(String replicaKeyLine) throws IOException {
+        Files.writeString(authorizedKeys, replicaKeyLine + "\n", java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Sets the hook every following send goes through; null passes streams unchanged. */
