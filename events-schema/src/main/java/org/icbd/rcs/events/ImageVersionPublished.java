@@ -8,7 +8,7 @@ import java.util.Optional;
  *
  * @param parentVersion the version the snapshot was taken after (the previous one on disk); empty for the first
  * @param parentUuid    the uuid of {@code parentVersion}; present iff {@code parentVersion} is
- * @param sizeBytes     the referenced size of the snapshot as btrfs reports it (0 when unknown)
+ * @param sizeBytes     the apparent size of the regular files in the snapshot (0 when unknown)
  * @param master        the name of the master site that holds the snapshot
  */
 public record ImageVersionPublished(

@@ -5,12 +5,16 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code icbd} command line: one entry point for admins, operators and the services.
- * Exit codes: 0 success, 1 the operation failed (the message says why), 2 bad usage.
+ * Exit codes: 0 success, 1 the operation failed (the message says why), 2 bad usage; a subcommand
+ * may add its own (see {@code icbd publish --help}).
  */
 @Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ImageCommand.class,
+                PublishCommand.class,
+                MasterCommand.class,
                 LocalKafkaCommand.class,
                 PoolCommand.class,
                 ReplicaCommand.class,

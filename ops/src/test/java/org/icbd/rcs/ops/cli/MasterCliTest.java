@@ -1,0 +1,53 @@
+package org.icbd.rcs.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The master's subcommands without btrfs or Kafka: help texts, flag parsing, usage errors. */
+class MasterCliTest {
+
+    @Test
+    void everySubcommandExplainsItselfWithAnExample() {
+        for (String[] args : new String[][] {{"image", "init", "--help"}, {"publish", "--help"},
+                {"master", "serve", "--help"}}) {
+            CliRun run = CliRun.of(args);
+            assertEquals(0, run.exitCode(), String.join(" ", args));
+            assertTrue(run.out().contains("Example"), run.out());
+        }
+        assertTrue(CliRun.of("publish", "--help").out().contains("75"), "the publish help documents exit 75");
+    }
+
+    @Test
+    void serveFlagsBecomeMasterSettingsAndOnlyTheGivenOnes() {
+        MasterCommand.Serve serve = new MasterCommand.Serve();
+        new CommandLine(serve).parseArgs("--pool", "/srv/p", "--ssh-port", "2022", "--send-queue-timeout", "90s",
+                "--http-port", "-1");
+        assertEquals(Map.of("icbd.master.pool", "/srv/p", "icbd.master.ssh-port", 2022,
+                "icbd.master.send-queue-timeout", "PT1M30S", "icbd.master.http-port", -1), serve.properties());
+    }
+
+    @Test
+    void durationsReadAsOperatorsWriteThem() {
+        DurationConverter c = new DurationConverter();
+        assertEquals(Duration.ofMillis(500), c.convert("500ms"));
+        assertEquals(Duration.ofSeconds(15), c.convert("15s"));
+        assertEquals(Duration.ofMinutes(5), c.convert("5m"));
+        assertEquals(Duration.ofHours(1), c.convert("1h"));
+        assertEquals(Duration.ofSeconds(15), c.convert("PT15S"));
+        CliRun run = CliRun.of("publish", "--pool", "/p", "--image", "x", "--timeout", "soon");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("'soon' is not a duration"), run.err());
+    }
+
+    @Test
+    void aMissingPoolIsAUsageError() {
+        CliRun run = CliRun.of("publish", "--image", "ubuntu");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--pool"), run.err());
+    }
+}

@@ -1,0 +1,124 @@
+package org.icbd.rcs.master.publish;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.repo.ImageVersion;
+import org.icbd.rcs.topic.Topic;
+import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes versions: snapshots an image's {@code work} read-only as its next version, then produces
+ * {@link ImageVersionPublished} to {@code icbd.image-versions} (key = image) and waits for the
+ * broker's acknowledgement. The producer is idempotent with {@code acks=all}, so a returned event is
+ * durable on every in-sync replica; every Kafka wait is bounded by the configured timeout, so a dead
+ * broker fails the publish within about that time instead of hanging an admin script.
+ */
+public final class Publisher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+
+    private static final Topic<String, ImageVersionEvent> TOPIC = Topics.IMAGE_VERSIONS;
+    /** Beyond the producer's own bounds, how long to wait for the future before giving up on it. */
+    private static final Duration ACK_SLACK = Duration.ofSeconds(2);
+
+    private final ImageRepository repository;
+    private final PublisherSettings settings;
+    private final KafkaProducer<String, ImageVersionEvent> producer;
+
+    public Publisher(ImageRepository repository, PublisherSettings settings) {
+        this.repository = Objects.requireNonNull(repository, "repository");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.producer = new KafkaProducer<>(producerConfig(settings), TOPIC.keySerde().serializer(),
+                TOPIC.valueSerde().serializer());
+    }
+
+    static Map<String, Object> producerConfig(PublisherSettings settings) {
+        Map<String, Object> config = new HashMap<>(settings.kafkaProperties());
+        int timeoutMs = (int) settings.timeout().toMillis();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "icbd-publish-" + settings.master());
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // send() waits up to max.block.ms for metadata (a dead broker never answers); delivery then has
+        // delivery.timeout.ms, which Kafka requires to be >= linger.ms + request.timeout.ms.
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
+        return config;
+    }
+
+    public PublisherSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Snapshots {@code image} as its next version and publishes it.
+     *
+     * @return the event, acknowledged by Kafka
+     * @throws org.icbd.rcs.master.repo.RepositoryException if no snapshot could be made (nothing changed)
+     * @throws NotDurableException if the snapshot exists but its event was not acknowledged in time
+     */
+    public ImageVersionPublished publish(String image) {
+        ImageVersion version = repository.snapshotNext(image);
+        return publish(version);
+    }
+
+    /** Publishes the event of an existing snapshot; see {@link #publish(String)}. */
+    public ImageVersionPublished publish(ImageVersion version) {
+        ImageVersionPublished event = event(version, settings.master());
+        long deadline = System.nanoTime() + settings.timeout().plus(ACK_SLACK).toNanos();
+        try {
+            RecordMetadata metadata = producer.send(new ProducerRecord<>(TOPIC.name(), version.image(), event))
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            log.info("published image {} version {} (uuid {}, parent {}) to {}-{}@{}", version.image(),
+                    version.version(), version.uuid(), version.parentVersion().map(String::valueOf).orElse("none"),
+                    metadata.topic(), metadata.partition(), metadata.offset());
+            return event;
+        } catch (ExecutionException e) {
+            throw notDurable(version, e.getCause() != null ? e.getCause() : e);
+        } catch (TimeoutException | KafkaException e) {
+            throw notDurable(version, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw notDurable(version, e);
+        }
+    }
+
+    /** The event that announces {@code version}. */
+    public static ImageVersionPublished event(ImageVersion version, String master) {
+        return ImageVersionPublished.of(version.image(), version.version(), version.uuid(), version.parentVersion(),
+                version.parentUuid(), version.sizeBytes(), version.createdAt(), master);
+    }
+
+    private NotDurableException notDurable(ImageVersion version, Throwable cause) {
+        String message = "snapshot " + version.path() + " (image " + version.image() + " version "
+                + version.version() + ", uuid " + version.uuid() + ") exists, but Kafka at "
+                + settings.bootstrapServers() + " did not acknowledge its event within "
+                + settings.timeout().toSeconds() + " s (" + cause.getMessage() + "); the master service"
+                + " publishes it when it next starts";
+        log.warn("image {} version {}: {}", version.image(), version.version(), message);
+        return new NotDurableException(version.image(), version.version(), version.path(), message, cause);
+    }
+
+    /** Waits up to the timeout for anything still in flight, then gives up on it. */
+    @Override
+    public void close() {
+        producer.close(settings.timeout());
+    }
+}

@@ -1,0 +1,213 @@
+package org.icbd.rcs.master.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.icbd.rcs.command.CommandRunner;
+import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.localkafka.LocalKafkaExtension;
+import org.icbd.rcs.master.fixture.ClientKeys;
+import org.icbd.rcs.master.fixture.ImageVersionsTopic;
+import org.icbd.rcs.master.fixture.SshExec;
+import org.icbd.rcs.master.fixture.TestPool;
+import org.icbd.rcs.master.publish.Publisher;
+import org.icbd.rcs.master.publish.PublisherSettings;
+import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.ssh.SendExitStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole master service started in-process as {@code icbd master serve} starts it: republish at
+ * start, the HTTP API, SSH, and refusals to start with a bad setting.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MasterApplicationIT {
+
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path tmp;
+    private TestPool pool;
+    private ImageRepository repository;
+    private ClientKeys keys;
+    private ApplicationContext context;
+    private HttpClient http;
+    private String base;
+
+    @BeforeAll
+    void startMaster() throws Exception {
+        tmp = Files.createTempDirectory("icbd-master-app-it-");
+        pool = TestPool.create("app");
+        repository = new ImageRepository(pool.root(), new CommandRunner());
+        Path work = repository.init("ubuntu");
+        Files.writeString(work.resolve("f"), "one");
+        try (Publisher publisher = new Publisher(repository, PublisherSettings.of(KAFKA.bootstrapServers(), "hq"))) {
+            publisher.publish("ubuntu");
+        }
+        Files.writeString(work.resolve("f"), "two");
+        repository.snapshotNext("ubuntu"); // as if the publish had failed to reach Kafka
+        repository.init("empty");
+
+        keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
+        Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
+        context = MasterApplication.run(settings());
+        http = HttpClient.newHttpClient();
+        base = "http://127.0.0.1:" + context.getBean(EmbeddedServer.class).getPort();
+    }
+
+    private Map<String, Object> settings() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("icbd.master.pool", pool.root().toString());
+        p.put("icbd.master.name", "hq");
+        p.put("icbd.master.ssh-host", "127.0.0.1");
+        p.put("icbd.master.ssh-port", 0);
+        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
+        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
+        p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
+        p.put("icbd.master.http-port", -1);
+        return p;
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (context != null) {
+                context.close();
+            }
+        } finally {
+            try {
+                if (pool != null) {
+                    pool.close();
+                }
+            } finally {
+                TestPool.delete(tmp);
+            }
+        }
+    }
+
+    @Test
+    void theStartRepublishedExactlyTheVersionTheTopicLacked() {
+        List<ImageVersionEvent> events = ImageVersionsTopic.events(KAFKA.bootstrapServers(), "ubuntu");
+        assertEquals(List.of(1, 2), events.stream().map(ImageVersionEvent::version).toList());
+        assertEquals(repository.version("ubuntu", 2).uuid(),
+                ((org.icbd.rcs.events.ImageVersionPublished) events.get(1)).uuid());
+        assertEquals("done: 1 versions republished", context.getBean(MasterService.class).republishState());
+    }
+
+    @Test
+    void healthSaysOkWithItsDetails() throws Exception {
+        HttpResponse<String> response = get("/health");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("ok", body.get("status").asText());
+        assertEquals(pool.root().toString(), body.get("pool").asText());
+        assertTrue(body.get("kafkaReachable").asBoolean());
+        assertTrue(body.get("sshRunning").asBoolean());
+        assertEquals(context.getBean(MasterService.class).sshPort(), body.get("sshPort").asInt());
+        assertTrue(body.get("hostKey").asText().startsWith("SHA256:"));
+    }
+
+    @Test
+    void imagesListsEveryImageWithItsVersionCountAndLatest() throws Exception {
+        HttpResponse<String> response = get("/images");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(2, body.size());
+        assertEquals("empty", body.get(0).get("name").asText());
+        assertEquals(0, body.get(0).get("versions").asInt());
+        assertTrue(body.get(0).path("latest").isMissingNode() || body.get(0).get("latest").isNull());
+        assertEquals("ubuntu", body.get(1).get("name").asText());
+        assertEquals(2, body.get(1).get("versions").asInt());
+        assertEquals(2, body.get(1).get("latest").asInt());
+    }
+
+    @Test
+    void versionsListsUuidParentCreationTimeAndSize() throws Exception {
+        HttpResponse<String> response = get("/images/ubuntu/versions");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(2, body.size());
+        String uuid1 = repository.version("ubuntu", 1).uuid();
+        assertEquals(1, body.get(0).get("version").asInt());
+        assertEquals(uuid1, body.get(0).get("uuid").asText());
+        assertTrue(body.get(0).path("parent").isMissingNode() || body.get(0).get("parent").isNull());
+        assertEquals(2, body.get(1).get("version").asInt());
+        assertEquals(1, body.get(1).get("parent").asInt());
+        assertEquals(uuid1, body.get(1).get("parentUuid").asText());
+        assertEquals(3, body.get(1).get("sizeBytes").asLong());
+        assertTrue(body.get(1).get("created").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*Z"), body.toString());
+    }
+
+    @Test
+    void anUnknownImageIs404AndABadNameIs400WithAClearMessage() throws Exception {
+        HttpResponse<String> missing = get("/images/debian/versions");
+        assertEquals(404, missing.statusCode());
+        assertTrue(JSON.readTree(missing.body()).get("error").asText().contains("image debian does not exist"),
+                missing.body());
+        HttpResponse<String> bad = get("/images/Bad..Name/versions");
+        assertEquals(400, bad.statusCode());
+        assertTrue(JSON.readTree(bad.body()).get("error").asText().contains("is not a valid name"), bad.body());
+    }
+
+    @Test
+    void theSshServiceOfTheApplicationAnswersTransferRequests() throws Exception {
+        MasterService master = context.getBean(MasterService.class);
+        try (SshExec ssh = new SshExec(master.sendServer().hostKey(), master.sshPort())) {
+            long[] bytes = {0};
+            SshExec.Result result = ssh.exec(keys.keyPair(), "icbd-send/1 image=ubuntu version=2 parent=1",
+                    in -> bytes[0] = in.transferTo(java.io.OutputStream.nullOutputStream()), line -> { });
+            assertEquals(SendExitStatus.OK, result.exitStatus(), result.stderr());
+            assertTrue(bytes[0] > 0);
+        }
+    }
+
+    @Test
+    void aBadSettingStopsTheStartAndIsNamed() throws Exception {
+        Map<String, Object> notBtrfs = settings();
+        notBtrfs.put("icbd.master.pool", tmp.toString());
+        assertStartFails(notBtrfs, "icbd.master.pool: pool " + tmp + " is not on a btrfs filesystem");
+
+        Map<String, Object> noKeys = settings();
+        noKeys.put("icbd.master.authorized-keys-file", tmp.resolve("missing").toString());
+        assertStartFails(noKeys, "icbd.master.authorized-keys-file " + tmp.resolve("missing") + " does not exist");
+
+        Map<String, Object> badPort = settings();
+        badPort.put("icbd.master.ssh-port", 70000);
+        assertStartFails(badPort, "icbd.master.ssh-port 70000 is out of range");
+
+        Map<String, Object> badName = settings();
+        badName.put("icbd.master.name", "Head Quarters");
+        assertStartFails(badName, "icbd.master.name 'Head Quarters' is not a valid name");
+    }
+
+    private static void assertStartFails(Map<String, Object> settings, String message) {
+        MasterStartException e = assertThrows(MasterStartException.class, () -> MasterApplication.run(settings));
+        assertTrue(e.getMessage().startsWith("the master cannot start: ") && e.getMessage().contains(message),
+                e.getMessage());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
