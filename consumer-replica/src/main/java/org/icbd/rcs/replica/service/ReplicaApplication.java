@@ -1,6 +1,7 @@
 package org.icbd.rcs.replica.service;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.ApplicationContextBuilder;
 import java.util.Map;
 import java.util.Objects;
 import org.icbd.rcs.replica.config.InvalidSettingException;
@@ -37,13 +38,7 @@ public final class ReplicaApplication implements AutoCloseable {
      */
     public static ReplicaApplication run(Map<String, Object> properties) {
         Objects.requireNonNull(properties, "properties");
-        ApplicationContext context = ApplicationContext.builder()
-                .environments(ENVIRONMENT)
-                .deduceEnvironment(false)
-                .deduceCloudEnvironment(false)
-                .banner(false)
-                .properties(properties)
-                .build();
+        ApplicationContext context = contextBuilder().properties(properties).build();
         try {
             context.start();
             ReplicaService service = context.getBean(ReplicaService.class);
@@ -57,6 +52,18 @@ public final class ReplicaApplication implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A builder for a replica's context: the replica environment, no environment deduction, only
+     * the replica's beans of this project (see {@link ReplicaContextBuilder}).
+     */
+    public static ApplicationContextBuilder contextBuilder() {
+        return new ReplicaContextBuilder()
+                .environments(ENVIRONMENT)
+                .deduceEnvironment(false)
+                .deduceCloudEnvironment(false)
+                .banner(false);
     }
 
     public ReplicaService service() {

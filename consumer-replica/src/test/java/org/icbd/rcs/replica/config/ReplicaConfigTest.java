@@ -49,8 +49,7 @@ class ReplicaConfigTest {
     }
 
     private ReplicaConfig bind(Map<String, Object> props) {
-        try (ApplicationContext context = ApplicationContext.builder().environments(ReplicaApplication.ENVIRONMENT)
-                .deduceEnvironment(false).properties(props).start()) {
+        try (ApplicationContext context = ReplicaApplication.contextBuilder().properties(props).start()) {
             return ReplicaConfig.from(context.getBean(ReplicaSettings.class));
         }
     }
