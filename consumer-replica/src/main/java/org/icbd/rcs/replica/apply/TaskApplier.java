@@ -236,9 +236,11 @@ public final class TaskApplier implements AutoCloseable {
                 receiveError = e;
             }
             bytes[0] = channel.wireBytes();
-            boolean healthy = receiveError == null || channel.reachedEnd() || channel.readFailure().isPresent()
+            // The master's verdict comes once its stream ended; a receive that gave up mid-stream on a
+            // live channel only glances for one (the master is still sending and would not end soon).
+            boolean streamOver = receiveError == null || channel.reachedEnd() || channel.readFailure().isPresent()
                     || channel.closedByPeer();
-            Optional<Integer> exit = channel.awaitExit(healthy ? master.endpoint().connectTimeout()
+            Optional<Integer> exit = channel.awaitExit(streamOver ? master.endpoint().connectTimeout()
                     : VERDICT_AFTER_REJECT);
             boolean connectionLost = !channel.aborted() && (channel.readFailure().isPresent()
                     || exit.isEmpty() && (channel.reachedEnd() || channel.closedByPeer()));

@@ -55,6 +55,7 @@ public final class TaskConsumer implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closing;
+    private volatile boolean started;
 
     public TaskConsumer(String replicaId, String bootstrapServers, String groupId, Map<String, String> clientProperties,
                         TaskApplier applier, ReplicaPublisher publisher, Backoff backoff, Clock clock) {
@@ -84,6 +85,7 @@ public final class TaskConsumer implements AutoCloseable {
     public void start() {
         consumer.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
         thread.start();
+        started = true;
     }
 
     private void loop() {
@@ -239,6 +241,11 @@ public final class TaskConsumer implements AutoCloseable {
         consumer.wakeup();
         synchronized (this) {
             notifyAll();
+        }
+        if (!started) {
+            // The loop never ran, so the consumer is closed here rather than by the loop.
+            consumer.close(Duration.ofSeconds(5));
+            return;
         }
         if (thread.isAlive()) {
             try {
