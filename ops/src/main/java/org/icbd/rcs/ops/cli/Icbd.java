@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 MasterCommand.class,
                 LocalKafkaCommand.class,
                 PoolCommand.class,
+                ReplicaCommand.class,
                 StatusCommand.class,
                 DemoCommand.class,
                 PlanCommand.class,
