@@ -295,7 +295,8 @@ public final class DemoCommand implements Callable<Integer> {
 
         private static String describe(ReplicationStatus s) {
             String have = s.have().isEmpty() ? "-" : s.have().stream().map(String::valueOf).collect(Collectors.joining(","));
-            String base = s.replicaId() + " " + s.state() + " have " + have;
+            String base = s.replicaId() + " " + s.state() + " have " + have
+                    + s.lastError().map(e -> " (" + e.lines().findFirst().orElse("") + ")").orElse("");
             return s.transfer().map(t -> base + String.format(Locale.ROOT, " receiving v%d %.0f MB @ %.0f MB/s",
                     t.version(), t.bytes() / 1e6, t.bytesPerSecond() / 1e6)).orElse(base);
         }

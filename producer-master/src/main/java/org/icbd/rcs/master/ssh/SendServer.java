@@ -28,7 +28,6 @@ import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
-import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.icbd.rcs.master.repo.ImageRepository;
@@ -176,7 +175,7 @@ public final class SendServer implements AutoCloseable {
             sshd.setPort(settings.port());
             sshd.setKeyPairProvider(hostKeys);
             sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-            sshd.setPublickeyAuthenticator(logging(new AuthorizedKeysAuthenticator(settings.authorizedKeysFile())));
+            sshd.setPublickeyAuthenticator(logging(new AuthorizedKeys(settings.authorizedKeysFile())));
             sshd.setPasswordAuthenticator(null);
             sshd.setKeyboardInteractiveAuthenticator(null);
             sshd.setGSSAuthenticator(null);

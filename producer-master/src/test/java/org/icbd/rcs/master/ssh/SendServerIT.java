@@ -207,6 +207,21 @@ class SendServerIT {
         assertEquals(before, sendsStarted.get(), "no send ran");
     }
 
+    /** A replica authorised while the master runs gets in at once, and one removed is out at once. */
+    @Test
+    void keysAddedToAndRemovedFromTheFileTakeEffectAtTheNextConnection() throws Exception {
+        Path authorized = tmp.resolve("authorized_keys");
+        String original = Files.readString(authorized);
+        assertThrows(SshException.class, () -> ssh.exec(strangerKeys.keyPair(), "icbd-send/1 image=ubuntu version=1"));
+        Files.writeString(authorized, original + strangerKeys.authorizedKeyLine() + "\n");
+        try {
+            assertRefused(strangerKeys, "icbd-send/1 image=ubuntu version=99", "version 99");
+        } finally {
+            Files.writeString(authorized, original);
+        }
+        assertThrows(SshException.class, () -> ssh.exec(strangerKeys.keyPair(), "icbd-send/1 image=ubuntu version=1"));
+    }
+
     @Test
     void aCommandThatIsNotATransferRequestIsRefused() throws IOException {
         assertRefused("cat /etc/shadow", "unknown command 'cat'");
@@ -292,8 +307,12 @@ class SendServerIT {
     }
 
     private void assertRefused(String request, String message) throws IOException {
+        assertRefused(clientKeys, request, message);
+    }
+
+    private void assertRefused(ClientKeys keys, String request, String message) throws IOException {
         int before = sendsStarted.get();
-        SshExec.Result result = ssh.exec(clientKeys.keyPair(), request);
+        SshExec.Result result = ssh.exec(keys.keyPair(), request);
         assertEquals(SendExitStatus.REFUSED, result.exitStatus(), () -> request + ": " + result.stderr());
         String stderr = result.stderr();
         assertTrue(stderr.startsWith("icbd-send: refused: ") && stderr.contains(message) && stderr.endsWith("\n")
