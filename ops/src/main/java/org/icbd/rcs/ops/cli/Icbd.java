@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
                 PoolCommand.class,
                 ReplicaCommand.class,
                 StatusCommand.class,
+                DemoCommand.class,
+                PlanCommand.class,
+                PlannerCommand.class,
+                DatasetCommand.class,
         })
 public final class Icbd implements Runnable {
 
