@@ -77,8 +77,9 @@ public final class TaskApplier implements AutoCloseable {
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "replica-progress-" + replicaId);
+        // Two threads: a progress publish blocked on Kafka must not delay the stall check.
+        this.timer = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "replica-transfer-" + replicaId);
             t.setDaemon(true);
             return t;
         });
@@ -225,8 +226,15 @@ public final class TaskApplier implements AutoCloseable {
             publishProgress(task, step, held, channel, startedAt);
             ReceivedSubvolume received = null;
             Throwable receiveError = null;
-            try (ProgressTicker ticker = new ProgressTicker(timer, progressInterval,
-                    () -> publishProgress(task, step, held, channel, startedAt))) {
+            try (Ticker progress = new Ticker(timer, progressInterval,
+                    () -> publishProgress(task, step, held, channel, startedAt));
+                 Ticker stallCheck = new Ticker(timer, SendChannel.STALL_CHECK, () -> {
+                     if (channel.checkStall()) {
+                         log.warn("replica {} image {} version {} task {}: no data from the master for {}; the"
+                                 + " channel is abandoned", replicaId, image, step.version(), task.taskId(),
+                                 master.endpoint().stallTimeout());
+                     }
+                 })) {
                 InputStream stream = channel.stream();
                 received = pool.receive(image, stream);
                 // btrfs receive -e stops at the end command; the rest (an LZ4 frame's end mark and

@@ -271,8 +271,8 @@ public class ReplicaSettings {
         /** Connecting, authenticating and opening the exec channel, each. */
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
         /**
-         * The longest a stream may deliver no byte before the step is abandoned as TRANSIENT. Long
-         * enough for the master to wait for a send slot and for {@code btrfs send} to start.
+         * The longest a stream may deliver no byte before the step is abandoned as TRANSIENT. Not
+         * counted while the master holds the request in its send queue: it bounds that wait itself.
          */
         public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
 

@@ -18,11 +18,14 @@ final class MasterStderr extends OutputStream {
 
     /** A longer line is cut: the master writes one-line reasons, not dumps. */
     private static final int MAX_LINE = 1024;
+    /** How the master says that the request waits in its queue for a send slot. */
+    static final String WAITING_FOR_SLOT = "waiting for a send slot";
 
     private final String replicaId;
     private final TransferRequest request;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private String lastLine = "";
+    private volatile boolean queued;
 
     MasterStderr(String replicaId, TransferRequest request) {
         this.replicaId = replicaId;
@@ -57,11 +60,22 @@ final class MasterStderr extends OutputStream {
         return line.size() > 0 ? line.toString(StandardCharsets.UTF_8).strip() : lastLine;
     }
 
+    /**
+     * Whether the master said the request waits for a send slot. The master bounds that wait itself
+     * (it ends the channel with BUSY after its queue timeout), so silence then is not a stall.
+     */
+    boolean queued() {
+        return queued;
+    }
+
     private void endLine() {
         String text = line.toString(StandardCharsets.UTF_8).strip();
         line.reset();
         if (!text.isEmpty()) {
             lastLine = text;
+            if (text.contains(WAITING_FOR_SLOT)) {
+                queued = true;
+            }
             log.info("replica {} image {} version {}: master says: {}", replicaId, request.image(),
                     request.version(), text);
         }

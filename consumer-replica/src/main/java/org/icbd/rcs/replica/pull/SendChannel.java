@@ -14,7 +14,6 @@ import net.jpountz.lz4.LZ4FrameInputStream;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.channel.ChannelPipedInputStream;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.transfer.TransferRequest;
 
@@ -28,6 +27,9 @@ import org.icbd.rcs.transfer.TransferRequest;
  */
 public final class SendChannel implements AutoCloseable {
 
+    /** How often {@link #checkStall()} should run: often enough to honour short stall timeouts. */
+    public static final Duration STALL_CHECK = Duration.ofSeconds(1);
+
     private final ClientSession session;
     private final ChannelExec channel;
     private final MasterStderr stderr;
@@ -38,6 +40,9 @@ public final class SendChannel implements AutoCloseable {
     private final AtomicBoolean aborted = new AtomicBoolean();
     private final AtomicReference<IOException> readFailure = new AtomicReference<>();
     private final InputStream wire;
+    private final Duration stallTimeout;
+    /** When a read last returned, or the channel opened. */
+    private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
 
     SendChannel(ClientSession session, ChannelExec channel, MasterStderr stderr, TransferRequest request,
                 Duration stallTimeout) {
@@ -45,12 +50,8 @@ public final class SendChannel implements AutoCloseable {
         this.channel = channel;
         this.stderr = stderr;
         this.request = request;
-        InputStream out = channel.getInvertedOut();
-        if (out instanceof ChannelPipedInputStream piped) {
-            // A read that waits longer than this throws SocketTimeoutException: the stall detector.
-            piped.setTimeout(stallTimeout.toMillis());
-        }
-        this.wire = new Metered(out);
+        this.stallTimeout = stallTimeout;
+        this.wire = new Metered(channel.getInvertedOut());
     }
 
     public TransferRequest request() {
@@ -75,9 +76,33 @@ public final class SendChannel implements AutoCloseable {
         return eof.get();
     }
 
-    /** Whether a read waited longer than the stall timeout. */
+    /** Whether the stream was abandoned by {@link #checkStall()}. */
     public boolean stalled() {
         return stalled.get();
+    }
+
+    /**
+     * Abandons the channel if no byte arrived for the stall timeout; call it periodically from any
+     * thread ({@link #STALL_CHECK}). Silence is tolerated without limit while the master holds the
+     * request in its queue before the first byte: the master bounds that wait itself (it ends the
+     * channel with BUSY after its queue timeout).
+     *
+     * @return whether the channel was abandoned now
+     */
+    public boolean checkStall() {
+        if (aborted.get() || stalled.get() || eof.get()) {
+            return false;
+        }
+        if (stderr.queued() && wireBytes.get() == 0) {
+            return false;
+        }
+        if (System.nanoTime() - lastProgress.get() < stallTimeout.toNanos()) {
+            return false;
+        }
+        stalled.set(true);
+        channel.close(true);
+        session.close(true);
+        return true;
     }
 
     /** Whether {@link #abort()} was called. */
@@ -92,7 +117,8 @@ public final class SendChannel implements AutoCloseable {
 
     /** Whether the channel or its session was closed without this side asking: the connection is gone. */
     public boolean closedByPeer() {
-        return !aborted.get() && (channel.isClosing() || channel.isClosed() || !session.isOpen());
+        return !aborted.get() && !stalled.get()
+                && (channel.isClosing() || channel.isClosed() || !session.isOpen());
     }
 
     /** The master's last stderr line; empty if it wrote none. */
@@ -147,25 +173,23 @@ public final class SendChannel implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (aborted.get()) {
-                throw new IOException("the transfer of " + request.print() + " was aborted");
+            if (aborted.get() || stalled.get()) {
+                throw ended(null);
             }
             int n;
             try {
                 n = in.read(b, off, len);
-            } catch (SocketTimeoutException e) {
-                stalled.set(true);
-                throw e;
+                lastProgress.set(System.nanoTime());
             } catch (IOException e) {
-                if (aborted.get()) {
-                    throw new IOException("the transfer of " + request.print() + " was aborted", e);
+                if (aborted.get() || stalled.get()) {
+                    throw ended(e);
                 }
                 readFailure.compareAndSet(null, e);
                 throw e;
             }
-            if (aborted.get()) {
+            if (aborted.get() || stalled.get()) {
                 // A closed channel reads as end of stream: never let that pass for a complete one.
-                throw new IOException("the transfer of " + request.print() + " was aborted");
+                throw ended(null);
             }
             if (n < 0) {
                 eof.set(true);
@@ -173,6 +197,17 @@ public final class SendChannel implements AutoCloseable {
                 wireBytes.addAndGet(n);
             }
             return n;
+        }
+
+        /** Why reading stopped when this side abandoned the channel. */
+        private IOException ended(IOException cause) {
+            IOException e = stalled.get()
+                    ? new SocketTimeoutException("no data from the master for " + stallTimeout.toSeconds() + " s")
+                    : new IOException("the transfer of " + request.print() + " was aborted");
+            if (cause != null) {
+                e.initCause(cause);
+            }
+            return e;
         }
 
         @Override

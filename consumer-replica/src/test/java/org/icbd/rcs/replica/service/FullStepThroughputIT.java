@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Outcome;
 import org.icbd.rcs.events.ReplicaImageState;
@@ -45,9 +46,9 @@ class FullStepThroughputIT {
     void fullStep() throws IOException {
         long mib = Long.getLong("icbd.replica.bench.mib", 0);
         assumeTrue(mib > 0, "set -Dicbd.replica.bench.mib to measure");
-        long poolBytes = (mib + 512) << 20;
-        try (ReplicaSite replica = ReplicaSite.create(tmp.resolve("replica"), "bench", poolBytes);
-             MasterSite master = MasterSite.start(tmp.resolve("master"), poolBytes, replica.publicKeyLine());
+        // The replica receives the version twice, and btrfs frees a deleted subvolume's space lazily.
+        try (ReplicaSite replica = ReplicaSite.create(tmp.resolve("replica"), "bench", (2 * mib + 512) << 20);
+             MasterSite master = MasterSite.start(tmp.resolve("master"), (mib + 512) << 20, replica.publicKeyLine());
              KafkaProbe kafka = new KafkaProbe(KAFKA.bootstrapServers())) {
             master.init("bench");
             Trees.writeRandom(master.work("bench").resolve("disk.img"), mib << 20, 11);
@@ -69,8 +70,11 @@ class FullStepThroughputIT {
                 ReplicaImageState[] done = new ReplicaImageState[1];
                 await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
                     for (ReplicaImageState s : kafka.states("bench", "bench")) {
-                        if (s.lastStep().filter(l -> l.taskId().equals(taskId) && l.outcome() == Outcome.APPLIED)
-                                .isPresent()) {
+                        Optional<StepReport> last = s.lastStep().filter(l -> l.taskId().equals(taskId));
+                        if (last.filter(l -> l.outcome() == Outcome.FAILED).isPresent()) {
+                            throw new AssertionError("the step failed: " + last.get().error().orElse(""));
+                        }
+                        if (last.filter(l -> l.outcome() == Outcome.APPLIED).isPresent()) {
                             done[0] = s;
                             return true;
                         }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.icbd.rcs.btrfs.BtrfsTool;
@@ -33,6 +34,7 @@ import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.localkafka.LocalKafkaExtension;
 import org.icbd.rcs.master.repo.ImageVersion;
+import org.icbd.rcs.master.ssh.SendSlots;
 import org.icbd.rcs.replica.testing.KafkaProbe;
 import org.icbd.rcs.replica.testing.MasterSite;
 import org.icbd.rcs.replica.testing.ReplicaSite;
@@ -260,6 +262,30 @@ class ReplicationIT {
     }
 
     @Test
+    void aStalledStreamIsAbandonedAsTransientAndRetried() throws IOException {
+        ImageVersion v1 = version1(4L << 20);
+        replica.stop();
+        replica.set("icbd.replica.ssh.stall-timeout", "2s").start();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger sends = new AtomicInteger();
+        master.filter((wire, context) -> sends.incrementAndGet() == 1
+                ? MasterSite.hangAfter(1L << 20, release).wrap(wire, context) : wire);
+        try {
+            kafka.send(task("t-stall", List.of(), chain(List.of(v1), true), Compression.NONE));
+            ReplicaImageState failed = awaitState("the stall", s -> s.lastStep()
+                    .filter(l -> l.outcome() == Outcome.FAILED).isPresent());
+            StepReport step = failed.lastStep().orElseThrow();
+            assertEquals(Optional.of(ErrorClass.TRANSIENT), step.errorClass());
+            assertTrue(step.error().orElseThrow().contains("stalled"), step.error().get());
+        } finally {
+            release.countDown();
+        }
+        awaitState("the retry applied", s -> applied(s, "t-stall", 1));
+        Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
+        assertEquals(List.of(), replica.stagingEntries());
+    }
+
+    @Test
     void aCorruptedStreamIsRejectedAndNothingIsPromoted() throws IOException {
         ImageVersion v1 = version1(1L << 20);
         replica.start();
@@ -344,6 +370,30 @@ class ReplicationIT {
             assertTrue(kafka.states(id, IMAGE).stream().flatMap(s -> s.lastStep().stream())
                     .noneMatch(l -> l.taskId().equals("t-b")));
         }
+    }
+
+    @Test
+    void waitingInTheMastersQueueIsNotAStall() throws IOException {
+        ImageVersion v1 = version1(1L << 20);
+        replica.stop();
+        replica.set("icbd.replica.ssh.stall-timeout", "2s").start();
+        int reports = kafka.states(id, IMAGE).size();
+        List<SendSlots.Slot> held = new ArrayList<>();
+        try {
+            // Every slot busy: the master tells the replica it waits, and holds it in its queue.
+            master.slots().tryAcquire().ifPresent(held::add);
+            while (master.slots().inUse() < master.slots().max()) {
+                master.slots().tryAcquire().ifPresent(held::add);
+            }
+            kafka.send(task("t-queued", List.of(), chain(List.of(v1), true), Compression.NONE));
+            await("no failure while queued, well past the stall timeout").during(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(15)).until(() -> kafka.states(id, IMAGE).stream().skip(reports)
+                            .noneMatch(s -> s.lastStep().filter(l -> l.outcome() == Outcome.FAILED).isPresent()));
+        } finally {
+            held.forEach(SendSlots.Slot::close);
+        }
+        ReplicaImageState done = awaitState("applied once a slot came free", s -> applied(s, "t-queued", 1));
+        assertEquals(held(v1), done.versions());
     }
 
     @Test

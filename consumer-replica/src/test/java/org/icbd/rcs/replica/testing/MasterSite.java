@@ -11,6 +11,7 @@ import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.master.ssh.SendServer;
 import org.icbd.rcs.master.ssh.SendServerSettings;
+import org.icbd.rcs.master.ssh.SendSlots;
 import org.icbd.rcs.master.ssh.SendStreamFilter;
 
 /**
@@ -35,13 +36,18 @@ public final class MasterSite implements AutoCloseable {
 
     /** Starts a master on a new pool of {@code poolBytes} under {@code dir}, authorising {@code replicaKeyLine}. */
     public static MasterSite start(Path dir, long poolBytes, String replicaKeyLine) throws IOException {
+        return start(dir, poolBytes, replicaKeyLine, SendServerSettings.DEFAULT_MAX_CONCURRENT_SENDS);
+    }
+
+    /** As {@link #start(Path, long, String)}, with at most {@code maxSends} sends at once. */
+    public static MasterSite start(Path dir, long poolBytes, String replicaKeyLine, int maxSends) throws IOException {
         Files.createDirectories(dir);
         LoopPool pool = LoopPool.create(dir.resolve("master.img"), dir.resolve("master"), poolBytes);
         try {
             ImageRepository repository = new ImageRepository(pool.mountPoint(), new CommandRunner());
             Path authorized = Files.writeString(dir.resolve("authorized_keys"), replicaKeyLine + "\n");
             SendServerSettings settings = SendServerSettings.defaults(dir.resolve("ssh_host_key"), authorized)
-                    .withHost("127.0.0.1").withPort(0);
+                    .withHost("127.0.0.1").withPort(0).withMaxConcurrentSends(maxSends);
             MasterSite[] site = new MasterSite[1];
             SendServer server = SendServer.builder(settings, repository)
                     .filter((wire, context) -> {
@@ -89,6 +95,11 @@ public final class MasterSite implements AutoCloseable {
         return server.port();
     }
 
+    /** The send slots, so that a test can hold them and make the master busy. */
+    public SendSlots slots() {
+        return server.slots();
+    }
+
     /** The host key as one OpenSSH public-key line, for the replica to pin. */
     public String hostKeyLine() {
         return server.hostKeyEntry();
@@ -122,6 +133,50 @@ public final class MasterSite implements AutoCloseable {
                     written += allowed;
                     context.closeConnection().run();
                     throw new IOException("test hook: connection cut after " + written + " bytes");
+                }
+                wire.write(b, off, len);
+                written += len;
+            }
+
+            @Override
+            public void flush() throws IOException {
+                wire.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                wire.close();
+            }
+        };
+    }
+
+    /**
+     * A hook that sends {@code limit} bytes, then holds the stream open without sending more until
+     * {@code release} opens (or the server stops): a master that hangs.
+     */
+    public static SendStreamFilter hangAfter(long limit, java.util.concurrent.CountDownLatch release) {
+        return (wire, context) -> new OutputStream() {
+            private long written;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (written + len > limit) {
+                    int allowed = (int) Math.max(0, limit - written);
+                    wire.write(b, off, allowed);
+                    wire.flush();
+                    written += allowed;
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("test hook: hanging send interrupted");
+                    }
+                    throw new IOException("test hook: hung after " + written + " bytes");
                 }
                 wire.write(b, off, len);
                 written += len;
