@@ -1,5 +1,7 @@
 package org.icbd.rcs.master.http;
 
+import io.micronaut.context.annotation.Requires;
+import org.icbd.rcs.master.service.MasterApplication;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /health}: 200 with {@code "status": "ok"} when the pool is on btrfs, the SSH service is
  * serving and Kafka answers within {@link #KAFKA_PROBE_TIMEOUT}; 503 with the same details otherwise.
  */
+@Requires(env = MasterApplication.ENVIRONMENT)
 @Controller("/health")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class HealthController implements AutoCloseable {

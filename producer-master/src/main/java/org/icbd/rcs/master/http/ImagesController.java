@@ -1,5 +1,7 @@
 package org.icbd.rcs.master.http;
 
+import io.micronaut.context.annotation.Requires;
+import org.icbd.rcs.master.service.MasterApplication;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Read-only views of the master's images, read from the disk at every request. */
+@Requires(env = MasterApplication.ENVIRONMENT)
 @Controller("/images")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class ImagesController {

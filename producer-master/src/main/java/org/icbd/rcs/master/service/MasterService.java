@@ -1,5 +1,6 @@
 package org.icbd.rcs.master.service;
 
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>Kafka being down does not stop the master: sends need only the disk. The republish is then
  * retried in the background until it succeeds, with a growing pause.
  */
+// Only in the master's context: other icbd services share the packaged jar.
+@Requires(env = MasterApplication.ENVIRONMENT)
 @Context
 public class MasterService implements AutoCloseable {
 

@@ -1,5 +1,6 @@
 package org.icbd.rcs.master.service;
 
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import org.icbd.rcs.master.ssh.SendServerSettings;
  * {@code -Dicbd.master.ssh-port=2022}. {@link #validate()} checks them all at start and names the
  * setting that is wrong.
  */
+// Only in the master's context: other icbd services share the packaged jar.
+@Requires(env = MasterApplication.ENVIRONMENT)
 @ConfigurationProperties(MasterSettings.PREFIX)
 public class MasterSettings {
 
