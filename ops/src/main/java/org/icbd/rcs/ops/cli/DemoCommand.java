@@ -73,6 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
     Duration timeout;
 
     private PrintWriter out;
+    private StepLedger ledger;
     private long started;
     private int stepNumber;
     private static final int STEPS = 9;
@@ -87,6 +88,14 @@ public final class DemoCommand implements Callable<Integer> {
             throw new IllegalStateException("a demo left running with --keep is in " + workDir
                     + ": stop it first with 'ops/demo --stop'");
         }
+        if (Files.isDirectory(workDir.resolve("mnt"))) {
+            // A demo that was killed: take down whatever it left mounted before starting afresh.
+            try (var mounts = Files.list(workDir.resolve("mnt"))) {
+                for (Path m : mounts.toList()) {
+                    LoopPool.destroy(workDir.resolve("pools").resolve(m.getFileName() + ".img"), m);
+                }
+            }
+        }
         deleteRecursively(workDir);
         started = System.nanoTime();
         Fleet fleet = new Fleet(new Fleet.Settings(workDir, 4L << 30, Duration.ofMinutes(2), "384m",
@@ -100,8 +109,15 @@ public final class DemoCommand implements Callable<Integer> {
                 keepRunning(fleet);
             } else {
                 step("tearing down");
+                if (ledger != null) {
+                    ledger.close();
+                }
                 fleet.close();
-                deleteRecursively(workDir);
+                if (ok) {
+                    deleteRecursively(workDir);
+                } else {
+                    out.println("logs kept in " + fleet.logs());
+                }
                 out.printf(Locale.ROOT, "done in %.1f s%n", seconds());
                 out.flush();
             }
@@ -112,6 +128,7 @@ public final class DemoCommand implements Callable<Integer> {
         step("starting the Kafka broker");
         String bootstrap = fleet.startKafka();
         detail("bootstrap " + bootstrap);
+        ledger = new StepLedger(bootstrap);
 
         step("starting the master (SSH send service, HTTP API) on a loop-mounted btrfs pool");
         fleet.startMaster();
@@ -170,7 +187,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
 
         step("bytes sent per step");
-        out.print(StepLedger.render(StepLedger.read(fleet.bootstrap(), Duration.ofSeconds(30))));
+        out.print(StepLedger.render(ledger.rows()));
         out.println();
         out.println(allOk ? "demo: OK: both replicas hold versions 1-3, identical to the master"
                 : "demo: FAILED: see the differences above; logs are in " + fleet.logs());

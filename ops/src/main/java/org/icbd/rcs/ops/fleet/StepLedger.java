@@ -25,12 +25,18 @@ import org.icbd.rcs.topic.EventFormatException;
 import org.icbd.rcs.topic.JsonSerde;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What crossed the network per applied step: joins the replicas' step reports
  * ({@code icbd.replica-state}) with the steps of the tasks they answer ({@code icbd.replication-tasks}).
+ * It follows both topics live from the beginning, because {@code icbd.replica-state} is compacted:
+ * read afterwards, it keeps only each pair's last report.
  */
-public final class StepLedger {
+public final class StepLedger implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StepLedger.class);
 
     /** One applied step; {@code parent} is empty for a full send. */
     public record Row(String replicaId, String image, int version, Optional<Integer> parent, long bytes,
@@ -40,31 +46,98 @@ public final class StepLedger {
         }
     }
 
-    private StepLedger() {
+    private final Map<String, TransferStep> steps = new HashMap<>();
+    private final Map<String, StepReport> applied = new LinkedHashMap<>();
+    private final Map<String, String> pairOf = new HashMap<>();
+    private final List<ReplicationTask> tasks = new ArrayList<>();
+    private final Thread follower;
+    private volatile boolean running = true;
+
+    /** Starts following both topics on {@code bootstrap}. */
+    public StepLedger(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (Topic<String, ?> topic : List.of(Topics.REPLICATION_TASKS, Topics.REPLICA_STATE)) {
+            consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        follower = new Thread(() -> follow(consumer), "step-ledger");
+        follower.setDaemon(true);
+        follower.start();
     }
 
-    public static List<Row> read(String bootstrap, Duration timeout) {
-        Map<String, TransferStep> steps = new HashMap<>();
-        for (ReplicationTask task : readAll(bootstrap, Topics.REPLICATION_TASKS, timeout)) {
-            for (TransferStep step : task.steps()) {
-                steps.put(task.taskId() + "#" + step.version(), step);
+    private void follow(KafkaConsumer<String, byte[]> consumer) {
+        try (consumer) {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        take(r);
+                    }
+                }
             }
+        } catch (RuntimeException e) {
+            log.warn("following the step reports stopped: {}", e.toString());
         }
-        Map<String, Row> rows = new LinkedHashMap<>();
-        for (ReplicaImageState state : readAll(bootstrap, Topics.REPLICA_STATE, timeout)) {
-            Optional<StepReport> last = state.lastStep();
-            if (last.isEmpty() || last.get().outcome() != Outcome.APPLIED) {
-                continue;
+    }
+
+    private synchronized void take(ConsumerRecord<String, byte[]> r) {
+        try {
+            if (r.topic().equals(Topics.REPLICATION_TASKS.name())) {
+                ReplicationTask task = read(Topics.REPLICATION_TASKS, r);
+                tasks.add(task);
+                task.steps().forEach(step -> steps.put(task.taskId() + "#" + step.version(), step));
+            } else {
+                ReplicaImageState state = read(Topics.REPLICA_STATE, r);
+                state.lastStep().filter(s -> s.outcome() == Outcome.APPLIED).ifPresent(s -> {
+                    String key = state.replicaId() + "/" + state.image() + "/" + s.version();
+                    applied.putIfAbsent(key, s);
+                    pairOf.put(key, state.replicaId() + "/" + state.image());
+                });
             }
-            StepReport r = last.get();
+        } catch (EventFormatException unreadable) {
+            // Not ours to judge: the planner dead-letters it.
+        }
+    }
+
+    private static <V> V read(Topic<String, V> topic, ConsumerRecord<String, byte[]> r) {
+        @SuppressWarnings("unchecked")
+        JsonSerde<V> serde = (JsonSerde<V>) topic.valueSerde();
+        return serde.read(r.topic(), r.value());
+    }
+
+    /** The steps applied so far, by replica, image and version. */
+    public synchronized List<Row> rows() {
+        List<Row> out = new ArrayList<>();
+        applied.forEach((key, r) -> {
+            String[] pair = pairOf.get(key).split("/");
             TransferStep step = steps.get(r.taskId() + "#" + r.version());
-            rows.putIfAbsent(state.replicaId() + "/" + state.image() + "/" + r.version(),
-                    new Row(state.replicaId(), state.image(), r.version(),
-                            step == null ? Optional.empty() : step.parentVersion(), r.bytes(), r.millis()));
-        }
-        List<Row> out = new ArrayList<>(rows.values());
+            out.add(new Row(pair[0], pair[1], r.version(), step == null ? Optional.empty() : step.parentVersion(),
+                    r.bytes(), r.millis()));
+        });
         out.sort(Comparator.comparing(Row::replicaId).thenComparing(Row::image).thenComparingInt(Row::version));
         return out;
+    }
+
+    /** Every task issued so far, in the order read. */
+    public synchronized List<ReplicationTask> tasks() {
+        return List.copyOf(tasks);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            follower.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static String render(List<Row> rows) {
@@ -76,41 +149,5 @@ public final class StepLedger {
                     step, r.bytes(), r.millis() / 1000.0, r.megabytesPerSecond()));
         }
         return b.toString();
-    }
-
-    /** Every readable value of a topic, from the beginning to its current end, without a consumer group. */
-    static <V> List<V> readAll(String bootstrap, Topic<String, V> topic, Duration timeout) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<V> values = new ArrayList<>();
-        @SuppressWarnings("unchecked")
-        JsonSerde<V> serde = (JsonSerde<V>) topic.valueSerde();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), timeout).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + topic.name() + " did not finish within " + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        continue;
-                    }
-                    try {
-                        values.add(serde.read(r.topic(), r.value()));
-                    } catch (EventFormatException unreadable) {
-                        // Not ours to judge here: the planner dead-letters it.
-                    }
-                }
-            }
-        }
-        return values;
     }
 }
