@@ -17,8 +17,10 @@ import org.icbd.rcs.events.TransferStep;
  *
  * <p>A task's steps may already be partly on disk (a crash or a transient failure after some
  * steps were promoted): the longest prefix of steps held with the step's uuid counts as applied.
- * The disk matches iff the version numbers it holds are exactly {@code expectHave} plus that
- * prefix; then only the rest of the steps run.
+ * The rest runs iff the planner knew of everything held (else a better plan may exist), nothing
+ * held is as new as the next step (the disk would be ahead of the task, or hold another version
+ * under that number), and a delta's parent is held with the parent's uuid. Versions the planner
+ * expected but retention has pruned since do not matter: only the chain's next parent does.
  */
 public sealed interface DiskMatch {
 
@@ -26,12 +28,12 @@ public sealed interface DiskMatch {
     record HasTarget(int target) implements DiskMatch {
     }
 
-    /** The disk differs from what the planner believed: report the disk so that it replans. */
-    record Stale(SortedSet<Integer> held, SortedSet<Integer> expected) implements DiskMatch {
+    /** The task does not fit the disk: report the disk so that the planner replans. */
+    record Stale(SortedSet<Integer> held, SortedSet<Integer> expected, String reason) implements DiskMatch {
 
-        /** One line for logs and reports: both sides, so that a reader sees the difference. */
+        /** One line for logs and reports: both sides and why, so that a reader sees the difference. */
         public String describe() {
-            return "the disk holds versions " + held + " but the task expected " + expected;
+            return "the disk holds versions " + held + " but the task expected " + expected + ": " + reason;
         }
     }
 
@@ -60,8 +62,22 @@ public sealed interface DiskMatch {
             expected.add(remaining.remove(0).version());
         }
         SortedSet<Integer> versions = new TreeSet<>(uuids.keySet());
-        if (!versions.equals(expected)) {
-            return new Stale(versions, expected);
+        TransferStep next = remaining.get(0);
+        if (!versions.tailSet(next.version()).isEmpty()) {
+            return new Stale(versions, expected, "version " + versions.last() + " is held, not older than step "
+                    + next.version());
+        }
+        if (!expected.containsAll(versions)) {
+            SortedSet<Integer> unknown = new TreeSet<>(versions);
+            unknown.removeAll(expected);
+            return new Stale(versions, expected, "the task was planned without knowing of " + unknown);
+        }
+        if (!next.isFull()) {
+            int parent = next.parentVersion().orElseThrow();
+            if (!next.parentUuid().orElseThrow().equals(uuids.get(parent))) {
+                return new Stale(versions, expected, "the parent " + parent + " of step " + next.version()
+                        + (uuids.containsKey(parent) ? " is held with another uuid" : " is not held"));
+            }
         }
         return new Proceed(remaining);
     }

@@ -38,6 +38,9 @@ class DiskMatchTest {
             "1     | 1>1-2 2-3   | run 2 3",
             "2     | 1>1-2       | target",
             "1,2   | 1>1-3       | stale",    // the disk holds 2, the planner did not know
+            "3,4   | 2,3>3-4 4-5 | run 5",    // retention pruned 2 after step 4: only the next parent matters
+            "4     | 2,3>3-4 4-5 | run 5",
+            "1,5   | 1>1-2       | stale",    // the disk is ahead of the task
             "-     | 1>1-2       | stale",    // the planner believed 1 is here
             "1     | ->3         | stale",
             "1,2!  | 1>1-2       | stale",    // 2 is here but not the master's 2
@@ -63,8 +66,12 @@ class DiskMatchTest {
     @org.junit.jupiter.api.Test
     void staleSaysBothSides() {
         DiskMatch.Stale stale = (DiskMatch.Stale) DiskMatch.of(task("1>1-3"), disk("1,2"));
-        assertEquals("the disk holds versions [1, 2] but the task expected [1]", stale.describe());
+        assertEquals("the disk holds versions [1, 2] but the task expected [1]: the task was planned without"
+                + " knowing of [2]", stale.describe());
         assertEquals(new TreeSet<>(List.of(1, 2)), stale.held());
+        DiskMatch.Stale noParent = (DiskMatch.Stale) DiskMatch.of(task("1>1-3"), disk("-"));
+        assertEquals("the disk holds versions [] but the task expected [1]: the parent 1 of step 3 is not held",
+                noParent.describe());
     }
 
     static String uuid(int version) {
