@@ -262,7 +262,25 @@ public final class SendServer implements AutoCloseable {
                 }
                 log.info("generated host key {}", file);
             }
-            return keys.get(0).getPublic();
+            PublicKey hostKey = keys.get(0).getPublic();
+            writePublicKey(hostKey, file.resolveSibling(file.getFileName() + ".pub"));
+            return hostKey;
+        }
+
+        /**
+         * Keeps {@code <host key file>.pub} (one OpenSSH public key line) next to the host key, so an
+         * operator can hand it to the replicas that pin it ({@code --master-host-key-file}).
+         */
+        private static void writePublicKey(PublicKey hostKey, Path pub) {
+            String line = PublicKeyEntry.toString(hostKey) + " icbd-master\n";
+            try {
+                if (!Files.exists(pub) || !Files.readString(pub).equals(line)) {
+                    Files.writeString(pub, line);
+                    log.info("wrote the host's public key to {} (replicas pin it)", pub);
+                }
+            } catch (IOException e) {
+                log.warn("cannot write the host's public key to {}: {}", pub, e.toString());
+            }
         }
 
         private static PublickeyAuthenticator logging(PublickeyAuthenticator delegate) {
