@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 PoolCommand.class,
                 StatusCommand.class,
                 DatasetCommand.class,
+                BenchCommand.class,
         })
 public final class Icbd implements Runnable {
 

@@ -1,0 +1,23 @@
+package org.icbd.rcs.ops.bench;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One measurement of one case.
+ *
+ * @param seconds     from the request to the verified, promoted version (raw: the pipe's run)
+ * @param wireBytes   what crossed the SSH channel (compressed when LZ4); the stream itself for raw
+ * @param streamBytes the btrfs send stream
+ * @param phases      seconds per phase, when the case has phases (connect, transfer, promote)
+ * @param peakRss     the peak resident memory of each site JVM during the measurement, in bytes
+ * @param linkBytes   what the shaped link's qdisc sent during the measurement (link cases only)
+ */
+public record Sample(double seconds, long wireBytes, long streamBytes, Map<String, Double> phases,
+                     Map<String, Long> peakRss, Optional<Long> linkBytes) {
+
+    public Sample {
+        phases = Map.copyOf(phases);
+        peakRss = Map.copyOf(peakRss);
+    }
+}
