@@ -512,7 +512,9 @@ public final class Bench implements AutoCloseable {
                 btrfs.deleteSubvolume(p);
             }
         }
-        // The cleaner would otherwise run during the next measurement.
+        // The cleaner would otherwise run during the next measurement. It starts at the next commit,
+        // up to 30 s away (the default commit interval) unless one is forced.
+        runner.run(List.of("btrfs", "filesystem", "sync", replicaMount.toString()), COMMAND);
         runner.run(List.of("btrfs", "subvolume", "sync", replicaMount.toString()), COMMAND);
     }
 

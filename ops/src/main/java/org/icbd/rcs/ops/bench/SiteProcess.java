@@ -62,6 +62,9 @@ final class SiteProcess implements AutoCloseable {
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         argv.addAll(jvmOptions);
         argv.add("-Dicbd.process=" + name);
+        // Stdout carries the replies: the site logs to stderr through the CLI's own configuration,
+        // even where a test configuration (which may log to stdout) is on the classpath.
+        argv.add("-Dlog4j2.configurationFile=log4j2.xml");
         argv.add("-cp");
         argv.add(System.getProperty("java.class.path"));
         argv.add("org.icbd.rcs.ops.cli.Icbd");
@@ -131,7 +134,11 @@ final class SiteProcess implements AutoCloseable {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
-                lines.add(line);
+                if (line.equals("ok") || line.startsWith("ok ") || line.startsWith("error ")) {
+                    lines.add(line);
+                } else {
+                    LOG.debug("bench site {} wrote a line that is no reply: {}", name, line);
+                }
             }
         } catch (IOException e) {
             LOG.debug("stdout of bench site {} ended: {}", name, e.toString());
