@@ -139,7 +139,8 @@ public final class Bench implements AutoCloseable {
         if (settings.routes().contains(Route.LOOPBACK) || settings.routes().contains(Route.LINK)) {
             Path keys = createKeys();
             if (settings.routes().contains(Route.LINK)) {
-                link = ShapedLink.create(runner, Long.toString(pid), ShapedLink.parseRate(settings.rate()));
+                link = ShapedLink.create(runner, Long.toString(pid), ShapedLink.parseRate(settings.rate()),
+                        settings.linkGro());
             }
             Optional<String> masterNs = Optional.ofNullable(link).map(ShapedLink::masterNamespace);
             MasterHandle m = startMaster(keys, masterNs);
@@ -246,6 +247,7 @@ public final class Bench implements AutoCloseable {
         if (settings.windowBytes() > 0) {
             args.addAll(List.of("--window", Long.toString(settings.windowBytes())));
         }
+        settings.kex().ifPresent(kex -> args.addAll(List.of("--kex", kex)));
         String name = "replica-" + route.code();
         SiteProcess process = SiteProcess.start(name, netns, settings.siteJvmOptions(), args,
                 logs.resolve(name + ".log"));
@@ -326,17 +328,30 @@ public final class Bench implements AutoCloseable {
 
     private Sample measureSendOnly(Versions versions, boolean delta) {
         sync();
-        long[] result = raw.sendOnly(versions.target(delta).path(), delta ? Optional.of(versions.v1().path())
-                : Optional.empty());
-        return new Sample(result[1] / 1e9, result[0], result[0], Map.of(), Map.of(), Optional.empty());
+        long[] result;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(Map.of("bench", pid))) {
+            result = raw.sendOnly(versions.target(delta).path(), delta ? Optional.of(versions.v1().path())
+                    : Optional.empty());
+            observed = sampler.stop();
+        }
+        return new Sample(result[1] / 1e9, result[0], result[0], Map.of(), Map.of(), observed.cpuSeconds(),
+                Optional.empty(), Optional.empty());
     }
 
     private Sample measureRaw(Versions versions, boolean delta, Path into) {
         long streamBytes = streamBytes(versions, delta);
         sync();
-        long nanos = raw.sendReceive(versions.target(delta).path(),
-                delta ? Optional.of(versions.v1().path()) : Optional.empty(), into);
-        return new Sample(nanos / 1e9, streamBytes, streamBytes, Map.of(), Map.of(), Optional.empty());
+        long nanos;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(Map.of("bench", pid))) {
+            nanos = raw.sendReceive(versions.target(delta).path(),
+                    delta ? Optional.of(versions.v1().path()) : Optional.empty(), into);
+            observed = sampler.stop();
+        }
+        // The bench's own threads only wait here; the pipe is its children.
+        Map<String, Double> cpu = Map.of("bench children", observed.cpuSeconds().getOrDefault("bench children", 0.0));
+        return new Sample(nanos / 1e9, streamBytes, streamBytes, Map.of(), Map.of(), cpu, Optional.empty(), Optional.empty());
     }
 
     private final Map<Boolean, Long> streamBytes = new java.util.concurrent.ConcurrentHashMap<>();
@@ -355,10 +370,10 @@ public final class Bench implements AutoCloseable {
         sync();
         ShapedLink.QdiscCounters before = replica.route() == Route.LINK ? link.counters() : null;
         SiteReply reply;
-        Map<String, Long> peaks;
-        try (MemorySampler sampler = new MemorySampler(pids)) {
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(pids)) {
             reply = replica.process().request(command, stepTimeout);
-            peaks = sampler.stop();
+            observed = sampler.stop();
         }
         if (!reply.ok()) {
             throw new IllegalStateException(replica.process().name() + ": `" + command + "` failed: " + reply.error());
@@ -369,8 +384,8 @@ public final class Bench implements AutoCloseable {
         for (String phase : List.of("connect", "transfer", "promote")) {
             phases.put(phase, reply.number(phase) / 1e9);
         }
-        return new Sample(reply.number("nanos") / 1e9, reply.number("wire"), reply.number("stream"), phases, peaks,
-                linkBytes);
+        return new Sample(reply.number("nanos") / 1e9, reply.number("wire"), reply.number("stream"), phases,
+                observed.peakRss(), observed.cpuSeconds(), linkBytes, Optional.of(reply.text("cipher")));
     }
 
     private void record(Map<String, List<Sample>> samples, Map<String, String[]> caseKeys, String name, String route,
@@ -407,8 +422,11 @@ public final class Bench implements AutoCloseable {
                     ? Optional.of(Spread.of(list.stream().map(s -> s.linkBytes().orElse(0L) / s.seconds() / 1e6)
                     .toList()).median())
                     : Optional.empty();
+            Map<String, Double> cpu = new LinkedHashMap<>();
+            last.cpuSeconds().keySet().stream().sorted().forEach(group -> cpu.put(group, Spread.of(list.stream()
+                    .map(s -> s.cpuSeconds().getOrDefault(group, 0.0)).toList()).median()));
             results.add(new CaseResult(k[0], k[1], k[2], k[3], seconds, last.wireBytes(), last.streamBytes(),
-                    last.streamBytes() / seconds.median() / 1e6, ratio, peaks, linkMBps, list));
+                    last.streamBytes() / seconds.median() / 1e6, ratio, peaks, cpu, linkMBps, list));
         });
         return results;
     }
@@ -455,6 +473,8 @@ public final class Bench implements AutoCloseable {
         info.put("siteJvmOptions", settings.siteJvmOptions());
         info.put("cipher", settings.cipher());
         info.put("windowBytes", settings.windowBytes());
+        info.put("kex", settings.kex().orElse("(MINA default order)"));
+        info.put("linkGro", settings.linkGro());
         info.put("workDir", settings.workDir().toString());
         return info;
     }

@@ -62,6 +62,30 @@ public record BenchReport(Instant startedAt, double seconds, Map<String, Object>
                     c.streamMBps(), c.ratioToRaw().map(r -> String.format(Locale.ROOT, "%.2f", r)).orElse("-"), rss);
         }
         out.println();
+        out.println("where the CPU goes: seconds per GB of stream (median); on this host's "
+                + machine.get("cpus") + " CPUs a step cannot beat total / " + machine.get("cpus") + " per GB");
+        String cpuHeader = String.format(Locale.ROOT, "%-22s %-6s %11s %11s %11s %13s %9s %9s", "case", "step",
+                "btrfs send", "master JVM", "replica JVM", "btrfs receive", "total", "wall");
+        out.println(cpuHeader);
+        out.println("-".repeat(cpuHeader.length()));
+        for (CaseResult c : cases) {
+            if (c.cpuSeconds().isEmpty() || c.name().startsWith("btrfs send only")) {
+                continue;
+            }
+            double gb = c.streamBytes() / 1e9;
+            Map<String, Double> cpu = c.cpuSeconds();
+            double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum();
+            if (c.route().equals("raw")) {
+                out.printf(Locale.ROOT, "%-22s %-6s %37s %13s %9.2f %9.2f%n", c.name(), c.step(),
+                        "(send and receive together)", "", total / gb, c.seconds().median() / gb);
+            } else {
+                out.printf(Locale.ROOT, "%-22s %-6s %11.2f %11.2f %11.2f %13.2f %9.2f %9.2f%n", c.name(), c.step(),
+                        cpu.getOrDefault("master children", 0.0) / gb, cpu.getOrDefault("master", 0.0) / gb,
+                        cpu.getOrDefault("replica", 0.0) / gb, cpu.getOrDefault("replica children", 0.0) / gb,
+                        total / gb, c.seconds().median() / gb);
+            }
+        }
+        out.println();
         out.println("targets (goals, not assertions):");
         for (Target t : targets) {
             out.printf(Locale.ROOT, "  [%s] %s: %s%n", t.met() ? "met" : "MISSED", t.goal(), t.value());

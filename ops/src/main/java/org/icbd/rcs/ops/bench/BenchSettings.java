@@ -3,6 +3,7 @@ package org.icbd.rcs.ops.bench;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,10 +20,12 @@ import java.util.Set;
  * @param siteJvmOptions    options of the master and replica JVMs
  * @param cipher            the cipher the replica offers first
  * @param windowBytes       the SSH channel window the replica grants; 0 for MINA's default
+ * @param kex               the key exchange the replica offers first; empty for MINA's default order
+ * @param linkGro           whether the replica's end of the link coalesces received segments (GRO), as a NIC does
  */
 public record BenchSettings(Path workDir, long datasetBytes, int repeat, String rate, Set<Route> routes, Path jsonOut,
                             long seed, double updateFraction, List<String> siteJvmOptions, String cipher,
-                            long windowBytes) {
+                            long windowBytes, Optional<String> kex, boolean linkGro) {
 
     /** Below this the dataset is mostly metadata and the figures mean little; the IT runs at it. */
     public static final long MIN_DATASET_BYTES = 64L << 20;

@@ -62,9 +62,10 @@ public final class ReplicaSite {
      * @param identity    this replica's private key (OpenSSH format)
      * @param cipher      the cipher offered first
      * @param windowBytes the SSH channel window; empty for MINA's default
+     * @param kex         the key exchange offered first; empty for MINA's default order
      */
     public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity, String cipher,
-                           Optional<Long> windowBytes) {
+                           Optional<Long> windowBytes, Optional<String> kex) {
     }
 
     private final Settings settings;
@@ -85,7 +86,7 @@ public final class ReplicaSite {
                     .iterator().next();
         }
         try (SshPuller puller = new SshPuller(settings.masterHost(), settings.masterPort(), hostKey, identity,
-                settings.cipher(), settings.windowBytes())) {
+                settings.cipher(), settings.windowBytes(), settings.kex())) {
             ReplicaSite site = new ReplicaSite(settings, puller);
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid())).render());
             out.flush();
@@ -143,7 +144,7 @@ public final class ReplicaSite {
         ReceivedSubvolume received;
         try (SshPuller.Pull pull = puller.open(request)) {
             connected = System.nanoTime();
-            cipher = pull.cipher();
+            cipher = pull.cipher() + "," + pull.kex();
             Counting wireIn = new Counting(pull.stdout());
             InputStream decoded = request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wireIn) : wireIn;
             Counting streamIn = new Counting(decoded);

@@ -81,10 +81,10 @@ final class ShapedLink implements AutoCloseable {
      *
      * @param tag makes the names unique to this bench run (its pid): at most 9 characters
      */
-    static ShapedLink create(CommandRunner runner, String tag, long rateBitsPerSecond) {
+    static ShapedLink create(CommandRunner runner, String tag, long rateBitsPerSecond, boolean receiveOffload) {
         ShapedLink link = new ShapedLink(runner, tag, rateBitsPerSecond);
         try {
-            link.setUp();
+            link.setUp(receiveOffload);
         } catch (RuntimeException e) {
             try {
                 link.close();
@@ -96,7 +96,7 @@ final class ShapedLink implements AutoCloseable {
         return link;
     }
 
-    private void setUp() {
+    private void setUp(boolean receiveOffload) {
         ip("netns", "add", masterNs);
         ip("netns", "add", replicaNs);
         ip("link", "add", masterDev, "type", "veth", "peer", "name", replicaDev);
@@ -112,6 +112,11 @@ final class ShapedLink implements AutoCloseable {
                 "rate", Long.toString(rateBitsPerSecond) + "bit",
                 "burst", Long.toString(burstBytes),
                 "latency", LATENCY_MILLIS + "ms"));
+        if (receiveOffload) {
+            // A NIC coalesces received segments (GRO) before the socket sees them; a veth does so only
+            // when asked. Without it the replica reads the stream 1448 bytes at a time.
+            run(List.of("ip", "netns", "exec", replicaNs, "ethtool", "-K", replicaDev, "gro", "on"));
+        }
         LOG.info("shaped link {} ({}) -> {} ({}) at {} bit/s: {}", masterNs, MASTER_ADDRESS, replicaNs,
                 REPLICA_ADDRESS, rateBitsPerSecond, qdisc());
     }

@@ -53,14 +53,15 @@ final class SiteProcess implements AutoCloseable {
 
     /**
      * Starts {@code java <jvmOptions> -cp <this classpath> org.icbd.rcs.ops.cli.Icbd <args>}, inside
-     * {@code netns} when given.
+     * {@code netns} when given; {@code {site}} in an option becomes the site's name.
      */
     static SiteProcess start(String name, Optional<String> netns, List<String> jvmOptions, List<String> args,
                              Path logFile) {
         List<String> argv = new ArrayList<>();
         netns.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
         argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.addAll(jvmOptions);
+        // "{site}" lets one option name per-site files, e.g. a flight recording each.
+        jvmOptions.forEach(option -> argv.add(option.replace("{site}", name)));
         argv.add("-Dicbd.process=" + name);
         // Stdout carries the replies: the site logs to stderr through the CLI's own configuration,
         // even where a test configuration (which may log to stdout) is on the classpath.

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
@@ -20,6 +21,9 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KexProposalOption;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.icbd.rcs.transfer.TransferRequest;
@@ -27,8 +31,8 @@ import org.icbd.rcs.transfer.TransferRequest;
 /**
  * The bench replica's SSH client of the master's send service, configured as the replica's puller
  * is (public key only, the master's host key pinned, AES-GCM first, one session and one exec
- * channel per step), with two knobs the bench varies to find where time goes: the preferred
- * cipher and the channel window.
+ * channel per step), with knobs the bench varies to find where time goes: the preferred cipher,
+ * the preferred key exchange and the channel window.
  */
 final class SshPuller implements AutoCloseable {
 
@@ -43,8 +47,10 @@ final class SshPuller implements AutoCloseable {
     /**
      * @param cipher      the cipher to offer first (e.g. {@code aes128-gcm@openssh.com}); the others follow
      * @param windowBytes the channel window this side grants; empty for MINA's default (2 MiB)
+     * @param kex         the key exchange to offer first; empty for MINA's default order
      */
-    SshPuller(String host, int port, PublicKey hostKey, KeyPair identity, String cipher, Optional<Long> windowBytes) {
+    SshPuller(String host, int port, PublicKey hostKey, KeyPair identity, String cipher, Optional<Long> windowBytes,
+              Optional<String> kex) {
         this.host = host;
         this.port = port;
         this.identity = identity;
@@ -65,6 +71,15 @@ final class SshPuller implements AutoCloseable {
         }
         c.setCipherFactories(ciphers);
         windowBytes.ifPresent(w -> CoreModuleProperties.WINDOW_SIZE.set(c, w));
+        kex.ifPresent(name -> {
+            BuiltinDHFactories preferred = BuiltinDHFactories.fromFactoryName(name);
+            if (preferred == null || !preferred.isSupported()) {
+                throw new IllegalArgumentException("key exchange " + name + " is not supported here");
+            }
+            List<KeyExchangeFactory> order = new ArrayList<>(List.of(ClientBuilder.DH2KEX.apply(preferred)));
+            c.getKeyExchangeFactories().stream().filter(f -> !f.getName().equals(name)).forEach(order::add);
+            c.setKeyExchangeFactories(order);
+        });
         c.start();
         this.client = c;
     }
@@ -118,7 +133,11 @@ final class SshPuller implements AutoCloseable {
         }
 
         String cipher() {
-            return String.valueOf(session.getNegotiatedKexParameter(org.apache.sshd.common.kex.KexProposalOption.S2CENC));
+            return String.valueOf(session.getNegotiatedKexParameter(KexProposalOption.S2CENC));
+        }
+
+        String kex() {
+            return String.valueOf(session.getNegotiatedKexParameter(KexProposalOption.ALGORITHMS));
         }
 
         @Override

@@ -75,8 +75,9 @@ public final class BenchCommand implements Callable<Integer> {
     double updateFraction;
 
     @Option(names = "--site-jvm-options", defaultValue = "-Xmx512m",
-            description = "JVM options of the master and replica JVMs, space-separated; the default is what "
-                    + "ops/icbd gives the services (default: ${DEFAULT-VALUE}).")
+            description = "JVM options of the master and replica JVMs, space-separated; {site} becomes the "
+                    + "site's name (master, replica-loopback, replica-link); the default is what ops/icbd gives "
+                    + "the services (default: ${DEFAULT-VALUE}).")
     String siteJvmOptions;
 
     @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER,
@@ -87,6 +88,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The SSH channel window the replica grants, e.g. 8M; 0 for MINA's default (2M).")
     String window;
 
+    @Option(names = "--kex", defaultValue = "",
+            description = "The key exchange the replica offers first, e.g. curve25519-sha256; empty for MINA's "
+                    + "default order.")
+    String kex;
+
+    @Option(names = "--link-gro", defaultValue = "false", arity = "1",
+            description = "Whether the replica's end of the link coalesces received segments (GRO) as a NIC does; "
+                    + "needs ethtool (default: ${DEFAULT-VALUE}).")
+    boolean linkGro;
+
     @Override
     public Integer call() {
         BenchSettings settings;
@@ -94,7 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
                     Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(), cipher,
-                    Sizes.parse(window, "--window"));
+                    Sizes.parse(window, "--window"), kex.isBlank() ? Optional.empty() : Optional.of(kex.strip()),
+                    linkGro);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -175,10 +187,14 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--window", defaultValue = "0")
         long window;
 
+        @Option(names = "--kex")
+        String kex;
+
         @Override
         public Integer call() throws Exception {
             return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity,
-                    cipher, window > 0 ? Optional.of(window) : Optional.empty()), stdin(), spec.commandLine().getOut());
+                    cipher, window > 0 ? Optional.of(window) : Optional.empty(), Optional.ofNullable(kex)), stdin(),
+                    spec.commandLine().getOut());
         }
     }
 
