@@ -17,7 +17,11 @@ import picocli.CommandLine.Command;
                 MasterCommand.class,
                 LocalKafkaCommand.class,
                 PoolCommand.class,
+                ReplicaCommand.class,
                 StatusCommand.class,
+                DemoCommand.class,
+                PlanCommand.class,
+                PlannerCommand.class,
                 DatasetCommand.class,
                 BenchCommand.class,
         })

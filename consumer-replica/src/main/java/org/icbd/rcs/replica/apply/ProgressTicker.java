@@ -1,0 +1,52 @@
+package org.icbd.rcs.replica.apply;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a progress report at a steady cadence while one transfer is in flight.
+ *
+ * <p>Invariant: once {@link #close()} returns, no tick runs or will run. The step's final state is
+ * published after that, so a late progress record can never overtake it on the topic.
+ */
+final class ProgressTicker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProgressTicker.class);
+
+    private final Object lock = new Object();
+    private final Runnable tick;
+    private final ScheduledFuture<?> future;
+    private boolean closed;
+
+    ProgressTicker(ScheduledExecutorService timer, Duration interval, Runnable tick) {
+        this.tick = tick;
+        long millis = interval.toMillis();
+        this.future = timer.scheduleAtFixedRate(this::run, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                tick.run();
+            } catch (RuntimeException e) {
+                // A scheduled task that throws is never run again; progress is best effort.
+                log.warn("progress report failed: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        future.cancel(false);
+        synchronized (lock) {
+            closed = true;
+        }
+    }
+}

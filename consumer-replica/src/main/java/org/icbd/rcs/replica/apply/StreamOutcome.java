@@ -1,0 +1,34 @@
+package org.icbd.rcs.replica.apply;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What was observed of one transfer once it ended, from both ends of the pipe: the input of
+ * {@link FailureClassifier#classify}.
+ *
+ * @param wireBytes    stream bytes received, as on the wire
+ * @param masterExit   the channel's exit status; empty when the channel closed without one (the
+ *                     connection was lost) or was abandoned by this side
+ * @param masterReason the master's last stderr line; empty when it wrote none
+ * @param stalled      no byte arrived for the stall timeout, so this side abandoned the channel
+ * @param stopping     the service is stopping and abandoned the channel
+ * @param connectionLost reading the channel failed, or it ended without an exit status
+ * @param receiveError the failure of the receiving side (btrfs receive, LZ4 decoding, reading the
+ *                     channel); empty when btrfs receive accepted the stream
+ */
+public record StreamOutcome(
+        long wireBytes,
+        Optional<Integer> masterExit,
+        String masterReason,
+        boolean stalled,
+        boolean stopping,
+        boolean connectionLost,
+        Optional<Throwable> receiveError) {
+
+    public StreamOutcome {
+        Objects.requireNonNull(masterExit, "masterExit");
+        Objects.requireNonNull(masterReason, "masterReason");
+        Objects.requireNonNull(receiveError, "receiveError");
+    }
+}

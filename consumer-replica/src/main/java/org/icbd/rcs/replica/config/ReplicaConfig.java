@@ -1,0 +1,233 @@
+package org.icbd.rcs.replica.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.replica.apply.Backoff;
+import org.icbd.rcs.replica.pull.HostKeyPin;
+import org.icbd.rcs.replica.pull.MasterEndpoint;
+
+/**
+ * The replica's settings, checked and typed: what {@link ReplicaSettings} holds once every value
+ * has been validated, files read and keys parsed. {@link #from} is the one gate: a replica with a
+ * bad setting never starts, and the {@link InvalidSettingException} names the setting.
+ *
+ * @param compression the encoding asked of the master when a task names none; tasks of schema 1
+ *                    always name one, and the task's value wins
+ */
+public record ReplicaConfig(
+        String replicaId,
+        String site,
+        Path pool,
+        List<Subscription> subscriptions,
+        Duration heartbeatInterval,
+        Duration progressInterval,
+        Compression compression,
+        String bootstrapServers,
+        String groupId,
+        Duration ackTimeout,
+        Map<String, String> kafkaProperties,
+        MasterEndpoint master,
+        Backoff backoff) {
+
+    public ReplicaConfig {
+        subscriptions = List.copyOf(subscriptions);
+        kafkaProperties = Map.copyOf(kafkaProperties);
+    }
+
+    /** The {@code keep} of each subscribed image. */
+    public Map<String, Integer> keepByImage() {
+        Map<String, Integer> keep = new LinkedHashMap<>();
+        subscriptions.forEach(s -> keep.put(s.image(), s.keep()));
+        return keep;
+    }
+
+    /**
+     * Checks every setting and reads the key files.
+     *
+     * @throws InvalidSettingException naming the first setting that is missing or wrong
+     */
+    public static ReplicaConfig from(ReplicaSettings s) {
+        String p = ReplicaSettings.PREFIX + ".";
+        String id = name(s.getId(), p + "id");
+        String site = name(s.getSite(), p + "site");
+        Path pool = directory(s.getPool(), p + "pool");
+        int defaultKeep = s.getDefaultKeep();
+        if (defaultKeep < 1) {
+            throw new InvalidSettingException(p + "default-keep", "must be at least 1 (the newest version is the"
+                    + " next parent), got " + defaultKeep);
+        }
+        List<Subscription> subscriptions = subscriptions(s.getSubscriptions(), defaultKeep, p + "subscriptions");
+        Duration heartbeat = positive(s.getHeartbeatInterval(), p + "heartbeat-interval");
+        Duration progress = positive(s.getProgressInterval(), p + "progress-interval");
+        Compression compression;
+        try {
+            compression = Compression.forCode(required(s.getCompression(), p + "compression").strip());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(p + "compression", e.getMessage());
+        }
+
+        ReplicaSettings.Kafka k = s.getKafka();
+        String bootstrap = required(k.getBootstrapServers(), p + "kafka.bootstrap-servers").strip();
+        String groupId = k.getGroupId() == null || k.getGroupId().isBlank() ? "icbd-replica-" + id : k.getGroupId().strip();
+        Duration ackTimeout = positive(k.getAckTimeout(), p + "kafka.ack-timeout");
+        Map<String, String> kafkaProperties = k.getProperties() == null ? Map.of() : k.getProperties();
+
+        ReplicaSettings.Master m = s.getMaster();
+        String host = required(m.getHost(), p + "master.host").strip();
+        int port = m.getPort();
+        if (port < 1 || port > 65535) {
+            throw new InvalidSettingException(p + "master.port", "must be 1-65535, got " + port);
+        }
+        PublicKey hostKey = hostKey(m, host, port, p);
+
+        ReplicaSettings.Ssh ssh = s.getSsh();
+        String user = required(ssh.getUser(), p + "ssh.user").strip();
+        KeyPair identity = identity(ssh.getPrivateKeyFile(), p + "ssh.private-key-file");
+        Duration connectTimeout = positive(ssh.getConnectTimeout(), p + "ssh.connect-timeout");
+        Duration stallTimeout = positive(ssh.getStallTimeout(), p + "ssh.stall-timeout");
+
+        ReplicaSettings.Retry r = s.getRetry();
+        Duration initial = positive(r.getInitialBackoff(), p + "retry.initial-backoff");
+        Duration max = positive(r.getMaxBackoff(), p + "retry.max-backoff");
+        if (max.compareTo(initial) < 0) {
+            throw new InvalidSettingException(p + "retry.max-backoff", "must not be shorter than retry.initial-backoff ("
+                    + initial + "), got " + max);
+        }
+        if (r.getMaxAttempts() < 1) {
+            throw new InvalidSettingException(p + "retry.max-attempts", "must be at least 1, got " + r.getMaxAttempts());
+        }
+        return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, bootstrap, groupId,
+                ackTimeout, kafkaProperties,
+                new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
+                new Backoff(initial, max, r.getMaxAttempts()));
+    }
+
+    /** Parses {@code image[:keep]} entries; an image may appear once. */
+    static List<Subscription> subscriptions(List<String> entries, int defaultKeep, String setting) {
+        List<Subscription> subscriptions = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String entry : entries == null ? List.<String>of() : entries) {
+            String e = entry == null ? "" : entry.strip();
+            if (e.isEmpty()) {
+                continue;
+            }
+            int colon = e.indexOf(':');
+            String image = colon < 0 ? e : e.substring(0, colon);
+            int keep = defaultKeep;
+            if (colon >= 0) {
+                try {
+                    keep = Integer.parseInt(e.substring(colon + 1));
+                } catch (NumberFormatException nfe) {
+                    throw new InvalidSettingException(setting, "'" + e + "': keep must be a number, as in ubuntu:3");
+                }
+            }
+            try {
+                subscriptions.add(new Subscription(image, keep));
+            } catch (IllegalArgumentException iae) {
+                throw new InvalidSettingException(setting, "'" + e + "': " + iae.getMessage());
+            }
+            if (!seen.add(image)) {
+                throw new InvalidSettingException(setting, "image " + image + " is subscribed twice");
+            }
+        }
+        return subscriptions;
+    }
+
+    private static PublicKey hostKey(ReplicaSettings.Master m, String host, int port, String p) {
+        boolean inline = m.getHostKey() != null && !m.getHostKey().isBlank();
+        boolean file = m.getHostKeyFile() != null && !m.getHostKeyFile().isBlank();
+        if (inline == file) {
+            throw new InvalidSettingException(p + "master.host-key-file", "set exactly one of master.host-key-file and"
+                    + " master.host-key: the master's host key is pinned, never learned");
+        }
+        String setting = inline ? p + "master.host-key" : p + "master.host-key-file";
+        String text;
+        if (inline) {
+            text = m.getHostKey();
+        } else {
+            Path path = Path.of(m.getHostKeyFile().strip());
+            try {
+                text = Files.readString(path, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new InvalidSettingException(setting, "cannot read " + path + ": " + e, e);
+            }
+        }
+        try {
+            return HostKeyPin.parse(text, host, port);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting, e.getMessage(), e);
+        }
+    }
+
+    private static KeyPair identity(String file, String setting) {
+        Path path = Path.of(required(file, setting).strip());
+        if (!Files.isReadable(path)) {
+            throw new InvalidSettingException(setting, path + " does not exist or is not readable");
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            Iterable<KeyPair> keys = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(path.toString()),
+                    in, null);
+            Iterator<KeyPair> it = keys == null ? null : keys.iterator();
+            if (it == null || !it.hasNext()) {
+                throw new InvalidSettingException(setting, path + " holds no private key");
+            }
+            return it.next();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            if (e instanceof InvalidSettingException ise) {
+                throw ise;
+            }
+            throw new InvalidSettingException(setting, "cannot read a private key from " + path + " (an unencrypted"
+                    + " OpenSSH or PEM key is needed): " + e.getMessage(), e);
+        }
+    }
+
+    private static String required(String value, String setting) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidSettingException(setting, "is required");
+        }
+        return value;
+    }
+
+    private static String name(String value, String setting) {
+        String v = required(value, setting).strip();
+        try {
+            return Fields.name(v, setting);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting, e.getMessage().substring(setting.length()).strip());
+        }
+    }
+
+    private static Path directory(String value, String setting) {
+        Path path = Path.of(required(value, setting).strip()).toAbsolutePath().normalize();
+        if (!Files.isDirectory(path)) {
+            throw new InvalidSettingException(setting, path + " is not a directory");
+        }
+        return path;
+    }
+
+    private static Duration positive(Duration value, String setting) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new InvalidSettingException(setting, "must be a positive duration (e.g. 10s), got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,354 @@
+package org.icbd.rcs.replica.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.core.naming.conventions.StringConvention;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the replica service, bound from {@code application-replica.yml}, the
+ * environment ({@code ICBD_REPLICA_POOL=/srv/icbd}) and the command line's flags, with the
+ * defaults below. This class only carries values; {@link ReplicaConfig#from} checks them all at
+ * start and refuses to start with a message naming the first bad one.
+ *
+ * <pre>
+ * icbd:
+ *   replica:
+ *     id: lab-110-a                        # required; a name ([a-z0-9][a-z0-9._-]{0,63})
+ *     site: lab-110                        # required; a name
+ *     pool: /srv/icbd                      # required; a btrfs mount holding images/ and .incoming/
+ *     subscriptions: [ubuntu:3, win11]     # image[:keep]; keep defaults to default-keep
+ *     default-keep: 2
+ *     heartbeat-interval: 10s
+ *     progress-interval: 2s
+ *     compression: lz4                     # none | lz4; a task's own compression wins
+ *     kafka:
+ *       bootstrap-servers: 127.0.0.1:9092
+ *       group-id: icbd-replica-lab-110-a   # defaults to icbd-replica-&lt;id&gt;
+ *       ack-timeout: 30s
+ *       properties: {security.protocol: SSL}   # passed to every Kafka client as is
+ *     master:
+ *       host: master.example               # required
+ *       port: 2222
+ *       host-key-file: /etc/icbd/master_host_key.pub   # or host-key: "ssh-ed25519 AAAA..."
+ *     ssh:
+ *       user: icbd
+ *       private-key-file: /etc/icbd/replica_ed25519     # required
+ *       connect-timeout: 15s
+ *       stall-timeout: 60s
+ *     retry:
+ *       initial-backoff: 1s
+ *       max-backoff: 60s
+ *       max-attempts: 5
+ * </pre>
+ */
+@ConfigurationProperties(ReplicaSettings.PREFIX)
+public class ReplicaSettings {
+
+    public static final String PREFIX = "icbd.replica";
+
+    /** How many of the newest versions a subscription without {@code :keep} holds. */
+    public static final int DEFAULT_KEEP = 2;
+    /** How often the registration is republished with a new {@code lastSeen}. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
+    /** How often a transfer in flight is logged and published as {@code ReplicaImageState.transfer}. */
+    public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(2);
+    /** Stream encoding asked of the master when a task does not name one (tasks of schema 1 always do). */
+    public static final String DEFAULT_COMPRESSION = "lz4";
+
+    private String id;
+    private String site;
+    private String pool;
+    private List<String> subscriptions = new ArrayList<>();
+    private int defaultKeep = DEFAULT_KEEP;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
+    private String compression = DEFAULT_COMPRESSION;
+    private Kafka kafka = new Kafka();
+    private Master master = new Master();
+    private Ssh ssh = new Ssh();
+    private Retry retry = new Retry();
+
+    public String getId() {
+        return id;
+    }
+
+    public void setId(String id) {
+        this.id = id;
+    }
+
+    public String getSite() {
+        return site;
+    }
+
+    public void setSite(String site) {
+        this.site = site;
+    }
+
+    public String getPool() {
+        return pool;
+    }
+
+    public void setPool(String pool) {
+        this.pool = pool;
+    }
+
+    public List<String> getSubscriptions() {
+        return subscriptions;
+    }
+
+    public void setSubscriptions(List<String> subscriptions) {
+        this.subscriptions = subscriptions;
+    }
+
+    public int getDefaultKeep() {
+        return defaultKeep;
+    }
+
+    public void setDefaultKeep(int defaultKeep) {
+        this.defaultKeep = defaultKeep;
+    }
+
+    public Duration getHeartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public void setHeartbeatInterval(Duration heartbeatInterval) {
+        this.heartbeatInterval = heartbeatInterval;
+    }
+
+    public Duration getProgressInterval() {
+        return progressInterval;
+    }
+
+    public void setProgressInterval(Duration progressInterval) {
+        this.progressInterval = progressInterval;
+    }
+
+    public String getCompression() {
+        return compression;
+    }
+
+    public void setCompression(String compression) {
+        this.compression = compression;
+    }
+
+    public Kafka getKafka() {
+        return kafka;
+    }
+
+    public void setKafka(Kafka kafka) {
+        this.kafka = kafka;
+    }
+
+    public Master getMaster() {
+        return master;
+    }
+
+    public void setMaster(Master master) {
+        this.master = master;
+    }
+
+    public Ssh getSsh() {
+        return ssh;
+    }
+
+    public void setSsh(Ssh ssh) {
+        this.ssh = ssh;
+    }
+
+    public Retry getRetry() {
+        return retry;
+    }
+
+    public void setRetry(Retry retry) {
+        this.retry = retry;
+    }
+
+    /** {@code icbd.replica.kafka.*}: where the topics are. */
+    @ConfigurationProperties("kafka")
+    public static class Kafka {
+
+        public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+        /** How long a publish may wait for the broker's acknowledgement before it counts as failed. */
+        public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
+
+        private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
+        private String groupId;
+        private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
+        private Map<String, String> properties = new LinkedHashMap<>();
+
+        public String getBootstrapServers() {
+            return bootstrapServers;
+        }
+
+        public void setBootstrapServers(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        /** Empty means {@code icbd-replica-<id>}: every replica consumes the task topic in a group of its own. */
+        public String getGroupId() {
+            return groupId;
+        }
+
+        public void setGroupId(String groupId) {
+            this.groupId = groupId;
+        }
+
+        public Duration getAckTimeout() {
+            return ackTimeout;
+        }
+
+        public void setAckTimeout(Duration ackTimeout) {
+            this.ackTimeout = ackTimeout;
+        }
+
+        public Map<String, String> getProperties() {
+            return properties;
+        }
+
+        public void setProperties(@MapFormat(transformation = MapFormat.MapTransformation.FLAT,
+                keyFormat = StringConvention.RAW) Map<String, String> properties) {
+            this.properties = properties;
+        }
+    }
+
+    /** {@code icbd.replica.master.*}: the one master this replica pulls from, and its pinned host key. */
+    @ConfigurationProperties("master")
+    public static class Master {
+
+        public static final int DEFAULT_PORT = 2222;
+
+        private String host;
+        private int port = DEFAULT_PORT;
+        private String hostKey;
+        private String hostKeyFile;
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        /** One line: an OpenSSH public key ({@code ssh-ed25519 AAAA...}) or a known_hosts line. */
+        public String getHostKey() {
+            return hostKey;
+        }
+
+        public void setHostKey(String hostKey) {
+            this.hostKey = hostKey;
+        }
+
+        /** A file holding an OpenSSH public key, or known_hosts lines (the one matching host and port is used). */
+        public String getHostKeyFile() {
+            return hostKeyFile;
+        }
+
+        public void setHostKeyFile(String hostKeyFile) {
+            this.hostKeyFile = hostKeyFile;
+        }
+    }
+
+    /** {@code icbd.replica.ssh.*}: how the replica authenticates and how long it waits. */
+    @ConfigurationProperties("ssh")
+    public static class Ssh {
+
+        public static final String DEFAULT_USER = "icbd";
+        /** Connecting, authenticating and opening the exec channel, each. */
+        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
+        /**
+         * The longest a stream may deliver no byte before the step is abandoned as TRANSIENT. Long
+         * enough for the master to wait for a send slot and for {@code btrfs send} to start.
+         */
+        public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+
+        private String user = DEFAULT_USER;
+        private String privateKeyFile;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+
+        public String getUser() {
+            return user;
+        }
+
+        public void setUser(String user) {
+            this.user = user;
+        }
+
+        public String getPrivateKeyFile() {
+            return privateKeyFile;
+        }
+
+        public void setPrivateKeyFile(String privateKeyFile) {
+            this.privateKeyFile = privateKeyFile;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getStallTimeout() {
+            return stallTimeout;
+        }
+
+        public void setStallTimeout(Duration stallTimeout) {
+            this.stallTimeout = stallTimeout;
+        }
+    }
+
+    /** {@code icbd.replica.retry.*}: bounded exponential backoff for TRANSIENT failures. */
+    @ConfigurationProperties("retry")
+    public static class Retry {
+
+        public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
+        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(60);
+        /** Attempts per task, the first included; then the task is given up until the planner reissues it. */
+        public static final int DEFAULT_MAX_ATTEMPTS = 5;
+
+        private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+
+        public Duration getInitialBackoff() {
+            return initialBackoff;
+        }
+
+        public void setInitialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package org.icbd.rcs.replica.disk;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.icbd.rcs.btrfs.BtrfsFsCheck;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.btrfs.ReceivedSubvolume;
+import org.icbd.rcs.btrfs.SubvolumeInfo;
+import org.icbd.rcs.events.HeldVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's pool on disk, the truth of what the replica holds:
+ *
+ * <pre>
+ * &lt;pool&gt;/images/&lt;image&gt;/versions/&lt;n&gt;   received, verified, read-only: served to clients
+ * &lt;pool&gt;/.incoming/&lt;image&gt;/&lt;n&gt;         staging; never promoted after a crash, deleted on start
+ * &lt;pool&gt;/.icbd-replica.lock                 held while a replica service uses the pool
+ * </pre>
+ *
+ * <p>Invariant: a directory {@code versions/<n>} appears only complete. Promotion is a read-only
+ * snapshot of the verified staging subvolume (it keeps the received uuid, which is what the next
+ * delta's parent is found by), created atomically under its final name; the staging subvolume is
+ * deleted afterwards. A read-only subvolume cannot be renamed into another directory (EROFS), which
+ * is why promotion is a snapshot and not a move.
+ *
+ * <p>Only one replica service may use a pool: {@link #open} takes an exclusive lock, so promotions
+ * (check that the target is absent, then snapshot) never race another writer.
+ */
+public final class ReplicaPool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaPool.class);
+
+    /** The lock file directly under the pool. */
+    public static final String LOCK_FILE = ".icbd-replica.lock";
+    public static final String IMAGES = "images";
+    public static final String VERSIONS = "versions";
+    public static final String INCOMING = ".incoming";
+
+    private static final Pattern VERSION_NAME = Pattern.compile("[1-9][0-9]{0,9}");
+
+    private final String replicaId;
+    private final Path root;
+    private final BtrfsTool btrfs;
+    private final BtrfsFsCheck check;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private ReplicaPool(String replicaId, Path root, BtrfsTool btrfs, BtrfsFsCheck check, FileChannel lockChannel,
+                        FileLock lock) {
+        this.replicaId = replicaId;
+        this.root = root;
+        this.btrfs = btrfs;
+        this.check = check;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Opens the pool at {@code root}: it must be a directory on btrfs and not in use by another replica
+     * service (in this JVM or another).
+     *
+     * @throws PoolException naming the path and the problem
+     */
+    public static ReplicaPool open(String replicaId, Path root, BtrfsTool btrfs, BtrfsFsCheck check) {
+        Path dir = root.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            throw new PoolException(dir + " is not a directory");
+        }
+        if (!check.isBtrfs(dir)) {
+            throw new PoolException(dir + " is not on a btrfs filesystem");
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw new PoolException(dir + " is in use by another replica service (" + LOCK_FILE + " is locked)");
+            }
+            return new ReplicaPool(replicaId, dir, btrfs, check, channel, lock);
+        } catch (OverlappingFileLockException e) {
+            closeQuietly(channel);
+            throw new PoolException(dir + " is in use by another replica service in this JVM", e);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new PoolException("cannot lock " + dir.resolve(LOCK_FILE) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path versionsDir(String image) {
+        return root.resolve(IMAGES).resolve(image).resolve(VERSIONS);
+    }
+
+    public Path versionDir(String image, int version) {
+        return versionsDir(image).resolve(Integer.toString(version));
+    }
+
+    public Path stagingDir(String image) {
+        return root.resolve(INCOMING).resolve(image);
+    }
+
+    /**
+     * The versions held of {@code image}, ascending: every {@code versions/<n>} that is a read-only
+     * subvolume with a received uuid. Anything else there is logged and ignored, never reported.
+     */
+    public List<HeldVersion> held(String image) {
+        Path dir = versionsDir(image);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<HeldVersion> held = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                heldVersion(image, entry).ifPresent(held::add);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        held.sort(Comparator.comparingInt(HeldVersion::version));
+        return List.copyOf(held);
+    }
+
+    private Optional<HeldVersion> heldVersion(String image, Path entry) {
+        String name = entry.getFileName().toString();
+        if (!VERSION_NAME.matcher(name).matches() || Long.parseLong(name) > Integer.MAX_VALUE) {
+            log.warn("replica {} image {}: ignoring {}: not a version number", replicaId, image, entry);
+            return Optional.empty();
+        }
+        if (!check.isSubvolume(entry)) {
+            log.warn("replica {} image {}: ignoring {}: not a btrfs subvolume", replicaId, image, entry);
+            return Optional.empty();
+        }
+        SubvolumeInfo info = btrfs.show(entry);
+        if (!info.readOnly() || info.receivedUuid().isEmpty()) {
+            log.warn("replica {} image {}: ignoring {}: not a received read-only snapshot (readOnly={}, receivedUuid={})",
+                    replicaId, image, entry, info.readOnly(), info.receivedUuid().map(UUID::toString).orElse("-"));
+            return Optional.empty();
+        }
+        return Optional.of(new HeldVersion(Integer.parseInt(name), info.receivedUuid().get().toString()));
+    }
+
+    /**
+     * Deletes everything under {@code .incoming/}: what a crash or a failed step left there is never
+     * promoted. Subvolumes (read-only or not) are deleted with btrfs, the rest as files.
+     */
+    public void cleanStaging() {
+        Path incoming = root.resolve(INCOMING);
+        if (Files.exists(incoming, LinkOption.NOFOLLOW_LINKS)) {
+            removeContents(incoming);
+        }
+    }
+
+    /** Makes {@code .incoming/<image>/} exist and be empty, ready for one receive. */
+    public Path prepareStaging(String image) {
+        Path dir = stagingDir(image);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        removeContents(dir);
+        return dir;
+    }
+
+    /** Empties {@code .incoming/<image>/} (after a failed or abandoned step). */
+    public void cleanStaging(String image) {
+        Path dir = stagingDir(image);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            removeContents(dir);
+        }
+    }
+
+    /**
+     * Receives one stream into {@code .incoming/<image>/}; see {@link BtrfsTool#receive}. On failure
+     * btrfs's partial subvolume is already gone; {@link #cleanStaging(String)} removes anything else.
+     */
+    public ReceivedSubvolume receive(String image, InputStream stream) throws IOException {
+        return btrfs.receive(prepareStaging(image), stream);
+    }
+
+    /**
+     * Makes a verified staging subvolume visible as {@code versions/<version>}, then deletes the staging
+     * subvolume. The caller has verified it; this checks only where it goes.
+     *
+     * @throws PoolException if {@code versions/<version>} already exists: it is never overwritten
+     */
+    public HeldVersion promote(String image, int version, ReceivedSubvolume staged) {
+        Path target = versionDir(image, version);
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + target.getParent(), e);
+        }
+        // Checked under the pool lock by the only writer; btrfs would otherwise create the snapshot
+        // inside an existing directory of that name.
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new PoolException(target + " already exists; a version directory is never overwritten");
+        }
+        SubvolumeInfo promoted = btrfs.snapshotReadOnly(staged.path(), target);
+        if (!promoted.readOnly() || !promoted.receivedUuid().equals(staged.info().receivedUuid())) {
+            // Not expected from btrfs; the half-right snapshot must not stay visible.
+            btrfs.deleteSubvolume(target);
+            throw new PoolException("the snapshot " + target + " of " + staged.path()
+                    + " did not keep the received uuid; it was deleted");
+        }
+        try {
+            btrfs.deleteSubvolume(staged.path());
+        } catch (RuntimeException e) {
+            // The version is promoted and whole; a staging leftover is deleted before the next receive
+            // and at every start.
+            log.warn("replica {} image {} version {}: promoted, but deleting {} failed: {}", replicaId, image,
+                    version, staged.path(), e.getMessage());
+        }
+        return new HeldVersion(version, promoted.receivedUuid().get().toString());
+    }
+
+    /** Deletes {@code versions/<version>} of {@code image}. */
+    public void deleteVersion(String image, int version) {
+        btrfs.deleteSubvolume(versionDir(image, version));
+    }
+
+    private void removeContents(Path dir) {
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            stream.forEach(entries::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        for (Path entry : entries) {
+            remove(entry);
+        }
+    }
+
+    private void remove(Path entry) {
+        try {
+            if (check.isSubvolume(entry)) {
+                // A received subvolume holds no nested one; its files may be read-only, so never walk it.
+                btrfs.deleteSubvolume(entry);
+                log.info("replica {}: deleted staging leftover subvolume {}", replicaId, entry);
+            } else if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                removeContents(entry);
+                Files.delete(entry);
+            } else {
+                Files.delete(entry);
+                log.info("replica {}: deleted staging leftover file {}", replicaId, entry);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete staging leftover " + entry, e);
+        }
+    }
+
+    /** Releases the pool lock. */
+    @Override
+    public void close() {
+        try {
+            lock.release();
+        } catch (IOException e) {
+            log.warn("replica {}: releasing the lock on {} failed: {}", replicaId, root, e.toString());
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // The lock goes with the channel either way.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicaPool[" + root + "]";
+    }
+}

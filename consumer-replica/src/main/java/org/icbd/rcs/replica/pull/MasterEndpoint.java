@@ -1,0 +1,45 @@
+package org.icbd.rcs.replica.pull;
+
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.sshd.common.config.keys.KeyUtils;
+
+/**
+ * Where and how a replica pulls: the master's address and pinned host key, the replica's identity,
+ * and how long it waits.
+ *
+ * @param connectTimeout for connecting, authenticating and opening the channel, each
+ * @param stallTimeout   the longest the stream may deliver nothing before the step is abandoned
+ */
+public record MasterEndpoint(String host, int port, String user, PublicKey hostKey, KeyPair identity,
+                             Duration connectTimeout, Duration stallTimeout) {
+
+    public MasterEndpoint {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(hostKey, "hostKey");
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(stallTimeout, "stallTimeout");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1-65535, got " + port);
+        }
+    }
+
+    /** {@code host:port}, for messages. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    /** The SHA-256 fingerprint of the replica's public key, as {@code ssh-keygen -l} prints it. */
+    public String identityFingerprint() {
+        return KeyUtils.getFingerPrint(identity.getPublic());
+    }
+
+    @Override
+    public String toString() {
+        return "MasterEndpoint[" + user + "@" + address() + ", host key " + KeyUtils.getFingerPrint(hostKey) + "]";
+    }
+}

@@ -1,0 +1,143 @@
+package org.icbd.rcs.replica.service;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.icbd.rcs.btrfs.BtrfsFsCheck;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.command.CommandRunner;
+import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.ReplicaRegistered;
+import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.replica.apply.TaskApplier;
+import org.icbd.rcs.replica.config.InvalidSettingException;
+import org.icbd.rcs.replica.config.ReplicaConfig;
+import org.icbd.rcs.replica.config.ReplicaSettings;
+import org.icbd.rcs.replica.disk.PoolException;
+import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.pull.MasterClient;
+import org.icbd.rcs.replica.report.Heartbeat;
+import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica: its pool, its master, its reports and its task consumer, wired and run in the order
+ * that keeps the invariants.
+ *
+ * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), scan the pool,
+ * publish the registration and one state per subscribed image from disk, then heartbeat and
+ * consume tasks. Stop: abort the transfer in flight (channel closed, receive killed, staging
+ * cleaned, state published, offset left uncommitted), then release everything. No static state:
+ * several replicas can run in one JVM, each with its own pool.
+ */
+public final class ReplicaService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaService.class);
+
+    private final ReplicaConfig config;
+    private final Clock clock;
+    /** Everything started, in start order; closed in reverse. */
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private TaskConsumer consumer;
+    private boolean running;
+
+    public ReplicaService(ReplicaConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public ReplicaConfig config() {
+        return config;
+    }
+
+    /**
+     * Starts the replica; returns once it is registered and consuming.
+     *
+     * @throws InvalidSettingException if the pool cannot be used
+     * @throws RuntimeException if Kafka or the disk fail at start; whatever started is closed again
+     */
+    public synchronized void start() {
+        if (running) {
+            throw new IllegalStateException("replica " + config.replicaId() + " is already running");
+        }
+        String id = config.replicaId();
+        try {
+            BtrfsTool btrfs = new BtrfsTool(new CommandRunner());
+            ReplicaPool pool;
+            try {
+                pool = ReplicaPool.open(id, config.pool(), btrfs, new BtrfsFsCheck(btrfs));
+            } catch (PoolException e) {
+                throw new InvalidSettingException(ReplicaSettings.PREFIX + ".pool", e.getMessage(), e);
+            }
+            started.add(pool);
+            pool.cleanStaging();
+            for (Subscription s : config.subscriptions()) {
+                List<HeldVersion> held = pool.held(s.image());
+                log.info("replica {} image {}: holds {} (keep {})", id, s.image(), held, s.keep());
+            }
+            MasterClient master = new MasterClient(id, config.master());
+            started.add(master);
+            ReplicaPublisher publisher = new ReplicaPublisher(id, config.bootstrapServers(), config.kafkaProperties(),
+                    config.ackTimeout());
+            started.add(publisher);
+            ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
+                    config.master().user(), config.master().identityFingerprint(), software(), clock.instant());
+            publisher.publishRegistration(registration);
+            TaskApplier applier = new TaskApplier(id, pool, master, publisher, config.keepByImage(), config.backoff(),
+                    config.progressInterval(), clock);
+            started.add(applier);
+            for (Subscription s : config.subscriptions()) {
+                applier.report(s.image());
+            }
+            started.add(new Heartbeat(publisher, registration, config.heartbeatInterval(), clock));
+            consumer = new TaskConsumer(id, config.bootstrapServers(), config.groupId(), config.kafkaProperties(),
+                    applier, publisher, config.backoff(), clock);
+            started.add(consumer);
+            consumer.start();
+            running = true;
+            log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
+                    + " compression preference {} (a task's own compression wins)", id, config.site(), config.pool(),
+                    config.master(), config.subscriptions(), config.bootstrapServers(), config.groupId(),
+                    config.compression());
+        } catch (RuntimeException e) {
+            closeStarted();
+            throw e;
+        }
+    }
+
+    /** Whether the service started and was not closed. */
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!started.isEmpty()) {
+            log.info("replica {}: stopping", config.replicaId());
+            closeStarted();
+            log.info("replica {}: stopped", config.replicaId());
+        }
+        running = false;
+    }
+
+    private void closeStarted() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            AutoCloseable c = started.get(i);
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("replica {}: closing {} failed: {}", config.replicaId(), c.getClass().getSimpleName(),
+                        e.toString());
+            }
+        }
+        started.clear();
+        consumer = null;
+    }
+
+    private static String software() {
+        String v = ReplicaService.class.getPackage().getImplementationVersion();
+        return "icbd-rcs " + (v != null ? v : "dev");
+    }
+}

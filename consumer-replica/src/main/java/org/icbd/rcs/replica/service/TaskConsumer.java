@@ -1,0 +1,260 @@
+package org.icbd.rcs.replica.service;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.icbd.rcs.events.DeadLetter;
+import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.replica.apply.Backoff;
+import org.icbd.rcs.replica.apply.TaskApplier;
+import org.icbd.rcs.replica.apply.TaskOutcome;
+import org.icbd.rcs.replica.report.PublishException;
+import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replica's consumer of {@code icbd.replication-tasks}: one thread, one task at a time, in
+ * topic order. Tasks keyed to other replicas are skipped without work; records this build cannot
+ * read go to {@code icbd.dead-letters}; nothing stops the loop but {@link #close()}.
+ *
+ * <p>An offset is committed only after the task's state (or the dead letter) was acknowledged by
+ * Kafka. A task abandoned because the service stops is not committed, so it is delivered again
+ * after a restart (and is harmless if it was in fact finished: the disk then has its target).
+ *
+ * <p>The group ({@code icbd-replica-<id>} by default) has this one (static) member, so there is
+ * nobody to rebalance to: {@code max.poll.interval.ms} is unbounded, as one task may take hours.
+ */
+public final class TaskConsumer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskConsumer.class);
+
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final String replicaId;
+    private final TaskApplier applier;
+    private final ReplicaPublisher publisher;
+    private final Backoff backoff;
+    private final Clock clock;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closing;
+    private volatile boolean started;
+
+    public TaskConsumer(String replicaId, String bootstrapServers, String groupId, Map<String, String> clientProperties,
+                        TaskApplier applier, ReplicaPublisher publisher, Backoff backoff, Clock clock) {
+        this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
+        this.applier = Objects.requireNonNull(applier, "applier");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Map<String, Object> config = new HashMap<>(clientProperties);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-replica-" + replicaId + "-tasks");
+        // Static membership: a replica restarted after a crash takes its partitions back at once instead
+        // of waiting for its dead predecessor's session to expire; a second live replica with the same
+        // id is fenced rather than sharing the tasks.
+        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + replicaId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // A task issued before this replica's first poll must not be missed.
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Integer.MAX_VALUE);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::loop, "replica-tasks-" + replicaId);
+    }
+
+    public void start() {
+        consumer.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+        thread.start();
+        started = true;
+    }
+
+    private void loop() {
+        try {
+            int failures = 0;
+            while (!closing) {
+                ConsumerRecords<String, byte[]> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (WakeupException e) {
+                    break;
+                }
+                try {
+                    if (!handle(records)) {
+                        break;
+                    }
+                    failures = 0;
+                } catch (WakeupException e) {
+                    break;
+                } catch (RuntimeException e) {
+                    // Kafka or the disk failed under a task: it was rewound and is tried again after a
+                    // pause. The loop itself never dies of it.
+                    failures++;
+                    Duration delay = backoff.delayAfter(Math.min(failures, backoff.maxAttempts() - 1))
+                            .orElse(backoff.max());
+                    if (e instanceof PublishException) {
+                        log.warn("replica {}: {}; the task is retried in {} ms", replicaId, e.getMessage(),
+                                delay.toMillis());
+                    } else {
+                        log.error("replica {}: handling a task failed; it is retried in {} ms", replicaId,
+                                delay.toMillis(), e);
+                    }
+                    awaitClose(delay);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("replica {}: the task consumer stopped on an unexpected error", replicaId, e);
+        } finally {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                log.warn("replica {}: closing the task consumer failed: {}", replicaId, e.toString());
+            }
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Handles one batch; false when the service is stopping. On a failure (a state not acknowledged,
+     * a commit refused, the disk failing) every partition is rewound to its first record not yet
+     * handled, and the exception propagates.
+     */
+    private boolean handle(ConsumerRecords<String, byte[]> records) {
+        Map<TopicPartition, Long> rewind = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            rewind.put(tp, records.records(tp).get(0).offset());
+        }
+        Map<TopicPartition, OffsetAndMetadata> skipped = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+            if (!replicaId.equals(record.key())) {
+                // Another replica's task: no work, but the position is worth keeping.
+                skipped.put(tp, new OffsetAndMetadata(record.offset() + 1));
+                rewind.put(tp, record.offset() + 1);
+                continue;
+            }
+            try {
+                commit(skipped);
+                skipped.clear();
+                if (!handleOwn(record, where)) {
+                    return false;
+                }
+                commit(Map.of(tp, new OffsetAndMetadata(record.offset() + 1)));
+            } catch (WakeupException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                rewind.forEach(consumer::seek);
+                throw e;
+            }
+            rewind.put(tp, record.offset() + 1);
+        }
+        commit(skipped);
+        return true;
+    }
+
+    /** One record keyed to this replica; false when the task was abandoned because the service stops. */
+    private boolean handleOwn(ConsumerRecord<String, byte[]> record, String where) {
+        if (record.value() == null) {
+            log.debug("replica {}: tombstone at {} skipped", replicaId, where);
+            return true;
+        }
+        ReplicationTask task;
+        try {
+            task = Topics.REPLICATION_TASKS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            deadLetter(record, where, e.getMessage() == null ? e.toString() : e.getMessage());
+            return true;
+        }
+        if (!task.replicaId().equals(replicaId)) {
+            deadLetter(record, where, "the record is keyed to replica " + replicaId + " but the task names replica "
+                    + task.replicaId());
+            return true;
+        }
+        log.info("replica {} image {} task {}: received from {} (expectHave {}, steps to version {})", replicaId,
+                task.image(), task.taskId(), where, task.expectHave(), task.target());
+        TaskOutcome outcome = applier.apply(task);
+        if (outcome == TaskOutcome.ABANDONED) {
+            log.info("replica {} image {} task {}: abandoned as the service stops; {} stays uncommitted", replicaId,
+                    task.image(), task.taskId(), where);
+            return false;
+        }
+        return true;
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, String where, String reason) {
+        log.warn("replica {}: record at {} (key {}) cannot be used and goes to {}: {}", replicaId, where, record.key(),
+                Topics.DEAD_LETTERS.name(), reason);
+        publisher.publishDeadLetter(record.key(), DeadLetter.of(record.topic(), record.partition(), record.offset(),
+                record.value(), reason, "replica " + replicaId, clock.instant()));
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(Map.copyOf(offsets));
+        }
+    }
+
+    /** Waits {@code delay}, or less when the consumer is closed meanwhile. */
+    private synchronized void awaitClose(Duration delay) {
+        long deadline = System.nanoTime() + delay.toNanos();
+        try {
+            while (!closing) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the loop: the task in flight is aborted (its staging cleaned, its state published, its
+     * offset left uncommitted), then the consumer leaves its group. Waits for the loop to end.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        applier.stop();
+        consumer.wakeup();
+        synchronized (this) {
+            notifyAll();
+        }
+        if (!started) {
+            // The loop never ran, so the consumer is closed here rather than by the loop.
+            consumer.close(Duration.ofSeconds(5));
+            return;
+        }
+        if (thread.isAlive()) {
+            try {
+                if (!stopped.await(60, TimeUnit.SECONDS)) {
+                    log.warn("replica {}: the task consumer did not stop within 60 s", replicaId);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

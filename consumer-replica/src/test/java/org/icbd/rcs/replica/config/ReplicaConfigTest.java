@@ -1,0 +1,151 @@
+package org.icbd.rcs.replica.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micronaut.context.ApplicationContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.replica.service.ReplicaApplication;
+import org.icbd.rcs.replica.testing.TestKeys;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Binding (Micronaut) and validation: a bad setting stops the replica with a message naming it. */
+class ReplicaConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private final KeyPair master = TestKeys.generate();
+    private final KeyPair replica = TestKeys.generate();
+    private Map<String, Object> properties;
+
+    @BeforeEach
+    void validProperties() throws IOException {
+        Path pool = Files.createDirectories(dir.resolve("pool"));
+        Path hostKey = Files.writeString(dir.resolve("master.pub"), TestKeys.publicLine(master) + "\n");
+        Path privateKey = TestKeys.writePrivate(replica, dir.resolve("replica_key"));
+        properties = new HashMap<>(Map.of(
+                "icbd.replica.id", "lab-110-a",
+                "icbd.replica.site", "lab-110",
+                "icbd.replica.pool", pool.toString(),
+                "icbd.replica.subscriptions", List.of("ubuntu:3", "win11"),
+                "icbd.replica.master.host", "127.0.0.1",
+                "icbd.replica.master.host-key-file", hostKey.toString(),
+                "icbd.replica.ssh.private-key-file", privateKey.toString()));
+    }
+
+    private ReplicaConfig bind(Map<String, Object> props) {
+        try (ApplicationContext context = ReplicaApplication.contextBuilder().properties(props).start()) {
+            return ReplicaConfig.from(context.getBean(ReplicaSettings.class));
+        }
+    }
+
+    @Test
+    void defaultsApplyAndValuesAreTyped() {
+        ReplicaConfig c = bind(properties);
+        assertEquals("lab-110-a", c.replicaId());
+        assertEquals(List.of(new Subscription("ubuntu", 3), new Subscription("win11", ReplicaSettings.DEFAULT_KEEP)),
+                c.subscriptions());
+        assertEquals(ReplicaSettings.DEFAULT_HEARTBEAT_INTERVAL, c.heartbeatInterval());
+        assertEquals(ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, c.progressInterval());
+        assertEquals(Compression.LZ4, c.compression());
+        assertEquals(ReplicaSettings.Kafka.DEFAULT_BOOTSTRAP_SERVERS, c.bootstrapServers());
+        assertEquals("icbd-replica-lab-110-a", c.groupId());
+        assertEquals(ReplicaSettings.Master.DEFAULT_PORT, c.master().port());
+        assertEquals(master.getPublic(), c.master().hostKey());
+        assertEquals(replica.getPublic(), c.master().identity().getPublic());
+        assertEquals(ReplicaSettings.Retry.DEFAULT_MAX_ATTEMPTS, c.backoff().maxAttempts());
+        assertEquals(ReplicaSettings.Ssh.DEFAULT_USER, c.master().user());
+    }
+
+    @Test
+    void overridesBind() {
+        properties.put("icbd.replica.heartbeat-interval", "250ms");
+        properties.put("icbd.replica.retry.initial-backoff", "100ms");
+        properties.put("icbd.replica.retry.max-attempts", "9");
+        properties.put("icbd.replica.compression", "none");
+        properties.put("icbd.replica.kafka.bootstrap-servers", "127.0.0.1:19092");
+        properties.put("icbd.replica.master.port", "2345");
+        properties.put("icbd.replica.subscriptions", "ubuntu:1,debian:4");
+        properties.put("icbd.replica.kafka.properties.security.protocol", "PLAINTEXT");
+        ReplicaConfig c = bind(properties);
+        assertEquals(Map.of("security.protocol", "PLAINTEXT"), c.kafkaProperties());
+        assertEquals(Duration.ofMillis(250), c.heartbeatInterval());
+        assertEquals(Duration.ofMillis(100), c.backoff().initial());
+        assertEquals(9, c.backoff().maxAttempts());
+        assertEquals(Compression.NONE, c.compression());
+        assertEquals("127.0.0.1:19092", c.bootstrapServers());
+        assertEquals(2345, c.master().port());
+        assertEquals(Map.of("ubuntu", 1, "debian", 4), c.keepByImage());
+    }
+
+    @Test
+    void anInlineKnownHostsLinePins() {
+        properties.remove("icbd.replica.master.host-key-file");
+        properties.put("icbd.replica.master.host-key", "[127.0.0.1]:2222 " + TestKeys.publicLine(master));
+        assertEquals(master.getPublic(), bind(properties).master().hostKey());
+    }
+
+    @ParameterizedTest(name = "{0}={1} is refused")
+    @CsvSource(delimiter = '|', value = {
+            "icbd.replica.id                    | <remove>     | icbd.replica.id",
+            "icbd.replica.id                    | Lab A        | icbd.replica.id",
+            "icbd.replica.site                  | <remove>     | icbd.replica.site",
+            "icbd.replica.pool                  | /nonexistent | icbd.replica.pool",
+            "icbd.replica.subscriptions         | ubuntu:0     | icbd.replica.subscriptions",
+            "icbd.replica.subscriptions         | ubuntu,ubuntu:2 | icbd.replica.subscriptions",
+            "icbd.replica.subscriptions         | ../etc:2     | icbd.replica.subscriptions",
+            "icbd.replica.default-keep          | 0            | icbd.replica.default-keep",
+            "icbd.replica.heartbeat-interval    | 0s           | icbd.replica.heartbeat-interval",
+            "icbd.replica.compression           | zstd         | icbd.replica.compression",
+            "icbd.replica.master.host           | <remove>     | icbd.replica.master.host",
+            "icbd.replica.master.port           | 0            | icbd.replica.master.port",
+            "icbd.replica.master.host-key-file  | <remove>     | icbd.replica.master.host-key-file",
+            "icbd.replica.master.host-key-file  | /nonexistent | icbd.replica.master.host-key-file",
+            "icbd.replica.ssh.private-key-file  | <remove>     | icbd.replica.ssh.private-key-file",
+            "icbd.replica.ssh.private-key-file  | /etc/hostname | icbd.replica.ssh.private-key-file",
+            "icbd.replica.ssh.stall-timeout     | 0s           | icbd.replica.ssh.stall-timeout",
+            "icbd.replica.retry.max-attempts    | 0            | icbd.replica.retry.max-attempts",
+            "icbd.replica.retry.max-backoff     | 10ms         | icbd.replica.retry.max-backoff",
+    })
+    void badSettingsAreNamed(String name, String value, String named) {
+        if (value.equals("<remove>")) {
+            properties.remove(name);
+        } else {
+            properties.put(name, value);
+        }
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> bind(properties));
+        assertEquals(named, e.setting(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(named + ": "), e.getMessage());
+    }
+
+    @Test
+    void bothHostKeySettingsAreRefused() {
+        properties.put("icbd.replica.master.host-key", TestKeys.publicLine(master));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> bind(properties));
+        assertTrue(e.getMessage().contains("exactly one"), e.getMessage());
+    }
+
+    @Test
+    void aHostKeyFileForAnotherHostIsRefused() throws IOException {
+        Files.writeString(Path.of((String) properties.get("icbd.replica.master.host-key-file")),
+                "[elsewhere]:2222 " + TestKeys.publicLine(master) + "\n");
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> bind(properties));
+        assertEquals("icbd.replica.master.host-key-file", e.setting());
+    }
+
+}

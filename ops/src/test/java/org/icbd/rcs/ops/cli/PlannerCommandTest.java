@@ -1,0 +1,57 @@
+package org.icbd.rcs.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What {@code icbd planner} checks before it starts anything; running it is PlannerIT's business. */
+class PlannerCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @Test
+    void badOptionsExitTwoNamingTheOption() {
+        assertEquals(2, run("planner", "--offline-after", "soon"));
+        assertTrue(err.toString().contains("'soon' is not a duration"), err::toString);
+        assertEquals(2, run("planner", "--compression", "zstd"));
+        assertTrue(err.toString().contains("compression 'zstd' is unknown: use none or lz4"), err::toString);
+        assertEquals(2, run("planner", "--stall-deadline", "0s"));
+        assertTrue(err.toString().contains("--stall-deadline must be positive"), err::toString);
+        assertEquals(2, run("planner", "--bootstrap", "kafka"));
+        assertTrue(err.toString().contains("--bootstrap 'kafka' is not a list of host:port"), err::toString);
+        assertEquals(2, run("planner", "--application-id", "a b"));
+        assertTrue(err.toString().contains("--application-id 'a b' must be"), err::toString);
+    }
+
+    @Test
+    void helpShowsDefaultsAndExamples() {
+        assertEquals(0, run("planner", "--help"));
+        assertTrue(out.toString().contains("default: 30s"), out::toString);
+        assertTrue(out.toString().contains("icbd planner --bootstrap 127.0.0.1:9092"), out::toString);
+    }
+
+    @Test
+    void durationsAsOperatorsWriteThem() {
+        DurationConverter c = new DurationConverter();
+        assertEquals(Duration.ofMillis(500), c.convert("500ms"));
+        assertEquals(Duration.ofSeconds(30), c.convert("30s"));
+        assertEquals(Duration.ofMinutes(5), c.convert("5m"));
+        assertEquals(Duration.ofHours(2), c.convert("2h"));
+        assertEquals(Duration.ofDays(1), c.convert("1d"));
+        assertEquals(Duration.ofSeconds(45), c.convert("PT45S"));
+    }
+
+    private int run(String... args) {
+        return new CommandLine(new Icbd())
+                .setExecutionExceptionHandler(new FailureHandler())
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args);
+    }
+}

@@ -1,0 +1,183 @@
+package org.icbd.rcs.planner.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.icbd.rcs.planner.topology.PlannerTopology;
+import org.icbd.rcs.topic.Topic;
+import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The planner as a running Kafka Streams application: {@link #start} checks the cluster, builds
+ * the {@link PlannerTopology} and starts it; {@link #close} stops it cleanly. It holds no static
+ * state, so one JVM may run several (tests do), each with its own application id or state dir.
+ *
+ * <p>A stream thread that dies of an unexpected exception is replaced (REPLACE_THREAD): with
+ * exactly-once, its uncommitted work is aborted and redone by the new thread. Closing leaves the
+ * consumer group at once, so that another instance takes the partitions over without waiting
+ * for the session timeout.
+ */
+public final class PlannerApplication implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlannerApplication.class);
+
+    /** How long {@link #close()} waits for the stream threads to commit and stop. */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long {@link #start} waits for the cluster to answer the topic check. */
+    public static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(30);
+
+    private final PlannerConfig config;
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private PlannerApplication(PlannerConfig config) {
+        this.config = config;
+        Properties props = config.streamsProperties();
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+        PlannerTopology.build(builder, config.topology());
+        Topology topology = builder.build(props);
+        LOG.debug("Planner topology:\n{}", topology.describe());
+        streams = new KafkaStreams(topology, props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("A stream thread of planner {} died; replacing it", config.applicationId(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((next, previous) -> {
+            LOG.info("Planner {} is {} (was {})", config.applicationId(), next, previous);
+            if (next == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+            if (next == KafkaStreams.State.NOT_RUNNING || next == KafkaStreams.State.ERROR) {
+                terminated.countDown();
+            }
+        });
+    }
+
+    /**
+     * Checks that every topic of {@link Topics#ALL} exists and that the three inputs have the same
+     * number of partitions (the topology co-partitions them by image), then starts the planner.
+     * Returns once it is started, not necessarily RUNNING yet ({@link #awaitRunning}).
+     *
+     * @throws IllegalStateException when the state directory is not usable, or the cluster cannot
+     *                               be reached or its topics do not fit,
+     *                               with a message saying what to do
+     */
+    public static PlannerApplication start(PlannerConfig config) {
+        checkStateDir(config);
+        checkTopics(config);
+        PlannerApplication app = new PlannerApplication(config);
+        LOG.info("Starting planner {} on {} (state dir {}, offline after {}, stall deadline {}, compression {})",
+                config.applicationId(), config.bootstrapServers(), config.stateDir(), config.topology().offlineAfter(),
+                config.topology().stallDeadline(), config.topology().compression());
+        app.streams.start();
+        return app;
+    }
+
+    public PlannerConfig config() {
+        return config;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** True iff the planner reached RUNNING (it has its partitions) within {@code timeout}. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Blocks until the planner has stopped: closed, or failed for good (ERROR). */
+    public KafkaStreams.State awaitTermination() throws InterruptedException {
+        terminated.await();
+        return streams.state();
+    }
+
+    /** Commits, leaves the group and stops; safe to call more than once and from a shutdown hook. */
+    @Override
+    public void close() {
+        LOG.info("Stopping planner {}", config.applicationId());
+        boolean clean = streams.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
+        if (!clean) {
+            LOG.warn("Planner {} did not stop within {}", config.applicationId(), CLOSE_TIMEOUT);
+        }
+        terminated.countDown();
+    }
+
+    private static void checkStateDir(PlannerConfig config) {
+        try {
+            Files.createDirectories(config.stateDir());
+        } catch (IOException | SecurityException e) {
+            throw new IllegalStateException("state-dir " + config.stateDir() + " cannot be created: " + e, e);
+        }
+        if (!Files.isWritable(config.stateDir())) {
+            throw new IllegalStateException("state-dir " + config.stateDir() + " is not writable by this user");
+        }
+    }
+
+    private static void checkTopics(PlannerConfig config) {
+        Map<String, Object> adminConfig = new HashMap<>(config.clientProperties());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis());
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis());
+        Map<String, TopicDescription> described = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        try (Admin admin = Admin.create(adminConfig)) {
+            for (Topic<String, ?> topic : Topics.ALL) {
+                try {
+                    described.put(topic.name(), admin.describeTopics(List.of(topic.name())).allTopicNames()
+                            .get(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic.name()));
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw unreachable(config, e.getCause());
+                    }
+                    missing.add(topic.name());
+                }
+            }
+        } catch (TimeoutException e) {
+            throw unreachable(config, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the topics on " + config.bootstrapServers(), e);
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("the topic(s) " + String.join(", ", missing) + " do not exist on "
+                    + config.bootstrapServers() + ": create every icbd topic before starting the planner");
+        }
+        List<Topic<String, ?>> inputs = List.of(Topics.IMAGE_VERSIONS, Topics.REPLICAS, Topics.REPLICA_STATE);
+        Map<String, Integer> partitions = new HashMap<>();
+        inputs.forEach(t -> partitions.put(t.name(), described.get(t.name()).partitions().size()));
+        if (partitions.values().stream().distinct().count() > 1) {
+            throw new IllegalStateException("the planner joins its inputs by image, so they need the same number of"
+                    + " partitions, but they have " + partitions + "; give them the same count");
+        }
+    }
+
+    private static IllegalStateException unreachable(PlannerConfig config, Throwable cause) {
+        return new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + " within "
+                + CLUSTER_TIMEOUT + " (" + cause + "); check bootstrap", cause);
+    }
+}

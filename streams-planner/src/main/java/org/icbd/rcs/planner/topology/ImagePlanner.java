@@ -1,0 +1,282 @@
+package org.icbd.rcs.planner.topology;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.icbd.rcs.events.DeadLetter;
+import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.events.Outcome;
+import org.icbd.rcs.events.ReplicaImageState;
+import org.icbd.rcs.events.ReplicationState;
+import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.topic.PairKey;
+import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keyed by image: owns every store of an image and re-evaluates the affected pairs whenever
+ * anything about the image arrives, plus a wall-clock sweep for silent replicas and stalled
+ * tasks. The decisions themselves are {@link PairReview}'s; this class loads the facts, stores
+ * what changed and emits tasks, statuses and dead letters.
+ *
+ * <p>Per-pair stores are keyed {@code image/replicaId} (the reverse of the topics' pair key) so
+ * that one prefix scan finds every pair of an image; names contain no slash, so the prefix
+ * {@code image/} matches that image only.
+ *
+ * <p>Idempotence: an input equal to what is stored, or older than it (a replica state with an
+ * earlier {@code at}, a subscription with an earlier {@code lastSeen}), changes nothing. A status
+ * is emitted only when it differs from the last one emitted for the pair, {@code updatedAt}
+ * aside; a task only as {@link PairReview} decides. So a redelivered or reordered record emits
+ * nothing, and so does a heartbeat that changes nothing but {@code lastSeen}.
+ */
+final class ImagePlanner implements Processor<String, ImageInput, String, PlannerOutput> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImagePlanner.class);
+    private static final StringSerializer PREFIX = new StringSerializer();
+
+    private final TopologySettings settings;
+    private ProcessorContext<String, PlannerOutput> context;
+    private KeyValueStore<String, History> histories;
+    private KeyValueStore<String, SubscriptionEntry> subscriptions;
+    private KeyValueStore<String, HeldState> heldStates;
+    private KeyValueStore<String, TaskLedger> ledgers;
+    private KeyValueStore<String, ReplicationStatus> statuses;
+
+    ImagePlanner(TopologySettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, PlannerOutput> context) {
+        this.context = context;
+        histories = context.getStateStore(PlannerTopology.HISTORIES);
+        subscriptions = context.getStateStore(PlannerTopology.SUBSCRIPTIONS);
+        heldStates = context.getStateStore(PlannerTopology.HELD_STATES);
+        ledgers = context.getStateStore(PlannerTopology.TASK_LEDGERS);
+        statuses = context.getStateStore(PlannerTopology.STATUSES);
+        context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+    }
+
+    @Override
+    public void process(Record<String, ImageInput> record) {
+        Instant now = now();
+        ImageInput input = record.value();
+        if (input instanceof ImageInput.VersionEvent v) {
+            onVersionEvent(v.event(), now);
+        } else if (input instanceof ImageInput.Subscribed s) {
+            onSubscribed(s, now);
+        } else if (input instanceof ImageInput.Unsubscribed u) {
+            onUnsubscribed(new PairKey(u.replicaId(), u.image()), now);
+        } else if (input instanceof ImageInput.StateReported r) {
+            onStateReported(r.state(), now);
+        } else if (input instanceof ImageInput.StateCleared c) {
+            PairKey pair = new PairKey(c.replicaId(), c.image());
+            if (heldStates.get(storeKey(pair)) != null) {
+                heldStates.delete(storeKey(pair));
+                review(pair, now, false);
+            }
+        }
+    }
+
+    private void onVersionEvent(ImageVersionEvent event, Instant now) {
+        String image = event.image();
+        History before = Optional.ofNullable(histories.get(image)).orElse(History.EMPTY);
+        History after;
+        try {
+            after = before.apply(event);
+        } catch (IllegalArgumentException contradiction) {
+            reject(image, event, contradiction.getMessage(), now);
+            return;
+        }
+        if (after == before) {
+            return;
+        }
+        histories.put(image, after);
+        LOG.info("Image {} version {} {}", image, event.version(),
+                after.find(event.version()).orElseThrow().retired() ? "retired" : "published");
+        for (PairKey pair : pairsOf(image)) {
+            review(pair, now, false);
+        }
+    }
+
+    private void onSubscribed(ImageInput.Subscribed s, Instant now) {
+        PairKey pair = new PairKey(s.replicaId(), s.image());
+        String key = storeKey(pair);
+        Instant heard = s.lastSeen().isAfter(now) ? now : s.lastSeen();
+        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), heard);
+        SubscriptionEntry stored = subscriptions.get(key);
+        if (next.equals(stored)) {
+            return;
+        }
+        if (stored != null && heard.isBefore(stored.lastSeen())) {
+            LOG.debug("Ignoring subscription of replica {} to image {} seen at {}: already have one seen at {}",
+                    pair.replicaId(), pair.image(), heard, stored.lastSeen());
+            return;
+        }
+        if (stored == null) {
+            LOG.info("Replica {} subscribes to image {} (keep {})", pair.replicaId(), pair.image(), s.keep());
+        }
+        subscriptions.put(key, next);
+        review(pair, now, false);
+    }
+
+    private void onUnsubscribed(PairKey pair, Instant now) {
+        String key = storeKey(pair);
+        subscriptions.delete(key);
+        TaskLedger ledger = ledgers.get(key);
+        if (ledger != null && ledger.outstanding().isPresent()) {
+            ledgers.put(key, ledger.settled());
+        }
+        // The pair no longer exists: a tombstone lets the compacted status topic forget it.
+        if (statuses.get(key) != null) {
+            statuses.delete(key);
+            forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.empty()), now);
+            LOG.info("Replica {} unsubscribed from image {}: status removed", pair.replicaId(), pair.image());
+        }
+    }
+
+    private void onStateReported(ReplicaImageState state, Instant now) {
+        PairKey pair = new PairKey(state.replicaId(), state.image());
+        String key = storeKey(pair);
+        HeldState stored = heldStates.get(key);
+        if (stored != null) {
+            if (stored.state().equals(state)) {
+                return;
+            }
+            if (state.at().isBefore(stored.state().at())) {
+                LOG.debug("Ignoring state of replica {} image {} at {}: already have one at {}", pair.replicaId(),
+                        pair.image(), state.at(), stored.state().at());
+                return;
+            }
+        }
+        Optional<Instant> lastAppliedAt = stored == null ? Optional.empty() : stored.lastAppliedAt();
+        boolean newStep = stored == null || !stored.state().lastStep().equals(state.lastStep());
+        if (newStep && state.lastStep().map(l -> l.outcome() == Outcome.APPLIED).orElse(false)) {
+            lastAppliedAt = Optional.of(state.at());
+        }
+        heldStates.put(key, new HeldState(state, lastAppliedAt));
+        if (subscriptions.get(key) != null) {
+            review(pair, now, false);
+        }
+    }
+
+    /** The wall-clock sweep: pairs whose replica fell silent or came back, and stalled tasks. */
+    private void sweep(long nowMs) {
+        Instant now = Instant.ofEpochMilli(nowMs);
+        List<PairKey> due = new ArrayList<>();
+        try (KeyValueIterator<String, SubscriptionEntry> all = subscriptions.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, SubscriptionEntry> entry = all.next();
+                PairKey pair = pairOf(entry.key);
+                boolean offline = entry.value.silentAt(now, settings.offlineAfter());
+                ReplicationStatus last = statuses.get(entry.key);
+                boolean shownOffline = last != null && last.state() == ReplicationState.OFFLINE;
+                TaskLedger ledger = ledgers.get(entry.key);
+                boolean stalled = !offline && ledger != null && ledger.outstanding().isPresent()
+                        && ledger.outstanding().get().stalledAt(now, settings.stallDeadline());
+                if (offline != shownOffline || stalled) {
+                    due.add(pair);
+                }
+            }
+        }
+        for (PairKey pair : due) {
+            review(pair, now, true);
+        }
+    }
+
+    private void review(PairKey pair, Instant now, boolean sweep) {
+        String key = storeKey(pair);
+        SubscriptionEntry subscription = subscriptions.get(key);
+        if (subscription == null) {
+            return;
+        }
+        PairReview.Facts facts = new PairReview.Facts(pair,
+                Optional.ofNullable(histories.get(pair.image())).orElse(History.EMPTY), subscription,
+                Optional.ofNullable(heldStates.get(key)), Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE),
+                Optional.ofNullable(statuses.get(key)));
+        PairReview review = PairReview.of(facts, now, sweep, settings);
+
+        if (!review.ledger().equals(facts.ledger())) {
+            ledgers.put(key, review.ledger());
+        }
+        if (review.task().isPresent()) {
+            ReplicationTask task = review.task().get();
+            Optional<TaskLedger.Outstanding> previous = facts.ledger().outstanding();
+            if (previous.isPresent() && previous.get().carries(task.steps(), task.expectHave())) {
+                LOG.warn("Task {} for replica {} image {} made no progress since {}; issuing it again as {}",
+                        previous.get().taskId(), pair.replicaId(), pair.image(), previous.get().progressAt(),
+                        task.taskId());
+            }
+            LOG.info("Issuing task {} to replica {} for image {}: {} (expect have {})", task.taskId(),
+                    pair.replicaId(), pair.image(), render(task), task.expectHave());
+            forward(pair.replicaId(), new PlannerOutput.TaskIssued(task), now);
+        }
+        ReplicationStatus status = review.status();
+        Optional<ReplicationStatus> last = facts.lastStatus();
+        if (last.isEmpty() || !PairReview.sameStatus(last.get(), status)) {
+            statuses.put(key, status);
+            if (last.isEmpty() || last.get().state() != status.state()) {
+                LOG.info("Replica {} image {} is {}{}", pair.replicaId(), pair.image(), status.state(),
+                        status.lastError().map(e -> ": " + e.lines().findFirst().orElse(e)).orElse(""));
+            }
+            forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.of(status)), now);
+        }
+    }
+
+    private void reject(String image, ImageVersionEvent event, String reason, Instant now) {
+        RecordMetadata where = context.recordMetadata().orElseThrow();
+        LOG.warn("Unusable version event at {}-{}@{} for image {} goes to the dead letters: {}", where.topic(),
+                where.partition(), where.offset(), image, reason);
+        // The event as read, written back in its wire form: the intake kept no bytes, and an event
+        // that parsed loses nothing in the round trip but unknown fields.
+        byte[] raw = Topics.IMAGE_VERSIONS.valueSerde().serializer().serialize(where.topic(), event);
+        forward(image, new PlannerOutput.Rejected(DeadLetter.of(where.topic(), where.partition(), where.offset(),
+                raw, reason, IntakeProcessor.CONSUMER, now)), now);
+    }
+
+    private List<PairKey> pairsOf(String image) {
+        List<PairKey> pairs = new ArrayList<>();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+            while (it.hasNext()) {
+                pairs.add(pairOf(it.next().key));
+            }
+        }
+        return pairs;
+    }
+
+    private void forward(String key, PlannerOutput output, Instant now) {
+        context.forward(new Record<>(key, output, now.toEpochMilli()));
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+
+    static String storeKey(PairKey pair) {
+        return pair.image() + "/" + pair.replicaId();
+    }
+
+    static PairKey pairOf(String storeKey) {
+        int slash = storeKey.indexOf('/');
+        return new PairKey(storeKey.substring(slash + 1), storeKey.substring(0, slash));
+    }
+
+    private static String render(ReplicationTask task) {
+        List<String> steps = new ArrayList<>();
+        task.steps().forEach(s -> steps.add(s.parentVersion().map(p -> p + "->" + s.version())
+                .orElse("full " + s.version())));
+        return String.join(", ", steps);
+    }
+}

@@ -1,0 +1,66 @@
+package org.icbd.rcs.planner.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ImageVersionRetired;
+import org.icbd.rcs.planner.plan.CompactNotation;
+import org.junit.jupiter.api.Test;
+
+class HistoryTest {
+
+    private static final Instant T = Instant.parse("2026-03-02T08:00:00Z");
+
+    @Test
+    void versionsArriveInAnyOrderAndRetirementIsFinal() {
+        History h = History.EMPTY;
+        for (ImageVersionEvent e : List.of(published(3), published(1), retired(2), published(2), retired(1),
+                published(1), published(5))) {
+            h = h.apply(e);
+        }
+        assertEquals("x1, x2, 3, 5", CompactNotation.render(h.toImageHistory()));
+    }
+
+    @Test
+    void aDuplicateChangesNothing() {
+        History h = History.EMPTY.apply(published(1)).apply(retired(1));
+        assertSame(h, h.apply(published(1)));
+        assertSame(h, h.apply(retired(1)));
+    }
+
+    @Test
+    void aReusedVersionOrUuidIsRejected() {
+        History h = History.EMPTY.apply(published(1));
+        IllegalArgumentException reused = assertThrows(IllegalArgumentException.class, () -> h.apply(
+                ImageVersionPublished.of("ubuntu", 1, uuid("ubuntu", 9), Optional.empty(), Optional.empty(), 0, T,
+                        "master")));
+        assertTrue(reused.getMessage().contains("never reused"), reused.getMessage());
+        IllegalArgumentException shared = assertThrows(IllegalArgumentException.class, () -> h.apply(
+                ImageVersionPublished.of("ubuntu", 2, uuid("ubuntu", 1), Optional.empty(), Optional.empty(), 0, T,
+                        "master")));
+        assertTrue(shared.getMessage().contains("already belongs to version 1"), shared.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> h.apply(ImageVersionRetired.of("ubuntu", 3,
+                "00000000-0000-0000-0000-000000000000", T, "master")));
+    }
+
+    private static ImageVersionPublished published(int v) {
+        return ImageVersionPublished.of("ubuntu", v, uuid("ubuntu", v), Optional.empty(), Optional.empty(), 0, T,
+                "master");
+    }
+
+    private static ImageVersionRetired retired(int v) {
+        return ImageVersionRetired.of("ubuntu", v, uuid("ubuntu", v), T, "master");
+    }
+
+    private static String uuid(String image, int version) {
+        return java.util.UUID.nameUUIDFromBytes((image + "@" + version).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString();
+    }
+}
