@@ -243,7 +243,8 @@ public final class Bench implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("bench", "replica-site",
                 "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
                 "--host-key-pin", keys.resolve("host_key.pin").toString(),
-                "--identity", keys.resolve("replica").toString(), "--cipher", settings.cipher()));
+                "--identity", keys.resolve("replica").toString(), "--puller", settings.puller().name(),
+                "--cipher", settings.cipher()));
         if (settings.windowBytes() > 0) {
             args.addAll(List.of("--window", Long.toString(settings.windowBytes())));
         }
@@ -471,6 +472,7 @@ public final class Bench implements AutoCloseable {
         info.put("seed", settings.seed());
         info.put("updateFraction", settings.updateFraction());
         info.put("siteJvmOptions", settings.siteJvmOptions());
+        info.put("puller", settings.puller().name().toLowerCase(Locale.ROOT));
         info.put("cipher", settings.cipher());
         info.put("windowBytes", settings.windowBytes());
         info.put("kex", settings.kex().orElse("(MINA default order)"));

@@ -21,11 +21,13 @@ import java.util.Set;
  * @param cipher            the cipher the replica offers first
  * @param windowBytes       the SSH channel window the replica grants; 0 for MINA's default
  * @param kex               the key exchange the replica offers first; empty for MINA's default order
+ * @param puller            which SSH client the replica pulls with
  * @param linkGro           whether the replica's end of the link coalesces received segments (GRO), as a NIC does
  */
 public record BenchSettings(Path workDir, long datasetBytes, int repeat, String rate, Set<Route> routes, Path jsonOut,
                             long seed, double updateFraction, List<String> siteJvmOptions, String cipher,
-                            long windowBytes, Optional<String> kex, boolean linkGro) {
+                            long windowBytes, Optional<String> kex, boolean linkGro,
+                            ReplicaSite.Puller puller) {
 
     /** Below this the dataset is mostly metadata and the figures mean little; the IT runs at it. */
     public static final long MIN_DATASET_BYTES = 64L << 20;
@@ -50,6 +52,7 @@ public record BenchSettings(Path workDir, long datasetBytes, int repeat, String 
             throw new IllegalArgumentException("--update-fraction must be within (0, 1], got " + updateFraction);
         }
         siteJvmOptions = List.copyOf(siteJvmOptions);
+        Objects.requireNonNull(puller, "--puller");
         if (windowBytes < 0) {
             throw new IllegalArgumentException("--window must not be negative, got " + windowBytes);
         }

@@ -18,30 +18,40 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import net.jpountz.lz4.LZ4FrameInputStream;
-import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
-import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
+import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.btrfs.ReceivedSubvolume;
 import org.icbd.rcs.btrfs.SubvolumeInfo;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.replica.config.ReplicaSettings;
+import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.pull.HostKeyPin;
+import org.icbd.rcs.replica.pull.MasterClient;
+import org.icbd.rcs.replica.pull.MasterEndpoint;
+import org.icbd.rcs.replica.pull.SendChannel;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The replica side of the bench, run in a child JVM of its own ({@code icbd bench replica-site}),
- * possibly in another network namespace. It pulls steps the way the replica service does: request
- * over SSH, the stream (LZ4-decoded if asked) into {@code btrfs receive} in
- * {@code <root>/.incoming/<image>/}, the rest of the stream read and the master's exit status
- * awaited, the received subvolume verified (read-only, received uuid = the master's snapshot uuid)
- * and promoted by a read-only snapshot into {@code <root>/images/<image>/versions/<n>}.
+ * possibly in another network namespace. It pulls steps with the replica service's own parts: the
+ * {@link MasterClient} (the master's host key pinned, one session and exec channel per step) and the
+ * {@link ReplicaPool} (receive into {@code <root>/.incoming/<image>/}, promote by a read-only snapshot
+ * into {@code <root>/images/<image>/versions/<n>}); between them it does what the service's step does:
+ * reads the rest of the stream, awaits the master's exit status and verifies the received subvolume
+ * (read-only, received uuid = the master's snapshot uuid). Kafka is left out: progress reports do not
+ * move bytes. With {@link Puller#BENCH} the bench's own {@link SshPuller} replaces the MasterClient,
+ * to try ciphers, key exchanges and windows.
  *
  * <p>Protocol, one command per stdin line, one {@link SiteReply} per stdout line:
  * <ul>
- *   <li>{@code pull <image> <version> <parent|-> <none|lz4> <uuid>}: one step, timed from the request to the
- *       promoted version; {@code ok wire= stream= nanos= connect= transfer= promote= cipher=}
+ *   <li>{@code pull <image> <version> <parent|-> <none|lz4> <uuid>}: one step, timed from the request to
+ *       the promoted version; {@code ok wire= stream= nanos= connect= transfer= promote= cipher=}
  *   <li>{@code probe <host> <port> <bytes>}: reads that many bytes from a {@link ProbeServer};
  *       {@code ok bytes= nanos=}
  * </ul>
@@ -53,6 +63,15 @@ public final class ReplicaSite {
     private static final int COPY_BUFFER_BYTES = 1 << 20;
     /** How long the master's exit status may take once the stream ended. */
     private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
+    private static final String SSH_USER = "icbd";
+
+    /** Which SSH client pulls. */
+    public enum Puller {
+        /** The replica service's {@link MasterClient}, as configured there. */
+        REPLICA,
+        /** The bench's {@link SshPuller}, whose cipher, key exchange and window can be chosen. */
+        BENCH
+    }
 
     /**
      * @param root        the replica's pool directory
@@ -60,34 +79,48 @@ public final class ReplicaSite {
      * @param masterPort  its SSH port
      * @param hostKeyPin  a file holding the master's host key (an OpenSSH public key line)
      * @param identity    this replica's private key (OpenSSH format)
-     * @param cipher      the cipher offered first
-     * @param windowBytes the SSH channel window; empty for MINA's default
-     * @param kex         the key exchange offered first; empty for MINA's default order
+     * @param puller      which SSH client pulls
+     * @param cipher      the cipher offered first ({@link Puller#BENCH} only)
+     * @param windowBytes the SSH channel window; empty for MINA's default ({@link Puller#BENCH} only)
+     * @param kex         the key exchange offered first; empty for MINA's default order ({@link Puller#BENCH} only)
      */
-    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity, String cipher,
-                           Optional<Long> windowBytes, Optional<String> kex) {
+    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity, Puller puller,
+                           String cipher, Optional<Long> windowBytes, Optional<String> kex) {
     }
 
-    private final Settings settings;
-    private final BtrfsTool btrfs = new BtrfsTool(new CommandRunner(), Duration.ofMinutes(10));
-    private final SshPuller puller;
+    private final ReplicaPool pool;
+    private final Optional<MasterClient> master;
+    private final Optional<SshPuller> benchPuller;
 
-    private ReplicaSite(Settings settings, SshPuller puller) {
-        this.settings = settings;
-        this.puller = puller;
+    private ReplicaSite(ReplicaPool pool, Optional<MasterClient> master, Optional<SshPuller> benchPuller) {
+        this.pool = pool;
+        this.master = master;
+        this.benchPuller = benchPuller;
     }
 
     public static int run(Settings settings, BufferedReader in, PrintWriter out) throws Exception {
-        PublicKey hostKey = AuthorizedKeyEntry.parseAuthorizedKeyEntry(Files.readString(settings.hostKeyPin()).strip())
-                .resolvePublicKey(null, Map.of(), PublicKeyEntryResolver.FAILING);
+        PublicKey hostKey = HostKeyPin.parse(Files.readString(settings.hostKeyPin()), settings.masterHost(),
+                settings.masterPort());
         KeyPair identity;
         try (InputStream key = Files.newInputStream(settings.identity())) {
-            identity = SecurityUtils.loadKeyPairIdentities(null, () -> settings.identity().toString(), key, null)
-                    .iterator().next();
+            identity = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(settings.identity().toString()),
+                    key, null).iterator().next();
         }
-        try (SshPuller puller = new SshPuller(settings.masterHost(), settings.masterPort(), hostKey, identity,
-                settings.cipher(), settings.windowBytes(), settings.kex())) {
-            ReplicaSite site = new ReplicaSite(settings, puller);
+        String replicaId = "bench-" + settings.root().getFileName();
+        CommandRunner runner = new CommandRunner();
+        Optional<MasterClient> master = Optional.empty();
+        Optional<SshPuller> benchPuller = Optional.empty();
+        if (settings.puller() == Puller.REPLICA) {
+            master = Optional.of(new MasterClient(replicaId, new MasterEndpoint(settings.masterHost(),
+                    settings.masterPort(), SSH_USER, hostKey, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT,
+                    ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT)));
+        } else {
+            benchPuller = Optional.of(new SshPuller(settings.masterHost(), settings.masterPort(), hostKey, identity,
+                    settings.cipher(), settings.windowBytes(), settings.kex()));
+        }
+        BtrfsTool btrfs = new BtrfsTool(runner, Duration.ofMinutes(10));
+        try (ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs))) {
+            ReplicaSite site = new ReplicaSite(pool, master, benchPuller);
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid())).render());
             out.flush();
             for (String line; (line = in.readLine()) != null; ) {
@@ -101,6 +134,9 @@ public final class ReplicaSite {
                 out.println(reply.render());
                 out.flush();
             }
+        } finally {
+            master.ifPresent(MasterClient::close);
+            benchPuller.ifPresent(SshPuller::close);
         }
         return 0;
     }
@@ -132,51 +168,43 @@ public final class ReplicaSite {
     /** One step, as the replica service runs it; the clock runs from the request to the promoted version. */
     private SiteReply pull(TransferRequest request, UUID expectedUuid) throws IOException {
         long start = System.nanoTime();
-        Path staging = Files.createDirectories(settings.root().resolve(".incoming").resolve(request.image()));
-        Path versions = Files.createDirectories(settings.root().resolve("images").resolve(request.image())
-                .resolve("versions"));
-        Path target = versions.resolve(Integer.toString(request.version()));
+        String image = request.image();
         long connected;
         long transferred;
         long wire;
         long stream;
-        String cipher;
+        String ssh;
         ReceivedSubvolume received;
-        try (SshPuller.Pull pull = puller.open(request)) {
+        try (Step step = open(request)) {
             connected = System.nanoTime();
-            cipher = pull.cipher() + "," + pull.kex();
-            Counting wireIn = new Counting(pull.stdout());
-            InputStream decoded = request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wireIn) : wireIn;
-            Counting streamIn = new Counting(decoded);
-            received = btrfs.receive(staging, streamIn);
+            ssh = step.ssh();
+            Counting streamIn = new Counting(step.stream());
+            received = pool.receive(image, streamIn);
             // btrfs receive -e stops at the end command; the rest (an LZ4 frame's end mark and checksum)
             // must still be read, and the master's verdict awaited, before the stream counts as whole.
             streamIn.transferTo(OutputStream.nullOutputStream());
-            Optional<Integer> exit = pull.awaitExit(EXIT_WAIT);
+            Optional<Integer> exit = step.awaitExit(EXIT_WAIT);
             if (exit.isEmpty() || exit.get() != 0) {
-                btrfs.deleteSubvolume(received.path());
+                pool.cleanStaging(image);
                 throw new IOException(request.print() + ": the master ended with " + exit.map(String::valueOf)
-                        .orElse("no exit status") + ": " + pull.stderr());
+                        .orElse("no exit status") + ": " + step.masterReason());
             }
             transferred = System.nanoTime();
-            wire = wireIn.count;
+            wire = step.wireBytes();
             stream = streamIn.count;
         }
         SubvolumeInfo info = received.info();
         if (!info.readOnly() || !info.receivedUuid().equals(Optional.of(expectedUuid))) {
-            btrfs.deleteSubvolume(received.path());
+            pool.cleanStaging(image);
             throw new IOException(request.print() + ": verification failed: " + received.path() + " read-only="
                     + info.readOnly() + " received uuid=" + info.receivedUuid().map(UUID::toString).orElse("none")
                     + ", expected " + expectedUuid);
         }
-        SubvolumeInfo promoted = btrfs.snapshotReadOnly(received.path(), target);
-        btrfs.deleteSubvolume(received.path());
-        if (!promoted.readOnly() || !promoted.receivedUuid().equals(Optional.of(expectedUuid))) {
-            throw new IOException("promoted " + target + " lost its received uuid");
-        }
+        HeldVersion promoted = pool.promote(image, request.version(), received);
         long end = System.nanoTime();
-        LOG.info("bench replica site: {} promoted to {}: {} bytes on the wire, {} of stream in {} ms ({})",
-                request.print(), target, wire, stream, (end - start) / 1_000_000, cipher);
+        LOG.info("bench replica site: {} promoted to {} (received uuid {}): {} bytes on the wire, {} of stream in {} ms"
+                        + " ({})", request.print(), pool.versionDir(image, request.version()), promoted.receivedUuid(),
+                wire, stream, (end - start) / 1_000_000, ssh);
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("wire", wire);
         reply.put("stream", stream);
@@ -184,8 +212,82 @@ public final class ReplicaSite {
         reply.put("connect", connected - start);
         reply.put("transfer", transferred - connected);
         reply.put("promote", end - transferred);
-        reply.put("cipher", cipher);
+        reply.put("cipher", ssh);
         return SiteReply.ok(reply);
+    }
+
+    /** One open transfer, through whichever puller this site uses. */
+    private interface Step extends AutoCloseable {
+        InputStream stream() throws IOException;
+
+        long wireBytes();
+
+        Optional<Integer> awaitExit(Duration timeout);
+
+        String masterReason();
+
+        String ssh();
+
+        @Override
+        void close();
+    }
+
+    private Step open(TransferRequest request) throws IOException {
+        if (master.isPresent()) {
+            SendChannel channel = master.get().open(request);
+            return new Step() {
+                public InputStream stream() throws IOException {
+                    return channel.stream();
+                }
+
+                public long wireBytes() {
+                    return channel.wireBytes();
+                }
+
+                public Optional<Integer> awaitExit(Duration timeout) {
+                    return channel.awaitExit(timeout);
+                }
+
+                public String masterReason() {
+                    return channel.masterReason();
+                }
+
+                public String ssh() {
+                    return "MasterClient";
+                }
+
+                public void close() {
+                    channel.close();
+                }
+            };
+        }
+        SshPuller.Pull pull = benchPuller.orElseThrow().open(request);
+        Counting wire = new Counting(pull.stdout());
+        return new Step() {
+            public InputStream stream() throws IOException {
+                return request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wire) : wire;
+            }
+
+            public long wireBytes() {
+                return wire.count;
+            }
+
+            public Optional<Integer> awaitExit(Duration timeout) {
+                return pull.awaitExit(timeout);
+            }
+
+            public String masterReason() {
+                return pull.stderr();
+            }
+
+            public String ssh() {
+                return pull.cipher() + "," + pull.kex();
+            }
+
+            public void close() {
+                pull.close();
+            }
+        };
     }
 
     private static SiteReply probe(String host, int port, long bytes) throws IOException {

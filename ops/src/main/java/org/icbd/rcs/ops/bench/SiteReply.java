@@ -1,5 +1,6 @@
 package org.icbd.rcs.ops.bench;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -17,7 +18,7 @@ record SiteReply(boolean ok, Map<String, String> fields, String error) {
     private static final Pattern FIELD = Pattern.compile("[a-zA-Z]+=\\S*");
 
     SiteReply {
-        fields = Map.copyOf(fields);
+        fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
 
     static SiteReply ok(Map<String, ?> fields) {

@@ -80,17 +80,22 @@ public final class BenchCommand implements Callable<Integer> {
                     + "the services (default: ${DEFAULT-VALUE}).")
     String siteJvmOptions;
 
+    @Option(names = "--puller", defaultValue = "replica",
+            description = "Which SSH client the replica pulls with: replica (the replica service's MasterClient) or "
+                    + "bench (the bench's own, for trying --cipher, --kex and --window) (default: ${DEFAULT-VALUE}).")
+    String puller;
+
     @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER,
-            description = "The cipher the replica offers first (default: ${DEFAULT-VALUE}).")
+            description = "With --puller bench: the cipher offered first (default: ${DEFAULT-VALUE}).")
     String cipher;
 
     @Option(names = "--window", defaultValue = "0",
-            description = "The SSH channel window the replica grants, e.g. 8M; 0 for MINA's default (2M).")
+            description = "With --puller bench: the SSH channel window granted, e.g. 8M; 0 for MINA's default (2M).")
     String window;
 
     @Option(names = "--kex", defaultValue = "",
-            description = "The key exchange the replica offers first, e.g. curve25519-sha256; empty for MINA's "
-                    + "default order.")
+            description = "With --puller bench: the key exchange offered first, e.g. curve25519-sha256; empty for "
+                    + "MINA's default order.")
     String kex;
 
     @Option(names = "--link-gro", defaultValue = "false", arity = "1",
@@ -102,11 +107,21 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         BenchSettings settings;
         try {
+            ReplicaSite.Puller replicaPuller = switch (puller.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "replica" -> ReplicaSite.Puller.REPLICA;
+                case "bench" -> ReplicaSite.Puller.BENCH;
+                default -> throw new IllegalArgumentException("--puller must be replica or bench, got '" + puller + "'");
+            };
+            boolean knobs = !cipher.equals(BenchSettings.DEFAULT_CIPHER) || !window.equals("0") || !kex.isBlank();
+            if (knobs && replicaPuller == ReplicaSite.Puller.REPLICA) {
+                throw new IllegalArgumentException("--cipher, --kex and --window need --puller bench: the replica's "
+                        + "MasterClient has its own settings");
+            }
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
                     Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(), cipher,
                     Sizes.parse(window, "--window"), kex.isBlank() ? Optional.empty() : Optional.of(kex.strip()),
-                    linkGro);
+                    linkGro, replicaPuller);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -181,6 +196,9 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--identity", required = true)
         Path identity;
 
+        @Option(names = "--puller", defaultValue = "REPLICA")
+        ReplicaSite.Puller puller;
+
         @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER)
         String cipher;
 
@@ -192,7 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity,
+            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity, puller,
                     cipher, window > 0 ? Optional.of(window) : Optional.empty(), Optional.ofNullable(kex)), stdin(),
                     spec.commandLine().getOut());
         }
