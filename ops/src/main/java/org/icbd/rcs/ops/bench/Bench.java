@@ -11,11 +11,13 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -86,6 +88,8 @@ public final class Bench implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
     private final List<Double> loadSamples = new ArrayList<>();
+    /** The stream size of the full (false) and the delta (true) step: btrfs sends the same stream every time. */
+    private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
     private volatile ShapedLink link;
     private volatile boolean succeeded;
 
@@ -354,8 +358,6 @@ public final class Bench implements AutoCloseable {
         Map<String, Double> cpu = Map.of("bench children", observed.cpuSeconds().getOrDefault("bench children", 0.0));
         return new Sample(nanos / 1e9, streamBytes, streamBytes, Map.of(), Map.of(), cpu, Optional.empty(), Optional.empty());
     }
-
-    private final Map<Boolean, Long> streamBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The size of a step's stream: btrfs produces the same stream every time for the same snapshots. */
     private long streamBytes(Versions versions, boolean delta) {
@@ -670,7 +672,7 @@ public final class Bench implements AutoCloseable {
         }
         raw.killRunning();
         List<SiteProcess> reversed = new ArrayList<>(sites);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         for (SiteProcess site : reversed) {
             try {
                 site.close();

@@ -3,12 +3,12 @@ package org.icbd.rcs.ops.bench;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +26,7 @@ final class RawPipe {
     private final Path logDir;
     private final Duration timeout;
     /** The processes of the pipe in flight, so that clean-up can kill them. */
-    private final List<Process> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Process> running = new CopyOnWriteArrayList<>();
 
     RawPipe(Path logDir, Duration timeout) {
         this.logDir = logDir;
@@ -124,14 +124,6 @@ final class RawPipe {
     void killRunning() {
         for (Process p : running) {
             p.destroyForcibly();
-        }
-    }
-
-    static void ensureLogDir(Path logDir) {
-        try {
-            Files.createDirectories(logDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -236,25 +236,36 @@ public final class ReplicaSite {
         if (master.isPresent()) {
             SendChannel channel = master.get().open(request);
             return new Step() {
+                @Override
                 public InputStream stream() throws IOException {
                     return channel.stream();
                 }
+
+                @Override
 
                 public long wireBytes() {
                     return channel.wireBytes();
                 }
 
+                @Override
+
                 public Optional<Integer> awaitExit(Duration timeout) {
                     return channel.awaitExit(timeout);
                 }
+
+                @Override
 
                 public String masterReason() {
                     return channel.masterReason();
                 }
 
+                @Override
+
                 public String ssh() {
                     return "MasterClient";
                 }
+
+                @Override
 
                 public void close() {
                     channel.close();
@@ -264,25 +275,36 @@ public final class ReplicaSite {
         SshPuller.Pull pull = benchPuller.orElseThrow().open(request);
         Counting wire = new Counting(pull.stdout());
         return new Step() {
+            @Override
             public InputStream stream() throws IOException {
                 return request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wire) : wire;
             }
+
+            @Override
 
             public long wireBytes() {
                 return wire.count;
             }
 
+            @Override
+
             public Optional<Integer> awaitExit(Duration timeout) {
                 return pull.awaitExit(timeout);
             }
+
+            @Override
 
             public String masterReason() {
                 return pull.stderr();
             }
 
+            @Override
+
             public String ssh() {
                 return pull.cipher() + "," + pull.kex();
             }
+
+            @Override
 
             public void close() {
                 pull.close();
