@@ -62,6 +62,17 @@ public record BenchReport(Instant startedAt, double seconds, Map<String, Object>
                     c.streamMBps(), c.ratioToRaw().map(r -> String.format(Locale.ROOT, "%.2f", r)).orElse("-"), rss);
         }
         out.println();
+        out.println("phases, seconds (median): a step is connect + transfer + promote; promotion snapshots the "
+                + "received subvolume, which makes btrfs write its data first, a flush the raw pipe leaves pending");
+        for (CaseResult c : cases) {
+            if (c.phases().isEmpty()) {
+                continue;
+            }
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s %-6s", c.name(), c.step()));
+            c.phases().forEach((phase, seconds) -> line.append(String.format(Locale.ROOT, "  %s %.2f", phase, seconds)));
+            out.println(line);
+        }
+        out.println();
         out.println("where the CPU goes: seconds per GB of stream (median); on this host's "
                 + machine.get("cpus") + " CPUs a step cannot beat total / " + machine.get("cpus") + " per GB");
         String cpuHeader = String.format(Locale.ROOT, "%-22s %-6s %11s %11s %11s %13s %9s %9s", "case", "step",

@@ -17,11 +17,12 @@ import java.util.Optional;
  * @param streamMBps    stream bytes per second at the median time, in MB/s (10^6)
  * @param ratioToRaw    median time over the raw pipe's median time for the same step; empty without raw
  * @param peakRssBytes  per site JVM, the highest peak over the samples
+ * @param phases        seconds per phase (see {@link Sample#phases()}), the median over the samples
  * @param cpuSeconds    per process group (see {@link Sample#cpuSeconds()}), the median over the samples
  * @param linkMBps      what the shaped link carried per second at the median (link cases only)
  * @param samples       the measurements, in order
  */
 public record CaseResult(String name, String route, String compression, String step, Spread seconds, long wireBytes,
                          long streamBytes, double streamMBps, Optional<Double> ratioToRaw, Map<String, Long> peakRssBytes,
-                         Map<String, Double> cpuSeconds, Optional<Double> linkMBps, List<Sample> samples) {
+                         Map<String, Double> phases, Map<String, Double> cpuSeconds, Optional<Double> linkMBps, List<Sample> samples) {
 }

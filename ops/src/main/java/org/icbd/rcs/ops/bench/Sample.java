@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param seconds     from the request to the verified, promoted version (raw: the pipe's run)
  * @param wireBytes   what crossed the SSH channel (compressed when LZ4); the stream itself for raw
  * @param streamBytes the btrfs send stream
- * @param phases      seconds per phase, when the case has phases (connect, transfer, promote)
+ * @param phases      seconds per phase: connect, transfer, promote for a step; for the raw pipe, the
+ *                    pipe and the flush of the received data that followed it (not in {@code seconds})
  * @param peakRss     the peak resident memory of each site JVM during the measurement, in bytes
  * @param cpuSeconds  CPU time used during the measurement: per site JVM ({@code master}, {@code replica})
  *                    and by its ended children ({@code master children} is btrfs send, {@code replica
