@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -66,11 +68,14 @@ public final class Bench implements AutoCloseable {
     private static final Pattern NAMESPACE = Pattern.compile("icbd-bench-[mr]-(\\d+)");
     private static final Duration SITE_START = Duration.ofMinutes(2);
     private static final Duration COMMAND = Duration.ofMinutes(5);
+    private static final Duration CLEANUP_WAIT = Duration.ofMinutes(2);
     private static final long TARGET_RSS_BYTES = 512L << 20;
     private static final double TARGET_LOOPBACK_RATIO = 1.25;
     private static final double TARGET_LZ4_SPEEDUP = 1.5;
     /** What a probe reads from a {@link ProbeServer}: about three seconds at the link's rate. */
     private static final double PROBE_SECONDS = 3.0;
+    /** The phases of a sample in the order they happen: a step's, then the raw pipe's. */
+    private static final List<String> PHASES = List.of("connect", "transfer", "promote", "pipe", "flush");
 
     private final BenchSettings settings;
     private final CommandRunner runner = new CommandRunner();
@@ -86,6 +91,7 @@ public final class Bench implements AutoCloseable {
     private final RawPipe raw;
     private final List<SiteProcess> sites = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch cleanedUp = new CountDownLatch(1);
     private final Thread shutdownHook;
     private final List<Double> loadSamples = new ArrayList<>();
     /** The stream size of the full (false) and the delta (true) step: btrfs sends the same stream every time. */
@@ -112,6 +118,19 @@ public final class Bench implements AutoCloseable {
      * receives one line per stage and per measurement.
      */
     public BenchReport run(Consumer<String> progress) {
+        try {
+            return measure(progress);
+        } catch (RuntimeException e) {
+            if (closed.get()) {
+                // The shutdown hook (a signal) closed everything under the running measurement.
+                throw new IllegalStateException("stopped by a signal; the pools, JVMs and namespaces it created are "
+                        + "removed, the logs kept in " + logs, e);
+            }
+            throw e;
+        }
+    }
+
+    private BenchReport measure(Consumer<String> progress) {
         Instant startedAt = Instant.now();
         long t0 = System.nanoTime();
         String loadBefore = loadAverage();
@@ -434,8 +453,8 @@ public final class Bench implements AutoCloseable {
                     .toList()).median())
                     : Optional.empty();
             Map<String, Double> phases = new LinkedHashMap<>();
-            last.phases().keySet().forEach(phase -> phases.put(phase, Spread.of(list.stream()
-                    .map(s -> s.phases().getOrDefault(phase, 0.0)).toList()).median()));
+            PHASES.stream().filter(last.phases()::containsKey).forEach(phase -> phases.put(phase, Spread.of(list
+                    .stream().map(s -> s.phases().getOrDefault(phase, 0.0)).toList()).median()));
             Map<String, Double> cpu = new LinkedHashMap<>();
             last.cpuSeconds().keySet().stream().sorted().forEach(group -> cpu.put(group, Spread.of(list.stream()
                     .map(s -> s.cpuSeconds().getOrDefault(group, 0.0)).toList()).median()));
@@ -674,8 +693,27 @@ public final class Bench implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            // Another thread is cleaning up: wait for it, so that the shutdown hook never returns (and
+            // lets the JVM halt) while the main thread is still halfway through.
+            try {
+                if (!cleanedUp.await(CLEANUP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    LOG.warn("bench run {}: clean-up by another thread still running after {} s", runDir,
+                            CLEANUP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
+        try {
+            cleanUp();
+        } finally {
+            cleanedUp.countDown();
+        }
+    }
+
+    private void cleanUp() {
+        LOG.info("bench run {}: cleaning up", runDir);
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNotAdded) {
