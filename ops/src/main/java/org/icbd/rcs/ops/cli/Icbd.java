@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 PlanCommand.class,
                 PlannerCommand.class,
                 DatasetCommand.class,
+                BenchCommand.class,
         })
 public final class Icbd implements Runnable {
 
