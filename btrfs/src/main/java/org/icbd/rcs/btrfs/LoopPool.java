@@ -162,7 +162,13 @@ public final class LoopPool implements AutoCloseable {
         Path file = realIfExists(backingFile);
         Path mount = realIfExists(mountPoint);
         List<String> devices = loopDevicesOf(file);
-        unmount(mount, devices);
+        if (!unmount(mount, devices)) {
+            // Keep the file: deleting it would leave a mounted filesystem whose loop device no later
+            // destroy could find again.
+            throw new BtrfsException("cannot destroy the pool " + file + ": " + mount
+                    + " is still mounted from a device that is not a loop device of this file; unmount it ("
+                    + "umount " + mount + ") and try again");
+        }
         detach(file);
         try {
             if (Files.deleteIfExists(file)) {
@@ -181,24 +187,28 @@ public final class LoopPool implements AutoCloseable {
         }
     }
 
-    /** Unmounts {@code mount} while the topmost mount there comes from one of {@code devices}. */
-    private static void unmount(Path mount, List<String> devices) {
+    /**
+     * Unmounts {@code mount} while the topmost mount there comes from one of {@code devices}.
+     *
+     * @return false iff a loop-backed filesystem this pool cannot account for is left mounted there
+     */
+    private static boolean unmount(Path mount, List<String> devices) {
         for (int attempt = 1; ; attempt++) {
             Optional<MountTable.Mount> top = MountTable.read(MountTable.PROC_SELF_MOUNTINFO).mountAt(mount);
             if (top.isEmpty()) {
-                return;
+                return true;
             }
             if (!devices.contains(top.get().source())) {
                 log.warn("{} is mounted from {}, not from a loop device of this pool ({}): left mounted",
                         mount, top.get().source(), devices);
-                return;
+                return !top.get().source().startsWith("/dev/loop");
             }
             if (attempt > UNMOUNT_ATTEMPTS) {
                 // Busy (a process still has a file open there): detach it now, the kernel frees it when
                 // the last user goes, and the loop device with it.
                 log.warn("{} still busy after {} attempts to unmount it; unmounting lazily", mount, UNMOUNT_ATTEMPTS);
                 RUNNER.run(List.of("umount", "-l", mount.toString()), COMMAND_TIMEOUT);
-                return;
+                return true;
             }
             try {
                 RUNNER.run(List.of("umount", mount.toString()), COMMAND_TIMEOUT);
