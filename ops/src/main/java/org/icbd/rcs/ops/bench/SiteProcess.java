@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.icbd.rcs.ops.fleet.ChildProcess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,19 +58,16 @@ final class SiteProcess implements AutoCloseable {
      */
     static SiteProcess start(String name, Optional<String> netns, List<String> jvmOptions, List<String> args,
                              Path logFile) {
-        List<String> argv = new ArrayList<>();
-        netns.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> options = new ArrayList<>();
         // "{site}" lets one option name per-site files, e.g. a flight recording each.
-        jvmOptions.forEach(option -> argv.add(option.replace("{site}", name)));
-        argv.add("-Dicbd.process=" + name);
+        jvmOptions.forEach(option -> options.add(option.replace("{site}", name)));
+        options.add("-Dicbd.process=" + name);
         // Stdout carries the replies: the site logs to stderr through the CLI's own configuration,
         // even where a test configuration (which may log to stdout) is on the classpath.
-        argv.add("-Dlog4j2.configurationFile=log4j2.xml");
-        argv.add("-cp");
-        argv.add(System.getProperty("java.class.path"));
-        argv.add("org.icbd.rcs.ops.cli.Icbd");
-        argv.addAll(args);
+        options.add("-Dlog4j2.configurationFile=log4j2.xml");
+        List<String> argv = new ArrayList<>();
+        netns.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
+        argv.addAll(ChildProcess.icbdArgv(options, args));
         try {
             Files.createDirectories(logFile.getParent());
             Process p = new ProcessBuilder(argv)

@@ -41,15 +41,7 @@ public final class ChildProcess implements AutoCloseable {
      * @param heap maximum heap, e.g. {@code 384m}
      */
     public static ChildProcess start(String name, Path logFile, String heap, List<String> args) {
-        List<String> argv = new ArrayList<>();
-        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        argv.add("-Xmx" + heap);
-        argv.add("-XX:+UseSerialGC");
-        argv.add("-Dicbd.process=" + name);
-        argv.add("-cp");
-        argv.add(System.getProperty("java.class.path"));
-        argv.add("org.icbd.rcs.ops.cli.Icbd");
-        argv.addAll(args);
+        List<String> argv = icbdArgv(List.of("-Xmx" + heap, "-XX:+UseSerialGC", "-Dicbd.process=" + name), args);
         try {
             Files.createDirectories(logFile.getParent());
             Process p = new ProcessBuilder(argv)
@@ -64,6 +56,21 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code java <jvmOptions> -cp <this JVM's classpath> org.icbd.rcs.ops.cli.Icbd <args>}: a copy of
+     * this program, the same jar when packaged, the classes under test in a test.
+     */
+    public static List<String> icbdArgv(List<String> jvmOptions, List<String> args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        argv.addAll(jvmOptions);
+        argv.add("-cp");
+        argv.add(System.getProperty("java.class.path"));
+        argv.add("org.icbd.rcs.ops.cli.Icbd");
+        argv.addAll(args);
+        return argv;
+    }
+
     public String name() {
         return name;
     }
@@ -72,13 +79,7 @@ public final class ChildProcess implements AutoCloseable {
         return process.pid();
     }
 
-    public Path logFile() {
-        return logFile;
-    }
 
-    public boolean isAlive() {
-        return process.isAlive();
-    }
 
     /**
      * Waits until the log holds a line matching {@code pattern} and returns its first group (or the
@@ -157,20 +158,6 @@ public final class ChildProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         log.info("killed {} (pid {})", name, pid());
-    }
-
-    /** Peak resident memory so far (VmHWM), in bytes; empty once the process is gone. */
-    public Optional<Long> peakRssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Optional.of(Long.parseLong(line.replaceAll("\\D", "")) * 1024);
-                }
-            }
-        } catch (IOException | NumberFormatException gone) {
-            // The process has exited.
-        }
-        return Optional.empty();
     }
 
     @Override
