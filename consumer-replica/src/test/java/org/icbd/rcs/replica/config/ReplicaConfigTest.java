@@ -16,7 +16,7 @@ import java.util.Map;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.replica.service.ReplicaApplication;
-import org.icbd.rcs.replica.testing.TestKeys;
+import org.icbd.rcs.testkit.TestKeys;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -19,7 +19,7 @@ import org.icbd.rcs.btrfs.ReceivedSubvolume;
 import org.icbd.rcs.btrfs.SubvolumeInfo;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.HeldVersion;
-import org.icbd.rcs.replica.testing.Trees;
+import org.icbd.rcs.testkit.Trees;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.KeyPair;
-import org.icbd.rcs.replica.testing.TestKeys;
+import org.icbd.rcs.testkit.TestKeys;
 import org.junit.jupiter.api.Test;
 
 class HostKeyPinTest {

@@ -32,13 +32,13 @@ import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferStep;
-import org.icbd.rcs.localkafka.LocalKafkaExtension;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.master.ssh.SendSlots;
-import org.icbd.rcs.replica.testing.KafkaProbe;
 import org.icbd.rcs.replica.testing.MasterSite;
 import org.icbd.rcs.replica.testing.ReplicaSite;
-import org.icbd.rcs.replica.testing.Trees;
+import org.icbd.rcs.testkit.KafkaProbe;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
+import org.icbd.rcs.testkit.Trees;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -399,8 +399,8 @@ class ReplicationIT {
     @Test
     void aWrongPinnedHostKeyIsPermanentAndNothingIsReceived() throws IOException {
         ImageVersion v1 = version1(1L << 20);
-        replica.set("icbd.replica.master.host-key", org.icbd.rcs.replica.testing.TestKeys.publicLine(
-                org.icbd.rcs.replica.testing.TestKeys.generate()));
+        replica.set("icbd.replica.master.host-key", org.icbd.rcs.testkit.TestKeys.publicLine(
+                org.icbd.rcs.testkit.TestKeys.generate()));
         replica.start();
         kafka.send(task("t-pin", List.of(), chain(List.of(v1), true), Compression.NONE));
         ReplicaImageState failed = awaitState("the refusal", s -> s.lastStep()

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.replica.service.ReplicaApplication;
+import org.icbd.rcs.testkit.TestKeys;
 
 /**
  * A replica for tests: its own loop-mounted pool and key, and its settings pointing at a given

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.command.CommandRunner;
-import org.icbd.rcs.localkafka.LocalKafkaExtension;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.EventJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

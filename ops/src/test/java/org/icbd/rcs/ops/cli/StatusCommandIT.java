@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
-import org.icbd.rcs.localkafka.LocalKafkaExtension;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

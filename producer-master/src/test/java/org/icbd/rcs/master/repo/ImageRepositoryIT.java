@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
-import org.icbd.rcs.master.fixture.TestPool;
+import org.icbd.rcs.testkit.TestPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

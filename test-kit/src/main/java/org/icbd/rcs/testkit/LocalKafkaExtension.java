@@ -1,6 +1,7 @@
-package org.icbd.rcs.localkafka;
+package org.icbd.rcs.testkit;
 
 import java.util.Objects;
+import org.icbd.rcs.localkafka.LocalKafka;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -1,4 +1,4 @@
-package org.icbd.rcs.replica.testing;
+package org.icbd.rcs.testkit;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package org.icbd.rcs.replica.testing;
+package org.icbd.rcs.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -42,6 +42,7 @@ import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.events.TransferStep;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.PairKey;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;

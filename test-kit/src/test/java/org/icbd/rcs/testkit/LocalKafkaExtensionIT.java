@@ -1,4 +1,4 @@
-package org.icbd.rcs.localkafka;
+package org.icbd.rcs.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.icbd.rcs.localkafka.LocalKafka;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.BeforeAll;
