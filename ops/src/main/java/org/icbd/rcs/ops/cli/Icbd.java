@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "icbd", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Replication and Caching Service for versioned btrfs machine images (iMIs).",
+        footer = {"", "The tooling (demo, bench, dataset) is not in this jar: ops/icbd runs it from the tools jar."},
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ImageCommand.class,
@@ -26,11 +27,8 @@ import picocli.CommandLine.Command;
                 PoolCommand.class,
                 ReplicaCommand.class,
                 StatusCommand.class,
-                DemoCommand.class,
                 PlanCommand.class,
                 PlannerCommand.class,
-                DatasetCommand.class,
-                BenchCommand.class,
         })
 public final class Icbd implements Runnable {
 

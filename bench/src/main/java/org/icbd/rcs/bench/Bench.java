@@ -1,0 +1,753 @@
+package org.icbd.rcs.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.btrfs.LoopPool;
+import org.icbd.rcs.command.CommandRunner;
+import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.repo.ImageVersion;
+import org.icbd.rcs.bench.dataset.AdminUpdate;
+import org.icbd.rcs.bench.dataset.Dataset;
+import org.icbd.rcs.bench.dataset.DatasetGenerator;
+import org.icbd.rcs.bench.dataset.DatasetSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replication benchmark: one image of generated content on a master pool, version 1 and an
+ * admin-like version 2, then full and delta steps measured, each case several times, repetitions
+ * interleaved so that a change of load on the host hits every case alike:
+ * <ul>
+ *   <li>{@link Route#RAW}: {@code btrfs send | btrfs receive} into a second pool (and {@code btrfs
+ *       send} alone, to show what btrfs produces);
+ *   <li>{@link Route#LOOPBACK}: the master's SSH send service and a replica puller in two child JVMs,
+ *       over the loopback interface, without and with LZ4;
+ *   <li>{@link Route#LINK}: the same with the replica in its own network namespace, joined to the
+ *       master's by a veth pair shaped with a token bucket.
+ * </ul>
+ *
+ * <p>Everything it creates lives under {@code <workDir>/run-<pid>/} and in namespaces named after
+ * its pid; {@link #close()} removes all of it (pools, child JVMs and their btrfs processes,
+ * namespaces), and runs from a shutdown hook too, so that Ctrl-C leaves nothing behind. A run that
+ * died harder (SIGKILL) is swept by the next one: its pid is gone.
+ */
+public final class Bench implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
+
+    static final String IMAGE = "bench";
+    static final String WARM_UP_IMAGE = "warm-up";
+    private static final long WARM_UP_BYTES = 64L << 20;
+    private static final Pattern RUN_DIR = Pattern.compile("run-(\\d+)");
+    private static final Pattern NAMESPACE = Pattern.compile("icbd-bench-[mr]-(\\d+)");
+    private static final Duration SITE_START = Duration.ofMinutes(2);
+    private static final Duration COMMAND = Duration.ofMinutes(5);
+    private static final Duration CLEANUP_WAIT = Duration.ofMinutes(2);
+    private static final long TARGET_RSS_BYTES = 512L << 20;
+    private static final double TARGET_LOOPBACK_RATIO = 1.25;
+    private static final double TARGET_LZ4_SPEEDUP = 1.5;
+    /** What a probe reads from a {@link ProbeServer}: about three seconds at the link's rate. */
+    private static final double PROBE_SECONDS = 3.0;
+    /** The phases of a sample in the order they happen: a step's, then the raw pipe's. */
+    private static final List<String> PHASES = List.of("connect", "transfer", "promote", "pipe", "flush");
+
+    private final BenchSettings settings;
+    private final CommandRunner runner = new CommandRunner();
+    private final BtrfsTool btrfs = new BtrfsTool(runner, Duration.ofMinutes(10));
+    private final long pid = ProcessHandle.current().pid();
+    private final Path runDir;
+    private final Path logs;
+    private final Path masterFile;
+    private final Path masterMount;
+    private final Path replicaFile;
+    private final Path replicaMount;
+    private final Duration stepTimeout;
+    private final RawPipe raw;
+    private final List<SiteProcess> sites = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch cleanedUp = new CountDownLatch(1);
+    private final Thread shutdownHook;
+    private final List<Double> loadSamples = new ArrayList<>();
+    /** The stream size of the full (false) and the delta (true) step: btrfs sends the same stream every time. */
+    private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
+    private volatile ShapedLink link;
+    private volatile boolean succeeded;
+
+    public Bench(BenchSettings settings) {
+        this.settings = settings;
+        this.runDir = settings.workDir().toAbsolutePath().normalize().resolve("run-" + pid);
+        this.logs = runDir.resolve("logs");
+        this.masterFile = runDir.resolve("master.img");
+        this.masterMount = runDir.resolve("master");
+        this.replicaFile = runDir.resolve("replica.img");
+        this.replicaMount = runDir.resolve("replica");
+        // Generous: a stalled step fails the run, a slow one must not.
+        this.stepTimeout = Duration.ofSeconds(Math.max(600, settings.datasetBytes() / 5_000_000));
+        this.raw = new RawPipe(logs, stepTimeout);
+        this.shutdownHook = new Thread(this::close, "bench-cleanup");
+    }
+
+    /**
+     * Runs every selected case {@code repeat} times and returns the report; {@code progress}
+     * receives one line per stage and per measurement.
+     */
+    public BenchReport run(Consumer<String> progress) {
+        try {
+            return measure(progress);
+        } catch (RuntimeException e) {
+            if (closed.get()) {
+                // The shutdown hook (a signal) closed everything under the running measurement.
+                throw new IllegalStateException("stopped by a signal; the pools, JVMs and namespaces it created are "
+                        + "removed, the logs kept in " + logs, e);
+            }
+            throw e;
+        }
+    }
+
+    private BenchReport measure(Consumer<String> progress) {
+        Instant startedAt = Instant.now();
+        long t0 = System.nanoTime();
+        String loadBefore = loadAverage();
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        sweep(settings.workDir(), runner);
+        try {
+            Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + logs + ": " + e.getMessage(), e);
+        }
+        long poolBytes = Math.max(LoopPool.MIN_SIZE_BYTES, 2 * settings.datasetBytes() + (1L << 30));
+        LoopPool.create(masterFile, masterMount, poolBytes).keepAfterExit();
+        LoopPool.create(replicaFile, replicaMount, poolBytes).keepAfterExit();
+
+        progress.accept(String.format(Locale.ROOT, "generating %s of image content on %s",
+                bytes(settings.datasetBytes()), masterMount));
+        ImageRepository repository = new ImageRepository(masterMount, runner);
+        Path work = repository.init(IMAGE);
+        Dataset dataset = DatasetGenerator.generate(work, DatasetSpec.ofTotal(settings.seed(), settings.datasetBytes()));
+        ImageVersion v1 = repository.snapshotNext(IMAGE);
+        AdminUpdate update = DatasetGenerator.adminUpdate(work, settings.seed() + 1, settings.updateFraction());
+        ImageVersion v2 = repository.snapshotNext(IMAGE);
+        sync();
+        Versions versions = new Versions(v1, v2);
+
+        Map<String, Object> linkInfo = null;
+        Optional<MasterHandle> master = Optional.empty();
+        List<ReplicaHandle> replicas = new ArrayList<>();
+        if (settings.routes().contains(Route.LOOPBACK) || settings.routes().contains(Route.LINK)) {
+            Path keys = createKeys();
+            if (settings.routes().contains(Route.LINK)) {
+                link = ShapedLink.create(runner, Long.toString(pid), ShapedLink.parseRate(settings.rate()),
+                        settings.linkGro());
+            }
+            Optional<String> masterNs = Optional.ofNullable(link).map(ShapedLink::masterNamespace);
+            MasterHandle m = startMaster(keys, masterNs);
+            master = Optional.of(m);
+            if (settings.routes().contains(Route.LOOPBACK)) {
+                // In the master's namespace (the host's when there is no link): loopback either way.
+                replicas.add(startReplica(Route.LOOPBACK, masterNs, "127.0.0.1", m.sshPort(), keys));
+            }
+            if (link != null) {
+                replicas.add(startReplica(Route.LINK, Optional.of(link.replicaNamespace()), ShapedLink.MASTER_ADDRESS,
+                        m.sshPort(), keys));
+            }
+            linkInfo = probe(replicas, m.probePort(), progress);
+            warmUp(repository, replicas, progress);
+        }
+
+        Map<String, List<Sample>> samples = new LinkedHashMap<>();
+        Map<String, String[]> caseKeys = new LinkedHashMap<>();
+        for (int rep = 1; rep <= settings.repeat(); rep++) {
+            String of = rep + "/" + settings.repeat();
+            if (settings.routes().contains(Route.RAW)) {
+                for (boolean delta : new boolean[] {false, true}) {
+                    record(samples, caseKeys, "btrfs send only", "raw", "none", delta,
+                            measureSendOnly(versions, delta), of, progress);
+                }
+                Path into = directory(replicaMount.resolve("raw"));
+                for (boolean delta : new boolean[] {false, true}) {
+                    record(samples, caseKeys, "raw send|receive", "raw", "none", delta,
+                            measureRaw(versions, delta, into), of, progress);
+                }
+                deleteSubvolumes(into.resolve("2"), into.resolve("1"));
+            }
+            for (ReplicaHandle replica : replicas) {
+                for (Compression compression : List.of(Compression.NONE, Compression.LZ4)) {
+                    String c = compression == Compression.LZ4 ? "lz4" : "none";
+                    Map<String, Long> pids = Map.of("master", master.orElseThrow().pid(), "replica", replica.pid());
+                    for (boolean delta : new boolean[] {false, true}) {
+                        record(samples, caseKeys, replica.route().code() + " " + c, replica.route().code(), c, delta,
+                                measureStep(replica, compression, versions, delta, pids), of, progress);
+                    }
+                    Path versionsDir = replica.root().resolve("images").resolve(IMAGE).resolve("versions");
+                    deleteSubvolumes(versionsDir.resolve("2"), versionsDir.resolve("1"));
+                }
+            }
+        }
+
+        List<CaseResult> cases = summarise(samples, caseKeys);
+        Map<String, Object> machine = machine(loadBefore);
+        Map<String, Object> datasetInfo = datasetInfo(dataset, update, versions);
+        BenchReport report = new BenchReport(startedAt, (System.nanoTime() - t0) / 1e9, settingsInfo(), machine,
+                datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases));
+        succeeded = true;
+        return report;
+    }
+
+    /** The two versions on the master: a full step sends {@code v1}, a delta {@code v2} from {@code v1}. */
+    private record Versions(ImageVersion v1, ImageVersion v2) {
+        ImageVersion target(boolean delta) {
+            return delta ? v2 : v1;
+        }
+    }
+
+    private record MasterHandle(SiteProcess process, long pid, int sshPort, int probePort) {
+    }
+
+    private record ReplicaHandle(Route route, SiteProcess process, long pid, Path root, String masterHost) {
+    }
+
+    /** The replica's key pair, made by the stock ssh-keygen as an operator would, and the master's authorized_keys. */
+    private Path createKeys() {
+        Path keys = directory(runDir.resolve("keys"));
+        Path identity = keys.resolve("replica");
+        runner.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "icbd-bench-replica", "-f",
+                identity.toString()), COMMAND);
+        try {
+            Files.copy(keys.resolve("replica.pub"), keys.resolve("authorized_keys"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + keys.resolve("authorized_keys") + ": " + e.getMessage(), e);
+        }
+        return keys;
+    }
+
+    private MasterHandle startMaster(Path keys, Optional<String> netns) {
+        String host = netns.isPresent() ? "0.0.0.0" : "127.0.0.1";
+        SiteProcess process = SiteProcess.start("master", netns, settings.siteJvmOptions(), List.of("bench", "master-site",
+                "--pool", masterMount.toString(), "--host", host,
+                "--host-key", keys.resolve("host_key").toString(),
+                "--host-key-pin", keys.resolve("host_key.pin").toString(),
+                "--authorized-keys", keys.resolve("authorized_keys").toString()), logs.resolve("master.log"));
+        sites.add(process);
+        SiteReply ready = process.awaitReply(SITE_START);
+        if (!ready.ok()) {
+            throw new IllegalStateException("the master site did not start: " + ready.error());
+        }
+        return new MasterHandle(process, ready.number("pid"), (int) ready.number("ssh"), (int) ready.number("probe"));
+    }
+
+    private ReplicaHandle startReplica(Route route, Optional<String> netns, String masterHost, int sshPort, Path keys) {
+        Path root = directory(replicaMount.resolve(route.code()));
+        List<String> args = new ArrayList<>(List.of("bench", "replica-site",
+                "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
+                "--host-key-pin", keys.resolve("host_key.pin").toString(),
+                "--identity", keys.resolve("replica").toString(), "--puller", settings.puller().name(),
+                "--cipher", settings.cipher()));
+        if (settings.windowBytes() > 0) {
+            args.addAll(List.of("--window", Long.toString(settings.windowBytes())));
+        }
+        settings.kex().ifPresent(kex -> args.addAll(List.of("--kex", kex)));
+        String name = "replica-" + route.code();
+        SiteProcess process = SiteProcess.start(name, netns, settings.siteJvmOptions(), args,
+                logs.resolve(name + ".log"));
+        sites.add(process);
+        SiteReply ready = process.awaitReply(SITE_START);
+        if (!ready.ok()) {
+            throw new IllegalStateException("the " + name + " site did not start: " + ready.error());
+        }
+        return new ReplicaHandle(route, process, ready.number("pid"), root, masterHost);
+    }
+
+    /** Plain TCP from the master's probe source to each replica: what the path itself delivers. */
+    private Map<String, Object> probe(List<ReplicaHandle> replicas, int probePort, Consumer<String> progress) {
+        Map<String, Object> info = null;
+        for (ReplicaHandle replica : replicas) {
+            long bytes = replica.route() == Route.LINK
+                    ? Math.max(16L << 20, (long) (ShapedLink.parseRate(settings.rate()) / 8 * PROBE_SECONDS))
+                    : 1L << 30;
+            ShapedLink.QdiscCounters before = replica.route() == Route.LINK ? link.counters() : null;
+            SiteReply r = replica.process().request("probe " + replica.masterHost() + " " + probePort + " " + bytes,
+                    COMMAND);
+            if (!r.ok()) {
+                throw new IllegalStateException("the TCP probe from " + replica.masterHost() + " failed: " + r.error());
+            }
+            double seconds = r.number("nanos") / 1e9;
+            double mbps = r.number("bytes") / seconds / 1e6;
+            progress.accept(String.format(Locale.ROOT, "TCP probe %s: %s in %.2f s = %.1f MB/s", replica.route().code(),
+                    bytes(bytes), seconds, mbps));
+            if (replica.route() == Route.LINK) {
+                ShapedLink.QdiscCounters sent = link.counters().minus(before);
+                info = new LinkedHashMap<>();
+                info.put("rate", settings.rate());
+                info.put("rateBitsPerSecond", link.rateBitsPerSecond());
+                info.put("burstBytes", link.burstBytes());
+                info.put("latencyMillis", ShapedLink.LATENCY_MILLIS);
+                info.put("qdisc", link.qdisc());
+                info.put("probeBytes", bytes);
+                info.put("probeSeconds", seconds);
+                info.put("probeMBps", mbps);
+                info.put("probeLinkBytes", sent.bytes());
+                info.put("probeDropped", sent.dropped());
+                info.put("summary", String.format(Locale.ROOT,
+                        "tbf rate %s (%.1f MB/s), burst %d B, latency %d ms; plain TCP through it: %.1f MB/s "
+                                + "(%.0f%% of the rate), %d packets dropped; applied: %s",
+                        settings.rate(), link.rateBitsPerSecond() / 8e6, link.burstBytes(), ShapedLink.LATENCY_MILLIS,
+                        mbps, 100 * mbps / (link.rateBitsPerSecond() / 8e6), sent.dropped(),
+                        link.qdisc().replaceAll("\\s+", " ")));
+            }
+        }
+        return info;
+    }
+
+    /**
+     * One untimed full step of a small image per replica JVM and compression, so that the first
+     * measured step does not pay for class loading and JIT compilation in either JVM.
+     */
+    private void warmUp(ImageRepository repository, List<ReplicaHandle> replicas, Consumer<String> progress) {
+        Path work = repository.init(WARM_UP_IMAGE);
+        DatasetGenerator.generate(work, DatasetSpec.ofTotal(settings.seed() + 2, WARM_UP_BYTES));
+        ImageVersion version = repository.snapshotNext(WARM_UP_IMAGE);
+        long start = System.nanoTime();
+        for (ReplicaHandle replica : replicas) {
+            for (String compression : List.of("none", "lz4")) {
+                String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - " + compression + " "
+                        + version.uuid();
+                SiteReply reply = replica.process().request(command, stepTimeout);
+                if (!reply.ok()) {
+                    throw new IllegalStateException(replica.process().name() + ": warm-up `" + command + "` failed: "
+                            + reply.error());
+                }
+                deleteSubvolumes(replica.root().resolve("images").resolve(WARM_UP_IMAGE).resolve("versions")
+                        .resolve(Integer.toString(version.version())));
+            }
+        }
+        progress.accept(String.format(Locale.ROOT, "warmed up the site JVMs with %d untimed steps of %s in %.1f s",
+                2 * replicas.size(), bytes(WARM_UP_BYTES), (System.nanoTime() - start) / 1e9));
+    }
+
+    private Sample measureSendOnly(Versions versions, boolean delta) {
+        sync();
+        long[] result;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(Map.of("bench", pid))) {
+            result = raw.sendOnly(versions.target(delta).path(), delta ? Optional.of(versions.v1().path())
+                    : Optional.empty());
+            observed = sampler.stop();
+        }
+        return new Sample(result[1] / 1e9, result[0], result[0], Map.of(), Map.of(), observed.cpuSeconds(),
+                Optional.empty(), Optional.empty());
+    }
+
+    private Sample measureRaw(Versions versions, boolean delta, Path into) {
+        long streamBytes = streamBytes(versions, delta);
+        sync();
+        long nanos;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(Map.of("bench", pid))) {
+            nanos = raw.sendReceive(versions.target(delta).path(),
+                    delta ? Optional.of(versions.v1().path()) : Optional.empty(), into);
+            observed = sampler.stop();
+        }
+        // The bench's own threads only wait here; the pipe is its children.
+        Map<String, Double> cpu = Map.of("bench children", observed.cpuSeconds().getOrDefault("bench children", 0.0));
+        // Untimed in the figure, shown as a phase: the pipe ends with the received data still dirty in
+        // memory, while the system's promotion (a snapshot) makes btrfs write it first.
+        long flushStart = System.nanoTime();
+        runner.run(List.of("btrfs", "filesystem", "sync", replicaMount.toString()), COMMAND);
+        Map<String, Double> phases = new LinkedHashMap<>();
+        phases.put("pipe", nanos / 1e9);
+        phases.put("flush", (System.nanoTime() - flushStart) / 1e9);
+        return new Sample(nanos / 1e9, streamBytes, streamBytes, phases, Map.of(), cpu, Optional.empty(),
+                Optional.empty());
+    }
+
+    /** The size of a step's stream: btrfs produces the same stream every time for the same snapshots. */
+    private long streamBytes(Versions versions, boolean delta) {
+        return streamBytes.computeIfAbsent(delta, d -> raw.sendOnly(versions.target(d).path(),
+                d ? Optional.of(versions.v1().path()) : Optional.empty())[0]);
+    }
+
+    private Sample measureStep(ReplicaHandle replica, Compression compression, Versions versions, boolean delta,
+                               Map<String, Long> pids) {
+        ImageVersion target = versions.target(delta);
+        String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
+                + (compression == Compression.LZ4 ? "lz4" : "none") + " " + target.uuid();
+        sync();
+        ShapedLink.QdiscCounters before = replica.route() == Route.LINK ? link.counters() : null;
+        SiteReply reply;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(pids)) {
+            reply = replica.process().request(command, stepTimeout);
+            observed = sampler.stop();
+        }
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": `" + command + "` failed: " + reply.error());
+        }
+        Optional<Long> linkBytes = replica.route() == Route.LINK
+                ? Optional.of(link.counters().minus(before).bytes()) : Optional.empty();
+        Map<String, Double> phases = new LinkedHashMap<>();
+        for (String phase : List.of("connect", "transfer", "promote")) {
+            phases.put(phase, reply.number(phase) / 1e9);
+        }
+        return new Sample(reply.number("nanos") / 1e9, reply.number("wire"), reply.number("stream"), phases,
+                observed.peakRss(), observed.cpuSeconds(), linkBytes, Optional.of(reply.text("cipher")));
+    }
+
+    private void record(Map<String, List<Sample>> samples, Map<String, String[]> caseKeys, String name, String route,
+                        String compression, boolean delta, Sample sample, String of, Consumer<String> progress) {
+        String step = delta ? "delta" : "full";
+        String key = name + "|" + step;
+        samples.computeIfAbsent(key, k -> new ArrayList<>()).add(sample);
+        caseKeys.putIfAbsent(key, new String[] {name, route, compression, step});
+        loadSamples.add(loadAverageOneMinute());
+        progress.accept(String.format(Locale.ROOT, "%s %-18s %-5s %8.2f s  %8.1f MB/s of stream  %s bytes on the wire%s",
+                of, name, step, sample.seconds(), sample.streamBytes() / sample.seconds() / 1e6, sample.wireBytes(),
+                sample.peakRss().isEmpty() ? "" : "  peak RSS " + sample.peakRss().entrySet().stream()
+                        .map(e -> e.getKey() + " " + (e.getValue() >> 20) + " MiB").toList()));
+    }
+
+    private static List<CaseResult> summarise(Map<String, List<Sample>> samples, Map<String, String[]> caseKeys) {
+        Map<String, Double> rawMedian = new LinkedHashMap<>();
+        samples.forEach((key, list) -> {
+            String[] k = caseKeys.get(key);
+            if (k[0].equals("raw send|receive")) {
+                rawMedian.put(k[3], Spread.of(list.stream().map(Sample::seconds).toList()).median());
+            }
+        });
+        List<CaseResult> results = new ArrayList<>();
+        samples.forEach((key, list) -> {
+            String[] k = caseKeys.get(key);
+            Spread seconds = Spread.of(list.stream().map(Sample::seconds).toList());
+            Sample last = list.get(list.size() - 1);
+            Map<String, Long> peaks = new LinkedHashMap<>();
+            list.forEach(s -> s.peakRss().forEach((site, bytes) -> peaks.merge(site, bytes, Math::max)));
+            Optional<Double> ratio = k[1].equals("raw") ? Optional.empty()
+                    : Optional.ofNullable(rawMedian.get(k[3])).map(r -> seconds.median() / r);
+            Optional<Double> linkMBps = last.linkBytes().isPresent()
+                    ? Optional.of(Spread.of(list.stream().map(s -> s.linkBytes().orElse(0L) / s.seconds() / 1e6)
+                    .toList()).median())
+                    : Optional.empty();
+            Map<String, Double> phases = new LinkedHashMap<>();
+            PHASES.stream().filter(last.phases()::containsKey).forEach(phase -> phases.put(phase, Spread.of(list
+                    .stream().map(s -> s.phases().getOrDefault(phase, 0.0)).toList()).median()));
+            Map<String, Double> cpu = new LinkedHashMap<>();
+            last.cpuSeconds().keySet().stream().sorted().forEach(group -> cpu.put(group, Spread.of(list.stream()
+                    .map(s -> s.cpuSeconds().getOrDefault(group, 0.0)).toList()).median()));
+            results.add(new CaseResult(k[0], k[1], k[2], k[3], seconds, last.wireBytes(), last.streamBytes(),
+                    last.streamBytes() / seconds.median() / 1e6, ratio, peaks, phases, cpu, linkMBps, list));
+        });
+        return results;
+    }
+
+    private static List<Target> targets(List<CaseResult> cases) {
+        List<Target> targets = new ArrayList<>();
+        for (String step : List.of("full", "delta")) {
+            find(cases, "loopback none", step).flatMap(CaseResult::ratioToRaw).ifPresent(r -> targets.add(new Target(
+                    "loopback, no compression, " + step + " step within " + TARGET_LOOPBACK_RATIO + "x the raw pipe's time",
+                    String.format(Locale.ROOT, "%.2fx", r), r <= TARGET_LOOPBACK_RATIO)));
+        }
+        for (String step : List.of("full", "delta")) {
+            Optional<CaseResult> none = find(cases, "link none", step);
+            Optional<CaseResult> lz4 = find(cases, "link lz4", step);
+            if (none.isPresent() && lz4.isPresent()) {
+                double speedup = none.get().seconds().median() / lz4.get().seconds().median();
+                targets.add(new Target("shaped link, " + step + " step: lz4 at least " + TARGET_LZ4_SPEEDUP
+                        + "x faster than none", String.format(Locale.ROOT, "%.2fx", speedup),
+                        speedup >= TARGET_LZ4_SPEEDUP));
+            }
+        }
+        for (String site : List.of("master", "replica")) {
+            long peak = cases.stream().mapToLong(c -> c.peakRssBytes().getOrDefault(site, 0L)).max().orElse(0);
+            if (peak > 0) {
+                targets.add(new Target(site + " JVM under 512 MiB resident during transfers",
+                        String.format(Locale.ROOT, "peak %.0f MiB", peak / 1048576.0), peak < TARGET_RSS_BYTES));
+            }
+        }
+        return targets;
+    }
+
+    private static Optional<CaseResult> find(List<CaseResult> cases, String name, String step) {
+        return cases.stream().filter(c -> c.name().equals(name) && c.step().equals(step)).findFirst();
+    }
+
+    private Map<String, Object> settingsInfo() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("size", settings.datasetBytes());
+        info.put("repeat", settings.repeat());
+        info.put("rate", settings.rate());
+        info.put("cases", settings.routes().stream().sorted().map(Route::code).toList());
+        info.put("seed", settings.seed());
+        info.put("updateFraction", settings.updateFraction());
+        info.put("siteJvmOptions", settings.siteJvmOptions());
+        info.put("puller", settings.puller().name().toLowerCase(Locale.ROOT));
+        info.put("cipher", settings.cipher());
+        info.put("windowBytes", settings.windowBytes());
+        info.put("kex", settings.kex().orElse("(MINA default order)"));
+        info.put("linkGro", settings.linkGro());
+        info.put("workDir", settings.workDir().toString());
+        return info;
+    }
+
+    private Map<String, Object> machine(String loadBefore) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("cpus", Runtime.getRuntime().availableProcessors());
+        info.put("kernel", readQuietly(Path.of("/proc/sys/kernel/osrelease")));
+        info.put("java", System.getProperty("java.version"));
+        info.put("loadAverageBefore", loadBefore);
+        String loadAfter = loadAverage();
+        info.put("loadAverageAfter", loadAfter);
+        Spread during = loadSamples.isEmpty() ? null : Spread.of(loadSamples);
+        info.put("loadAverageDuring", during);
+        info.put("summary", String.format(Locale.ROOT, "%d CPUs, kernel %s; 1-min load average %s before, %s during, "
+                        + "%s after", Runtime.getRuntime().availableProcessors(), info.get("kernel"),
+                loadBefore.split(" ")[0], during == null ? "-" : String.format(Locale.ROOT, "%.1f-%.1f", during.min(),
+                        during.max()), loadAfter.split(" ")[0]));
+        return info;
+    }
+
+    private static Map<String, Object> datasetInfo(Dataset d, AdminUpdate u, Versions versions) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("files", d.files());
+        info.put("treeBytes", d.treeBytes());
+        info.put("diskImageBytes", d.diskImageBytes());
+        info.put("diskDataBytes", d.diskDataBytes());
+        Map<String, Object> changes = new LinkedHashMap<>();
+        changes.put("added", u.added().size());
+        changes.put("modified", u.modified().size());
+        changes.put("deleted", u.deleted().size());
+        changes.put("renamed", u.renamed().size());
+        changes.put("diskBlocksRewritten", u.diskBlocksRewritten());
+        changes.put("diskBlocks", u.diskBlocks());
+        info.put("update", changes);
+        info.put("v1", versions.v1().uuid());
+        info.put("v2", versions.v2().uuid());
+        info.put("summary", String.format(Locale.ROOT, "image of %d files (%s) and a %s disk image (%s written); "
+                        + "version 2 added %d, modified %d, deleted %d, renamed %d files and rewrote %.1f%% of the disk "
+                        + "image's blocks", d.files(), bytes(d.treeBytes()), bytes(d.diskImageBytes()),
+                bytes(d.diskDataBytes()), u.added().size(), u.modified().size(), u.deleted().size(), u.renamed().size(),
+                100 * u.diskFractionRewritten()));
+        return info;
+    }
+
+    /** Writes dirty pages back, so that a measurement never pays for the previous one's writes. */
+    private void sync() {
+        runner.run(List.of("sync"), COMMAND);
+    }
+
+    /** Deletes the subvolumes that exist among {@code paths}, then waits for btrfs to clean them up. */
+    private void deleteSubvolumes(Path... paths) {
+        for (Path p : paths) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                btrfs.deleteSubvolume(p);
+            }
+        }
+        // The cleaner would otherwise run during the next measurement. It starts at the next commit,
+        // up to 30 s away (the default commit interval) unless one is forced.
+        runner.run(List.of("btrfs", "filesystem", "sync", replicaMount.toString()), COMMAND);
+        runner.run(List.of("btrfs", "subvolume", "sync", replicaMount.toString()), COMMAND);
+    }
+
+    private static Path directory(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String loadAverage() {
+        return readQuietly(Path.of("/proc/loadavg"));
+    }
+
+    private static double loadAverageOneMinute() {
+        try {
+            return Double.parseDouble(loadAverage().split(" ")[0]);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String bytes(long n) {
+        if (n >= 1L << 30) {
+            return String.format(Locale.ROOT, "%.2f GiB", n / (double) (1L << 30));
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1L << 20));
+    }
+
+    /**
+     * Removes what earlier runs that died without cleaning up left under {@code workDir} and in the
+     * network namespaces: anything named after a pid that no longer runs.
+     */
+    static void sweep(Path workDir, CommandRunner runner) {
+        if (Files.isDirectory(workDir)) {
+            try (Stream<Path> entries = Files.list(workDir)) {
+                for (Path dir : entries.toList()) {
+                    Matcher m = RUN_DIR.matcher(dir.getFileName().toString());
+                    if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                        LOG.info("removing {}, left by a bench run that is gone", dir);
+                        removeRun(dir, m.group(1), runner);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot list {} for leftovers: {}", workDir, e.toString());
+            }
+        }
+        for (String ns : ShapedLink.namespaces(runner)) {
+            Matcher m = NAMESPACE.matcher(ns);
+            if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                ShapedLink.deleteNamespace(runner, ns);
+            }
+        }
+    }
+
+    private static void removeRun(Path dir, String tag, CommandRunner runner) {
+        ShapedLink.deleteNamespace(runner, "icbd-bench-m-" + tag);
+        ShapedLink.deleteNamespace(runner, "icbd-bench-r-" + tag);
+        LoopPool.destroy(dir.resolve("replica.img"), dir.resolve("replica"));
+        LoopPool.destroy(dir.resolve("master.img"), dir.resolve("master"));
+        deleteTree(dir);
+    }
+
+    /** Deletes a directory tree, never descending into a mount point: a pool still mounted stays whole. */
+    private static void deleteTree(Path dir) {
+        List<String> mounts = mountPoints();
+        if (mounts.stream().anyMatch(m -> m.equals(dir.toString()) || m.startsWith(dir.toString() + "/"))) {
+            LOG.warn("{} still has mounts under it; it is left in place", dir);
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Every mount point of this process's mount namespace (field 5 of /proc/self/mountinfo). */
+    static List<String> mountPoints() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> line.split(" "))
+                    .filter(f -> f.length > 4)
+                    .map(f -> f[4].replace("\\040", " "))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where this run lives; its logs are kept there when it fails. */
+    public Path runDir() {
+        return runDir;
+    }
+
+    /**
+     * Ends the child JVMs and any btrfs process in flight, deletes the namespaces, destroys both pools,
+     * and removes the run directory (kept with its logs after a failure). Idempotent; also the
+     * shutdown hook's work.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            // Another thread is cleaning up: wait for it, so that the shutdown hook never returns (and
+            // lets the JVM halt) while the main thread is still halfway through.
+            try {
+                if (!cleanedUp.await(CLEANUP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    LOG.warn("bench run {}: clean-up by another thread still running after {} s", runDir,
+                            CLEANUP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        try {
+            cleanUp();
+        } finally {
+            cleanedUp.countDown();
+        }
+    }
+
+    private void cleanUp() {
+        LOG.info("bench run {}: cleaning up", runDir);
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNotAdded) {
+            // Called from the hook itself, or before run() added it.
+        }
+        raw.killRunning();
+        List<SiteProcess> reversed = new ArrayList<>(sites);
+        Collections.reverse(reversed);
+        for (SiteProcess site : reversed) {
+            try {
+                site.close();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping bench site {}: {}", site.name(), e.toString());
+            }
+        }
+        ShapedLink l = link;
+        if (l != null) {
+            l.close();
+        }
+        LoopPool.destroy(replicaFile, replicaMount);
+        LoopPool.destroy(masterFile, masterMount);
+        if (succeeded) {
+            deleteTree(runDir);
+        } else if (Files.exists(runDir)) {
+            try (Stream<Path> entries = Files.list(runDir)) {
+                for (Path p : entries.toList()) {
+                    if (!p.equals(logs)) {
+                        deleteTree(p);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot tidy {}: {}", runDir, e.toString());
+            }
+            LOG.warn("the bench run failed or was interrupted; its logs are kept in {}", logs);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.icbd.rcs.bench;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The groups of cases a bench run can measure ({@code --cases raw,loopback,link}). */
+public enum Route {
+    /** {@code btrfs send | btrfs receive} on this host: the ceiling without a network. */
+    RAW,
+    /** The system: master and replica JVMs, SSH over the loopback interface. */
+    LOOPBACK,
+    /** The system over a veth pair between two network namespaces, shaped by a token bucket. */
+    LINK;
+
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a comma-separated list such as {@code raw,loopback}. */
+    public static Set<Route> parseList(String text) {
+        Set<Route> routes = EnumSet.noneOf(Route.class);
+        for (String word : text.split(",")) {
+            String w = word.strip().toUpperCase(Locale.ROOT);
+            if (w.isEmpty()) {
+                continue;
+            }
+            try {
+                routes.add(Route.valueOf(w));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--cases: '" + word.strip() + "' is not one of raw, loopback, link");
+            }
+        }
+        if (routes.isEmpty()) {
+            throw new IllegalArgumentException("--cases names no case: give some of raw, loopback, link");
+        }
+        return routes;
+    }
+}

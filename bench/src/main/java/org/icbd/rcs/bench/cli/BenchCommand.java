@@ -1,0 +1,224 @@
+package org.icbd.rcs.bench.cli;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.icbd.rcs.bench.Bench;
+import org.icbd.rcs.bench.BenchReport;
+import org.icbd.rcs.bench.BenchSettings;
+import org.icbd.rcs.bench.MasterSite;
+import org.icbd.rcs.bench.ReplicaSite;
+import org.icbd.rcs.bench.Route;
+import org.icbd.rcs.ops.cli.Sizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code icbd bench}: replication throughput against the raw btrfs pipe. The two hidden
+ * subcommands are the bench's own child JVMs (a master site and a replica site).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure replication throughput: btrfs send | receive on this host (raw), then full and delta "
+                + "steps pulled by a replica JVM from the master's SSH send service over loopback and over a "
+                + "rate-limited veth link between two network namespaces, without and with LZ4. Needs root.",
+                "Prints a table (case, bytes on the wire, seconds median and range, MB/s of stream, ratio to raw, "
+                        + "peak RSS of the master and replica JVMs) and the targets, and writes the same as JSON. "
+                        + "Everything it creates (pools, JVMs, namespaces) is removed at the end, also on failure "
+                        + "or Ctrl-C."},
+        subcommands = {BenchCommand.MasterSiteCommand.class, BenchCommand.ReplicaSiteCommand.class},
+        footer = {"", "Examples:", "  ops/bench                                   # 2 GiB, 3 repetitions, every case",
+                "  ops/bench --size 512M --repeat 1 --cases raw,loopback",
+                "  ops/bench --rate 250mbit --cases raw,link --json-out /tmp/bench.json"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", defaultValue = "2G",
+            description = "Image size: file tree (a quarter) plus disk image; at least 64M (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "Measurements per case (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--rate", defaultValue = "1gbit",
+            description = "The link's rate, as tc writes it: 1gbit, 250mbit (default: ${DEFAULT-VALUE}).")
+    String rate;
+
+    @Option(names = "--cases", defaultValue = "raw,loopback,link",
+            description = "Which cases: some of raw, loopback, link (default: ${DEFAULT-VALUE}).")
+    String cases;
+
+    @Option(names = "--work-dir", defaultValue = "/var/tmp/icbd-bench",
+            description = "Pools, keys and logs go under it, in run-<pid>/ (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--json-out", description = "Where the JSON report goes "
+            + "(default: $ICBD_BENCH_JSON_DIR or target/, bench-<timestamp>.json).")
+    Path jsonOut;
+
+    @Option(names = "--seed", defaultValue = "1", description = "The dataset's seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--update-fraction", defaultValue = "0.1",
+            description = "Share of the disk image's blocks version 2 rewrites (default: ${DEFAULT-VALUE}).")
+    double updateFraction;
+
+    @Option(names = "--site-jvm-options", defaultValue = "-Xmx512m",
+            description = "JVM options of the master and replica JVMs, space-separated; {site} becomes the "
+                    + "site's name (master, replica-loopback, replica-link); the default is what ops/icbd gives "
+                    + "the services (default: ${DEFAULT-VALUE}).")
+    String siteJvmOptions;
+
+    @Option(names = "--puller", defaultValue = "replica",
+            description = "Which SSH client the replica pulls with: replica (the replica service's MasterClient) or "
+                    + "bench (the bench's own, for trying --cipher, --kex and --window) (default: ${DEFAULT-VALUE}).")
+    String puller;
+
+    @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER,
+            description = "With --puller bench: the cipher offered first (default: ${DEFAULT-VALUE}).")
+    String cipher;
+
+    @Option(names = "--window", defaultValue = "0",
+            description = "With --puller bench: the SSH channel window granted, e.g. 8M; 0 for MINA's default (2M).")
+    String window;
+
+    @Option(names = "--kex", defaultValue = "",
+            description = "With --puller bench: the key exchange offered first, e.g. curve25519-sha256; empty for "
+                    + "MINA's default order.")
+    String kex;
+
+    @Option(names = "--link-gro", defaultValue = "false", arity = "1",
+            description = "Whether the replica's end of the link coalesces received segments (GRO) as a NIC does; "
+                    + "needs ethtool (default: ${DEFAULT-VALUE}).")
+    boolean linkGro;
+
+    @Override
+    public Integer call() {
+        BenchSettings settings;
+        try {
+            ReplicaSite.Puller replicaPuller = switch (puller.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "replica" -> ReplicaSite.Puller.REPLICA;
+                case "bench" -> ReplicaSite.Puller.BENCH;
+                default -> throw new IllegalArgumentException("--puller must be replica or bench, got '" + puller + "'");
+            };
+            boolean knobs = !cipher.equals(BenchSettings.DEFAULT_CIPHER) || !window.equals("0") || !kex.isBlank();
+            if (knobs && replicaPuller == ReplicaSite.Puller.REPLICA) {
+                throw new IllegalArgumentException("--cipher, --kex and --window need --puller bench: the replica's "
+                        + "MasterClient has its own settings");
+            }
+            settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
+                    jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
+                    Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(), cipher,
+                    Sizes.parse(window, "--window"), kex.isBlank() ? Optional.empty() : Optional.of(kex.strip()),
+                    linkGro, replicaPuller);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Bench bench = new Bench(settings)) {
+            BenchReport report = bench.run(line -> {
+                out.println(line);
+                out.flush();
+            });
+            out.println();
+            report.print(out);
+            report.writeJson(settings.jsonOut());
+            out.println();
+            out.println("report written to " + settings.jsonOut().toAbsolutePath());
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static Path defaultJsonOut() {
+        String dir = Optional.ofNullable(System.getenv("ICBD_BENCH_JSON_DIR")).filter(s -> !s.isBlank()).orElse("target");
+        return Path.of(dir, "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + ".json");
+    }
+
+    /** The bench's master site: the SSH send service in a JVM of its own. Not for operators. */
+    @Command(name = "master-site", hidden = true, description = "The bench's master JVM (internal).")
+    static final class MasterSiteCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--pool", required = true)
+        Path pool;
+
+        @Option(names = "--host", required = true)
+        String host;
+
+        @Option(names = "--host-key", required = true)
+        Path hostKey;
+
+        @Option(names = "--host-key-pin", required = true)
+        Path hostKeyPin;
+
+        @Option(names = "--authorized-keys", required = true)
+        Path authorizedKeys;
+
+        @Override
+        public Integer call() throws Exception {
+            return MasterSite.run(new MasterSite.Settings(pool, host, hostKey, hostKeyPin, authorizedKeys), stdin(),
+                    spec.commandLine().getOut());
+        }
+    }
+
+    /** The bench's replica site: pulls steps on command, in a JVM (and perhaps a namespace) of its own. */
+    @Command(name = "replica-site", hidden = true, description = "The bench's replica JVM (internal).")
+    static final class ReplicaSiteCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--root", required = true)
+        Path root;
+
+        @Option(names = "--master-host", required = true)
+        String masterHost;
+
+        @Option(names = "--master-port", required = true)
+        int masterPort;
+
+        @Option(names = "--host-key-pin", required = true)
+        Path hostKeyPin;
+
+        @Option(names = "--identity", required = true)
+        Path identity;
+
+        @Option(names = "--puller", defaultValue = "REPLICA")
+        ReplicaSite.Puller puller;
+
+        @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER)
+        String cipher;
+
+        @Option(names = "--window", defaultValue = "0")
+        long window;
+
+        @Option(names = "--kex")
+        String kex;
+
+        @Override
+        public Integer call() throws Exception {
+            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity, puller,
+                    cipher, window > 0 ? Optional.of(window) : Optional.empty(), Optional.ofNullable(kex)), stdin(),
+                    spec.commandLine().getOut());
+        }
+    }
+
+    private static BufferedReader stdin() {
+        return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    }
+
+}

@@ -1,0 +1,323 @@
+package org.icbd.rcs.bench.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.icbd.rcs.btrfs.LoopPool;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.bench.dataset.AdminUpdate;
+import org.icbd.rcs.bench.dataset.Dataset;
+import org.icbd.rcs.bench.dataset.DatasetGenerator;
+import org.icbd.rcs.bench.dataset.DatasetSpec;
+import org.icbd.rcs.bench.fleet.ChildProcess;
+import org.icbd.rcs.bench.fleet.Fleet;
+import org.icbd.rcs.bench.fleet.StepLedger;
+import org.icbd.rcs.ops.status.StatusBoard;
+import org.icbd.rcs.ops.cli.Sizes;
+import org.icbd.rcs.ops.cli.DurationConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code icbd demo}: the whole system on one machine, end to end, checked. Exit 0 only when both
+ * replicas hold every version byte for byte as the master has it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole system on this machine (needs root): a Kafka broker, a master, a planner "
+                + "and two replicas (sites lab-110 and lab-112) as separate processes on loop-mounted btrfs pools. "
+                + "Publishes three versions of a generated iMI (a file tree and a sparse VM disk), waits until both "
+                + "replicas are IN_SYNC, verifies every file against the master byte for byte, prints the status "
+                + "and the bytes sent per step, then tears everything down.",
+                "Exit 0 only when all of that held."},
+        footer = {"", "Examples:",
+                "  ops/demo                      # run, verify, tear down",
+                "  ops/demo --keep               # leave it running to explore (icbd status, curl, ...)",
+                "  ops/demo --stop               # tear down a demo left running with --keep"})
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String IMAGE = "ubuntu";
+    static final int KEEP = 3;
+    static final List<String[]> REPLICAS = List.of(new String[] {"lab-110-a", "lab-110"},
+            new String[] {"lab-112-a", "lab-112"});
+    private static final String STATE_FILE = "demo.state";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--work-dir", defaultValue = "/var/tmp/icbd-demo",
+            description = "Where pools, keys, logs and the broker's data live (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--files", defaultValue = "3000", description = "Files in the generated tree (default: ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--disk-size", defaultValue = "300M", description = "Size of the generated VM disk file (default: ${DEFAULT-VALUE}).")
+    String diskSize;
+
+    @Option(names = "--keep", description = "Leave everything running afterwards and print how to stop it.")
+    boolean keep;
+
+    @Option(names = "--stop", description = "Tear down a demo left running by --keep, and exit.")
+    boolean stop;
+
+    @Option(names = "--timeout", defaultValue = "10m", converter = DurationConverter.class,
+            description = "How long to wait for the replicas to converge (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    private PrintWriter out;
+    private StepLedger ledger;
+    private long started;
+    private int stepNumber;
+    private static final int STEPS = 9;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        if (stop) {
+            return stopKept();
+        }
+        if (Files.exists(workDir.resolve(STATE_FILE))) {
+            throw new IllegalStateException("a demo left running with --keep is in " + workDir
+                    + ": stop it first with 'ops/demo --stop'");
+        }
+        if (Files.isDirectory(workDir.resolve("mnt"))) {
+            // A demo that was killed: take down whatever it left mounted before starting afresh.
+            try (var mounts = Files.list(workDir.resolve("mnt"))) {
+                for (Path m : mounts.toList()) {
+                    LoopPool.destroy(workDir.resolve("pools").resolve(m.getFileName() + ".img"), m);
+                }
+            }
+        }
+        deleteRecursively(workDir);
+        started = System.nanoTime();
+        Fleet fleet = new Fleet(new Fleet.Settings(workDir, 4L << 30, Duration.ofMinutes(2), "384m",
+                Duration.ofSeconds(20)));
+        boolean ok = false;
+        try {
+            ok = run(fleet);
+            return ok ? 0 : 1;
+        } finally {
+            if (keep && ok) {
+                keepRunning(fleet);
+            } else {
+                step("tearing down");
+                if (ledger != null) {
+                    ledger.close();
+                }
+                fleet.close();
+                if (ok) {
+                    deleteRecursively(workDir);
+                } else {
+                    out.println("logs kept in " + fleet.logs());
+                }
+                out.printf(Locale.ROOT, "done in %.1f s%n", seconds());
+                out.flush();
+            }
+        }
+    }
+
+    private boolean run(Fleet fleet) throws IOException {
+        step("starting the Kafka broker");
+        String bootstrap = fleet.startKafka();
+        detail("bootstrap " + bootstrap);
+        ledger = new StepLedger(bootstrap);
+
+        step("starting the master (SSH send service, HTTP API) on a loop-mounted btrfs pool");
+        fleet.startMaster();
+        detail("ssh 127.0.0.1:" + fleet.sshPort() + ", http://127.0.0.1:" + fleet.httpPort() + "/images");
+
+        step("starting the planner and two replicas (sites lab-110 and lab-112)");
+        fleet.startPlanner();
+        List<String> ids = new ArrayList<>();
+        for (String[] r : REPLICAS) {
+            fleet.addReplica(r[0], r[1], List.of(IMAGE + ":" + KEEP));
+            ids.add(r[0]);
+        }
+        detail("replicas " + String.join(", ", ids) + " subscribe to " + IMAGE + " keeping " + KEEP + " versions");
+
+        step("creating iMI '" + IMAGE + "' and publishing version 1");
+        Path work = fleet.initImage(IMAGE);
+        Dataset data = DatasetGenerator.generate(work, new DatasetSpec(110, files, Sizes.parse(diskSize, "--disk-size")));
+        detail(String.format(Locale.ROOT, "%d files (%.0f MB) and a %.0f MB sparse disk image (%.0f MB of data)",
+                data.files(), data.treeBytes() / 1e6, data.diskImageBytes() / 1e6, data.diskDataBytes() / 1e6));
+        published(fleet.publish(IMAGE));
+
+        step("admin updates: publishing versions 2 and 3");
+        for (int seed = 2; seed <= 3; seed++) {
+            AdminUpdate update = DatasetGenerator.adminUpdate(work, 1000 + seed, 0.10);
+            detail(String.format(Locale.ROOT, "update: %d added, %d modified, %d deleted, %d renamed, %.0f%% of the disk's blocks rewritten",
+                    update.added().size(), update.modified().size(), update.deleted().size(), update.renamed().size(),
+                    update.diskFractionRewritten() * 100));
+            published(fleet.publish(IMAGE));
+        }
+
+        step("waiting until both replicas are IN_SYNC at version 3");
+        Progress progress = new Progress(out);
+        StatusBoard board = fleet.awaitInSync(IMAGE, 3, ids, timeout, progress::show);
+        progress.end();
+        out.println();
+        out.print(board.render());
+
+        step("verifying every file on both replicas against the master, byte for byte");
+        boolean allOk = true;
+        for (String id : ids) {
+            List<Fleet.VersionCheck> checks = fleet.verify(id, IMAGE);
+            for (Fleet.VersionCheck c : checks) {
+                allOk &= c.ok();
+                detail(String.format(Locale.ROOT, "%s %s v%d: %s (%d files, %.0f MB compared; received_uuid %s; %s)",
+                        id, IMAGE, c.version(), c.comparison().identical() ? "identical" : "DIFFERENT",
+                        c.comparison().files(), c.comparison().bytes() / 1e6,
+                        c.uuidMatches() ? "matches the master's uuid" : "DOES NOT MATCH",
+                        c.readOnly() ? "read-only" : "WRITABLE"));
+                c.comparison().differences().forEach(d -> detail("  " + d));
+            }
+            List<Integer> held = checks.stream().map(Fleet.VersionCheck::version).toList();
+            if (!held.equals(List.of(1, 2, 3))) {
+                allOk = false;
+                detail(id + " holds versions " + held + ", expected [1, 2, 3]");
+            }
+        }
+
+        step("bytes sent per step");
+        out.print(StepLedger.render(ledger.rows()));
+        out.println();
+        out.println(allOk ? "demo: OK: both replicas hold versions 1-3, identical to the master"
+                : "demo: FAILED: see the differences above; logs are in " + fleet.logs());
+        out.flush();
+        if (!allOk) {
+            keep = false;
+        }
+        return allOk;
+    }
+
+    private void keepRunning(Fleet fleet) throws IOException {
+        fleet.pools().forEach(LoopPool::keepAfterExit);
+        List<String> lines = new ArrayList<>();
+        for (ChildProcess p : fleet.processes()) {
+            lines.add("pid " + p.pid() + " " + p.name());
+        }
+        for (LoopPool pool : fleet.pools()) {
+            lines.add("pool " + pool.backingFile() + " " + pool.mountPoint());
+        }
+        Files.write(workDir.resolve(STATE_FILE), lines);
+        out.println();
+        out.println("Everything is left running (work dir " + workDir + "):");
+        out.println("  ops/icbd status --bootstrap " + fleet.bootstrap() + "            # replication status");
+        out.println("  curl http://127.0.0.1:" + fleet.httpPort() + "/images/" + IMAGE + "/versions   # the master's API");
+        out.println("  ls " + fleet.replicas().get(0).pool() + "/images/" + IMAGE + "/versions");
+        out.println("  logs: " + fleet.logs());
+        out.println("Stop it with: ops/demo --stop" + (workDir.equals(Path.of("/var/tmp/icbd-demo")) ? "" : " --work-dir " + workDir));
+        out.flush();
+    }
+
+    private int stopKept() throws IOException {
+        Path state = workDir.resolve(STATE_FILE);
+        if (!Files.exists(state)) {
+            out.println("no demo is running in " + workDir);
+            return 0;
+        }
+        List<String> lines = Files.readAllLines(state);
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            if (f[0].equals("pid")) {
+                ProcessHandle.of(Long.parseLong(f[1])).ifPresent(p -> {
+                    p.destroy();
+                    try {
+                        p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception notStopped) {
+                        p.destroyForcibly();
+                    }
+                    out.println("stopped " + f[2]);
+                });
+            }
+        }
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            if (f[0].equals("pool")) {
+                LoopPool.destroy(Path.of(f[1]), Path.of(f[2]));
+                out.println("destroyed pool " + f[1]);
+            }
+        }
+        deleteRecursively(workDir);
+        out.println("demo stopped");
+        return 0;
+    }
+
+    private void step(String what) {
+        out.printf(Locale.ROOT, "%n[%d/%d] %s (%.1f s)%n", ++stepNumber, STEPS, what, seconds());
+        out.flush();
+    }
+
+    private void detail(String line) {
+        out.println("      " + line);
+        out.flush();
+    }
+
+    private void published(ImageVersionPublished e) {
+        detail("published " + e.image() + " version " + e.version() + " uuid " + e.uuid());
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** One line per change of the board while waiting: what each replica is doing. */
+    private static final class Progress {
+        private final PrintWriter out;
+        private final boolean terminal = System.console() != null;
+        private String last = "";
+
+        Progress(PrintWriter out) {
+            this.out = out;
+        }
+
+        void show(StatusBoard board) {
+            String line = board.rows().stream().map(Progress::describe).collect(Collectors.joining(" | "));
+            if (line.isEmpty() || line.equals(last)) {
+                return;
+            }
+            last = line;
+            if (terminal) {
+                out.print("\r\033[K      " + line);
+            } else {
+                out.println("      " + line);
+            }
+            out.flush();
+        }
+
+        void end() {
+            if (terminal) {
+                out.println();
+            }
+        }
+
+        private static String describe(ReplicationStatus s) {
+            String have = s.have().isEmpty() ? "-" : s.have().stream().map(String::valueOf).collect(Collectors.joining(","));
+            String base = s.replicaId() + " " + s.state() + " have " + have
+                    + s.lastError().map(e -> " (" + e.lines().findFirst().orElse("") + ")").orElse("");
+            return s.transfer().map(t -> base + String.format(Locale.ROOT, " receiving v%d %.0f MB @ %.0f MB/s",
+                    t.version(), t.bytes() / 1e6, t.bytesPerSecond() / 1e6)).orElse(base);
+        }
+    }
+}

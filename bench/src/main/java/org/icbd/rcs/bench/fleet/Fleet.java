@@ -1,0 +1,378 @@
+package org.icbd.rcs.bench.fleet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.btrfs.LoopPool;
+import org.icbd.rcs.btrfs.SubvolumeInfo;
+import org.icbd.rcs.command.CommandRunner;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ReplicationState;
+import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.master.publish.Publisher;
+import org.icbd.rcs.master.publish.PublisherSettings;
+import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.ops.status.StatusBoard;
+import org.icbd.rcs.ops.status.StatusReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole deployment on one machine: a Kafka broker, a master, a planner and replicas, each in its
+ * own JVM, each site on its own loop-mounted btrfs pool. Used by {@code icbd demo} and the
+ * end-to-end test; {@link #close()} takes everything down again, whatever state it is in.
+ */
+public final class Fleet implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+
+    public static final String MASTER_NAME = "master";
+    private static final Pattern KAFKA_READY = Pattern.compile("bootstrap (127\\.0\\.0\\.1:\\d+)");
+    private static final Pattern MASTER_READY = Pattern.compile("SSH send service listening on");
+
+    /**
+     * @param workDir     everything lives under it: pools, keys, logs, the broker's data
+     * @param poolBytes   the size of each site's (sparse) pool
+     * @param readyTimeout how long a component may take to start
+     * @param heap        each JVM's maximum heap
+     */
+    public record Settings(Path workDir, long poolBytes, Duration readyTimeout, String heap,
+                           Duration offlineAfter) {
+    }
+
+    /** A replica site: its pool and key, and its process while it runs. */
+    public static final class Replica {
+        final String id;
+        final String site;
+        final List<String> subscriptions;
+        final LoopPool pool;
+        final Path privateKey;
+        ChildProcess process;
+
+        Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey) {
+            this.id = id;
+            this.site = site;
+            this.subscriptions = subscriptions;
+            this.pool = pool;
+            this.privateKey = privateKey;
+        }
+
+        public Path pool() {
+            return pool.mountPoint();
+        }
+
+        public Optional<ChildProcess> process() {
+            return Optional.ofNullable(process);
+        }
+    }
+
+    private final Settings settings;
+    private final CommandRunner runner = new CommandRunner();
+    private final List<LoopPool> pools = new ArrayList<>();
+    private final Map<String, Replica> replicas = new LinkedHashMap<>();
+    private final Path keys;
+    private final Path logs;
+    private ChildProcess kafka;
+    private String bootstrap;
+    private LoopPool masterPool;
+    private ChildProcess master;
+    private int sshPort;
+    private int httpPort;
+    private ChildProcess planner;
+    private int plannerGeneration;
+    private Publisher publisher;
+
+    public Fleet(Settings settings) {
+        this.settings = settings;
+        this.keys = settings.workDir().resolve("keys");
+        this.logs = settings.workDir().resolve("logs");
+        try {
+            Files.createDirectories(keys);
+            Files.createDirectories(logs);
+            Files.writeString(authorizedKeys(), "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + settings.workDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String startKafka() {
+        kafka = ChildProcess.start("kafka", logs.resolve("kafka.log"), "512m",
+                List.of("local-kafka", "--port", "0", "--data-dir", settings.workDir().resolve("kafka").toString(),
+                        "--partitions", "3"));
+        bootstrap = kafka.awaitLog(KAFKA_READY, settings.readyTimeout());
+        return bootstrap;
+    }
+
+    /** Creates the master's pool and starts the master service on free ports. */
+    public void startMaster() {
+        if (masterPool == null) {
+            masterPool = pool("master");
+        }
+        sshPort = freePort();
+        httpPort = freePort();
+        master = ChildProcess.start("master", logs.resolve("master.log"), settings.heap(), List.of(
+                "master", "serve",
+                "--pool", masterPool.mountPoint().toString(),
+                "--name", MASTER_NAME,
+                "--ssh-host", "127.0.0.1",
+                "--ssh-port", String.valueOf(sshPort),
+                "--host-key", hostKey().toString(),
+                "--authorized-keys", authorizedKeys().toString(),
+                "--bootstrap", bootstrap,
+                "--http-port", String.valueOf(httpPort)));
+        master.awaitLog(MASTER_READY, settings.readyTimeout());
+    }
+
+    public void startPlanner() {
+        plannerGeneration++;
+        planner = ChildProcess.start("planner", logs.resolve("planner.log"), settings.heap(), List.of(
+                "planner",
+                "--bootstrap", bootstrap,
+                "--state-dir", settings.workDir().resolve("planner-state").toString(),
+                "--offline-after", settings.offlineAfter().toSeconds() + "s"));
+    }
+
+    public void stopPlanner() {
+        if (planner != null) {
+            planner.stop();
+            planner = null;
+        }
+    }
+
+    /** Creates a replica site (pool, key, authorised on the master) and starts its service. */
+    public Replica addReplica(String id, String site, List<String> subscriptions) {
+        LoopPool pool = pool(id);
+        Path key = keys.resolve(id);
+        runner.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", id, "-f", key.toString()),
+                Duration.ofSeconds(30));
+        try {
+            Files.writeString(authorizedKeys(), Files.readString(key.resolveSibling(id + ".pub")),
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot authorise " + id + "'s key: " + e.getMessage(), e);
+        }
+        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key);
+        replicas.put(id, replica);
+        startReplica(id);
+        return replica;
+    }
+
+    public void startReplica(String id) {
+        Replica r = replica(id);
+        List<String> args = new ArrayList<>(List.of(
+                "replica", "run",
+                "--id", r.id,
+                "--site", r.site,
+                "--pool", r.pool.mountPoint().toString(),
+                "--bootstrap", bootstrap,
+                "--master-host", "127.0.0.1",
+                "--master-port", String.valueOf(sshPort),
+                "--master-host-key-file", hostKey().resolveSibling(hostKey().getFileName() + ".pub").toString(),
+                "--private-key", r.privateKey.toString(),
+                "--heartbeat", "2s",
+                "--progress-interval", "1s"));
+        for (String s : r.subscriptions) {
+            args.add("--subscribe");
+            args.add(s);
+        }
+        r.process = ChildProcess.start(id, logs.resolve(id + ".log"), settings.heap(), args);
+    }
+
+    public void stopReplica(String id) {
+        Replica r = replica(id);
+        if (r.process != null) {
+            r.process.stop();
+            r.process = null;
+        }
+    }
+
+    public Replica replica(String id) {
+        Replica r = replicas.get(id);
+        if (r == null) {
+            throw new IllegalArgumentException("no replica " + id);
+        }
+        return r;
+    }
+
+    public List<Replica> replicas() {
+        return List.copyOf(replicas.values());
+    }
+
+    public ImageRepository masterRepository() {
+        return new ImageRepository(masterPool.mountPoint(), runner);
+    }
+
+    /** Creates the image's {@code work} subvolume on the master and returns it. */
+    public Path initImage(String image) {
+        return masterRepository().init(image);
+    }
+
+    /** Publishes the image's {@code work} as its next version, as an admin script would. */
+    public ImageVersionPublished publish(String image) {
+        if (publisher == null) {
+            publisher = new Publisher(masterRepository(), PublisherSettings.of(bootstrap, MASTER_NAME));
+        }
+        return publisher.publish(image);
+    }
+
+    /**
+     * Waits until every named replica holds {@code version} of {@code image} and is IN_SYNC,
+     * showing the board to {@code progress} whenever it changes.
+     */
+    public StatusBoard awaitInSync(String image, int version, List<String> replicaIds, Duration timeout,
+                                   Consumer<StatusBoard> progress) {
+        StatusBoard board = new StatusBoard();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (StatusReader reader = new StatusReader(bootstrap, Duration.ofSeconds(30),
+                bad -> log.warn("status record skipped: {}", bad))) {
+            reader.catchUp(board, Duration.ofSeconds(30));
+            progress.accept(board);
+            while (!inSync(board, image, version, replicaIds)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replicas " + replicaIds + " did not reach " + image + " version "
+                            + version + " within " + timeout.toSeconds() + " s; status:\n" + board.render());
+                }
+                if (reader.poll(board, Duration.ofMillis(500))) {
+                    progress.accept(board);
+                }
+            }
+        }
+        return board;
+    }
+
+    private static boolean inSync(StatusBoard board, String image, int version, List<String> replicaIds) {
+        for (String id : replicaIds) {
+            Optional<ReplicationStatus> s = board.rows().stream()
+                    .filter(r -> r.replicaId().equals(id) && r.image().equals(image)).findFirst();
+            if (s.isEmpty() || s.get().state() != ReplicationState.IN_SYNC
+                    || !s.get().have().contains(version)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Compares every version a replica holds of an image with the master's: files byte for byte,
+     * and the replica's {@code received_uuid} against the master's uuid.
+     */
+    public List<VersionCheck> verify(String replicaId, String image) {
+        Path replicaVersions = replica(replicaId).pool().resolve("images").resolve(image).resolve("versions");
+        Path masterVersions = masterPool.mountPoint().resolve("images").resolve(image).resolve("versions");
+        BtrfsTool btrfs = new BtrfsTool(runner);
+        List<VersionCheck> checks = new ArrayList<>();
+        try (var versions = Files.list(replicaVersions)) {
+            for (Path v : versions.filter(p -> p.getFileName().toString().matches("\\d+")).sorted().toList()) {
+                Path m = masterVersions.resolve(v.getFileName());
+                SubvolumeInfo mine = btrfs.show(v);
+                SubvolumeInfo theirs = btrfs.show(m);
+                boolean uuidMatches = mine.receivedUuid().equals(Optional.of(theirs.uuid()));
+                checks.add(new VersionCheck(replicaId, image, Integer.parseInt(v.getFileName().toString()),
+                        uuidMatches, mine.readOnly(), TreeComparison.compare(m, v)));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + replicaVersions + ": " + e.getMessage(), e);
+        }
+        return checks;
+    }
+
+    /** One replica's copy of one version, checked against the master's. */
+    public record VersionCheck(String replicaId, String image, int version, boolean uuidMatches, boolean readOnly,
+                               TreeComparison comparison) {
+        public boolean ok() {
+            return uuidMatches && readOnly && comparison.identical();
+        }
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int sshPort() {
+        return sshPort;
+    }
+
+    public Path logs() {
+        return logs;
+    }
+
+    public Path masterPool() {
+        return masterPool.mountPoint();
+    }
+
+    /** Every process of the fleet that is running, for an operator's "how do I stop this". */
+    public List<ChildProcess> processes() {
+        List<ChildProcess> all = new ArrayList<>();
+        replicas.values().forEach(r -> r.process().ifPresent(all::add));
+        Optional.ofNullable(planner).ifPresent(all::add);
+        Optional.ofNullable(master).ifPresent(all::add);
+        Optional.ofNullable(kafka).ifPresent(all::add);
+        return all;
+    }
+
+    public List<LoopPool> pools() {
+        return List.copyOf(pools);
+    }
+
+    /** Stops the services (replicas, planner, master, then the broker they all talk to) and destroys the pools. */
+    @Override
+    public void close() {
+        if (publisher != null) {
+            publisher.close();
+        }
+        for (ChildProcess p : processes()) {
+            try {
+                p.stop();
+            } catch (RuntimeException e) {
+                log.warn("stopping {} failed: {}", p.name(), e.toString());
+            }
+        }
+        for (LoopPool pool : pools) {
+            try {
+                pool.close();
+            } catch (RuntimeException e) {
+                log.warn("destroying pool {} failed: {}", pool.backingFile(), e.toString());
+            }
+        }
+    }
+
+    private LoopPool pool(String name) {
+        LoopPool pool = LoopPool.create(settings.workDir().resolve("pools").resolve(name + ".img"),
+                settings.workDir().resolve("mnt").resolve(name), settings.poolBytes());
+        pools.add(pool);
+        return pool;
+    }
+
+    private Path hostKey() {
+        return keys.resolve("master_host_key");
+    }
+
+    private Path authorizedKeys() {
+        return keys.resolve("authorized_keys");
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package org.icbd.rcs.bench.fleet;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.icbd.rcs.events.Outcome;
+import org.icbd.rcs.events.ReplicaImageState;
+import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.events.StepReport;
+import org.icbd.rcs.events.TransferStep;
+import org.icbd.rcs.topic.EventFormatException;
+import org.icbd.rcs.topic.JsonSerde;
+import org.icbd.rcs.topic.Topic;
+import org.icbd.rcs.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What crossed the network per applied step: joins the replicas' step reports
+ * ({@code icbd.replica-state}) with the steps of the tasks they answer ({@code icbd.replication-tasks}).
+ * It follows both topics live from the beginning, because {@code icbd.replica-state} is compacted:
+ * read afterwards, it keeps only each pair's last report.
+ */
+public final class StepLedger implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StepLedger.class);
+
+    /** One applied step; {@code parent} is empty for a full send. */
+    public record Row(String replicaId, String image, int version, Optional<Integer> parent, long bytes,
+                      long millis) {
+        public double megabytesPerSecond() {
+            return millis == 0 ? 0 : bytes / 1_000_000.0 / (millis / 1000.0);
+        }
+    }
+
+    private final Map<String, TransferStep> steps = new HashMap<>();
+    private final Map<String, StepReport> applied = new LinkedHashMap<>();
+    private final Map<String, String> pairOf = new HashMap<>();
+    private final List<ReplicationTask> tasks = new ArrayList<>();
+    private final Thread follower;
+    private volatile boolean running = true;
+
+    /** Starts following both topics on {@code bootstrap}. */
+    public StepLedger(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (Topic<String, ?> topic : List.of(Topics.REPLICATION_TASKS, Topics.REPLICA_STATE)) {
+            consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        follower = new Thread(() -> follow(consumer), "step-ledger");
+        follower.setDaemon(true);
+        follower.start();
+    }
+
+    private void follow(KafkaConsumer<String, byte[]> consumer) {
+        try (consumer) {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        take(r);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("following the step reports stopped: {}", e.toString());
+        }
+    }
+
+    private synchronized void take(ConsumerRecord<String, byte[]> r) {
+        try {
+            if (r.topic().equals(Topics.REPLICATION_TASKS.name())) {
+                ReplicationTask task = read(Topics.REPLICATION_TASKS, r);
+                tasks.add(task);
+                task.steps().forEach(step -> steps.put(task.taskId() + "#" + step.version(), step));
+            } else {
+                ReplicaImageState state = read(Topics.REPLICA_STATE, r);
+                state.lastStep().filter(s -> s.outcome() == Outcome.APPLIED).ifPresent(s -> {
+                    String key = state.replicaId() + "/" + state.image() + "/" + s.version();
+                    applied.putIfAbsent(key, s);
+                    pairOf.put(key, state.replicaId() + "/" + state.image());
+                });
+            }
+        } catch (EventFormatException unreadable) {
+            // Not ours to judge: the planner dead-letters it.
+        }
+    }
+
+    private static <V> V read(Topic<String, V> topic, ConsumerRecord<String, byte[]> r) {
+        @SuppressWarnings("unchecked")
+        JsonSerde<V> serde = (JsonSerde<V>) topic.valueSerde();
+        return serde.read(r.topic(), r.value());
+    }
+
+    /** The steps applied so far, by replica, image and version. */
+    public synchronized List<Row> rows() {
+        List<Row> out = new ArrayList<>();
+        applied.forEach((key, r) -> {
+            String[] pair = pairOf.get(key).split("/");
+            TransferStep step = steps.get(r.taskId() + "#" + r.version());
+            out.add(new Row(pair[0], pair[1], r.version(), step == null ? Optional.empty() : step.parentVersion(),
+                    r.bytes(), r.millis()));
+        });
+        out.sort(Comparator.comparing(Row::replicaId).thenComparing(Row::image).thenComparingInt(Row::version));
+        return out;
+    }
+
+    /** Every task issued so far, in the order read. */
+    public synchronized List<ReplicationTask> tasks() {
+        return List.copyOf(tasks);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            follower.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public static String render(List<Row> rows) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-12s %-10s %-12s %14s %9s %9s%n",
+                "REPLICA", "IMAGE", "STEP", "BYTES SENT", "SECONDS", "MB/s"));
+        for (Row r : rows) {
+            String step = r.parent().map(p -> p + " -> " + r.version()).orElse("full " + r.version());
+            b.append(String.format(Locale.ROOT, "%-12s %-10s %-12s %,14d %9.2f %9.1f%n", r.replicaId(), r.image(),
+                    step, r.bytes(), r.millis() / 1000.0, r.megabytesPerSecond()));
+        }
+        return b.toString();
+    }
+}
