@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,19 +14,19 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.icbd.rcs.bench.fleet.ChildProcess;
+import org.icbd.rcs.bench.process.ChildJvm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A bench site running as {@code icbd bench <site> ...} in a child JVM on this JVM's classpath,
- * optionally inside a network namespace ({@code ip netns exec NS java ...}, which execs java in
- * place, so the child's pid is the JVM's). Commands go to its stdin, one line each; its stdout
- * carries one {@link SiteReply} line per command; its stderr (the log) goes to a file.
+ * A bench site running as {@code icbd bench <site> ...} in a {@link ChildJvm} from the tools'
+ * classpath, optionally inside a network namespace. Commands go to its stdin, one line each; its
+ * stdout carries one {@link SiteReply} line per command, the first one saying it is ready; its
+ * stderr (the log) goes to a file.
  *
  * <p>The child ends when its stdin ends, so it never outlives the bench for long even when the
- * bench is killed; {@link #close()} closes stdin, waits briefly, then kills it and its descendants
- * (a {@code btrfs send} or {@code btrfs receive} in flight).
+ * bench is killed; {@link #close()} closes stdin, waits briefly, then stops it harder, down to
+ * SIGKILL for it and its descendants (a {@code btrfs send} or {@code btrfs receive} in flight).
  */
 final class SiteProcess implements AutoCloseable {
 
@@ -37,48 +35,34 @@ final class SiteProcess implements AutoCloseable {
     private static final String EOF = "\u0000eof";
 
     private final String name;
-    private final Process process;
+    private final ChildJvm child;
     private final PrintWriter stdin;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final Path logFile;
 
-    private SiteProcess(String name, Process process, Path logFile) {
-        this.name = name;
-        this.process = process;
-        this.logFile = logFile;
-        this.stdin = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
+    private SiteProcess(ChildJvm child) {
+        this.name = child.name();
+        this.child = child;
+        this.stdin = new PrintWriter(new OutputStreamWriter(child.stdin(), StandardCharsets.UTF_8), true);
         Thread reader = new Thread(this::readStdout, "site-stdout-" + name);
         reader.setDaemon(true);
         reader.start();
     }
 
     /**
-     * Starts {@code java <jvmOptions> -cp <this classpath> org.icbd.rcs.ops.cli.Icbd <args>}, inside
-     * {@code netns} when given; {@code {site}} in an option becomes the site's name.
+     * Starts {@code icbd <args>} from the tools' classpath, inside {@code netns} when given;
+     * {@code {site}} in an option becomes the site's name.
      */
     static SiteProcess start(String name, Optional<String> netns, List<String> jvmOptions, List<String> args,
                              Path logFile) {
         List<String> options = new ArrayList<>();
         // "{site}" lets one option name per-site files, e.g. a flight recording each.
         jvmOptions.forEach(option -> options.add(option.replace("{site}", name)));
-        options.add("-Dicbd.process=" + name);
         // Stdout carries the replies: the site logs to stderr through the CLI's own configuration,
         // even where a test configuration (which may log to stdout) is on the classpath.
         options.add("-Dlog4j2.configurationFile=log4j2.xml");
-        List<String> argv = new ArrayList<>();
-        netns.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
-        argv.addAll(ChildProcess.icbdArgv(options, args));
-        try {
-            Files.createDirectories(logFile.getParent());
-            Process p = new ProcessBuilder(argv)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
-            LOG.info("started bench site {} (pid {}){}: log {}", name, p.pid(),
-                    netns.map(ns -> " in network namespace " + ns).orElse(""), logFile);
-            return new SiteProcess(name, p, logFile);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start bench site " + name + ": " + e.getMessage(), e);
-        }
+        ChildJvm child = ChildJvm.tools(name, args).jvmOptions(options).networkNamespace(netns).logFile(logFile)
+                .conversation().stopGrace(EXIT_GRACE).start();
+        return new SiteProcess(child);
     }
 
     String name() {
@@ -87,11 +71,11 @@ final class SiteProcess implements AutoCloseable {
 
     /** The JVM's pid (the same as the started process's: {@code ip netns exec} execs in place). */
     long pid() {
-        return process.pid();
+        return child.pid();
     }
 
     Path logFile() {
-        return logFile;
+        return child.logFile();
     }
 
     /** Waits for the next reply line; fails with the log's tail when the site dies or is silent too long. */
@@ -126,11 +110,11 @@ final class SiteProcess implements AutoCloseable {
     }
 
     private String exitStatus() {
-        return process.isAlive() ? "" : " (exit status " + process.exitValue() + ")";
+        return child.exitStatus().map(status -> " (exit status " + status + ")").orElse("");
     }
 
     private void readStdout() {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.stdout(),
                 StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.equals("ok") || line.startsWith("ok ") || line.startsWith("error ")) {
@@ -147,36 +131,13 @@ final class SiteProcess implements AutoCloseable {
     }
 
     String tail(int count) {
-        try {
-            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - count), all.size()));
-        } catch (IOException e) {
-            return "(log unreadable: " + e.getMessage() + ")";
-        }
+        return child.tail(count);
     }
 
-    /** Ends the site: stdin closed, a grace period, then SIGKILL to it and its descendants. Idempotent. */
+    /** Ends the site: stdin closed, a grace period, then harder (see {@link ChildJvm#stop()}). Idempotent. */
     @Override
     public void close() {
         stdin.close();
-        try {
-            if (!process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("bench site {} (pid {}) still running {} s after its stdin closed: killing it", name,
-                        process.pid(), EXIT_GRACE.toSeconds());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // Descendants first: a btrfs send or receive in flight must not outlive the pools.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        LOG.info("bench site {} (pid {}) ended{}", name, process.pid(), exitStatus());
+        child.stop();
     }
 }

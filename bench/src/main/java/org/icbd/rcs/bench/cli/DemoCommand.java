@@ -10,23 +10,23 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.icbd.rcs.btrfs.LoopPool;
-import org.icbd.rcs.events.ImageVersionPublished;
-import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.bench.dataset.AdminUpdate;
 import org.icbd.rcs.bench.dataset.Dataset;
 import org.icbd.rcs.bench.dataset.DatasetGenerator;
 import org.icbd.rcs.bench.dataset.DatasetSpec;
-import org.icbd.rcs.bench.fleet.ChildProcess;
 import org.icbd.rcs.bench.fleet.Fleet;
 import org.icbd.rcs.bench.fleet.StepLedger;
-import org.icbd.rcs.ops.status.StatusBoard;
-import org.icbd.rcs.ops.cli.Sizes;
+import org.icbd.rcs.bench.process.ChildJvm;
+import org.icbd.rcs.btrfs.LoopPool;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.ops.cli.DurationConverter;
+import org.icbd.rcs.ops.cli.Sizes;
+import org.icbd.rcs.ops.status.StatusBoard;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code icbd demo}: the whole system on one machine, end to end, checked. Exit 0 only when both
@@ -203,7 +203,7 @@ public final class DemoCommand implements Callable<Integer> {
     private void keepRunning(Fleet fleet) throws IOException {
         fleet.pools().forEach(LoopPool::keepAfterExit);
         List<String> lines = new ArrayList<>();
-        for (ChildProcess p : fleet.processes()) {
+        for (ChildJvm p : fleet.processes()) {
             lines.add("pid " + p.pid() + " " + p.name());
         }
         for (LoopPool pool : fleet.pools()) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import org.icbd.rcs.bench.process.ChildJvm;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.btrfs.SubvolumeInfo;
@@ -33,15 +33,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A whole deployment on one machine: a Kafka broker, a master, a planner and replicas, each in its
  * own JVM, each site on its own loop-mounted btrfs pool. Used by {@code icbd demo} and the
- * end-to-end test; {@link #close()} takes everything down again, whatever state it is in.
+ * end-to-end test; {@link #close()} takes everything down again, whatever state it is in. Every
+ * service runs from the services' classes ({@link ChildJvm#services}) and is waited for by its
+ * ready file.
  */
 public final class Fleet implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Fleet.class);
 
     public static final String MASTER_NAME = "master";
-    private static final Pattern KAFKA_READY = Pattern.compile("bootstrap (127\\.0\\.0\\.1:\\d+)");
-    private static final Pattern MASTER_READY = Pattern.compile("SSH send service listening on");
 
     /**
      * @param workDir     everything lives under it: pools, keys, logs, the broker's data
@@ -60,7 +60,7 @@ public final class Fleet implements AutoCloseable {
         final List<String> subscriptions;
         final LoopPool pool;
         final Path privateKey;
-        ChildProcess process;
+        ChildJvm process;
 
         Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey) {
             this.id = id;
@@ -74,7 +74,7 @@ public final class Fleet implements AutoCloseable {
             return pool.mountPoint();
         }
 
-        public Optional<ChildProcess> process() {
+        public Optional<ChildJvm> process() {
             return Optional.ofNullable(process);
         }
     }
@@ -85,13 +85,13 @@ public final class Fleet implements AutoCloseable {
     private final Map<String, Replica> replicas = new LinkedHashMap<>();
     private final Path keys;
     private final Path logs;
-    private ChildProcess kafka;
+    private ChildJvm kafka;
     private String bootstrap;
     private LoopPool masterPool;
-    private ChildProcess master;
+    private ChildJvm master;
     private int sshPort;
     private int httpPort;
-    private ChildProcess planner;
+    private ChildJvm planner;
     private int plannerGeneration;
     private Publisher publisher;
 
@@ -109,10 +109,9 @@ public final class Fleet implements AutoCloseable {
     }
 
     public String startKafka() {
-        kafka = ChildProcess.start("kafka", logs.resolve("kafka.log"), "512m",
-                List.of("local-kafka", "--port", "0", "--data-dir", settings.workDir().resolve("kafka").toString(),
-                        "--partitions", "3"));
-        bootstrap = kafka.awaitLog(KAFKA_READY, settings.readyTimeout());
+        kafka = start("kafka", "512m", List.of("local-kafka", "--port", "0",
+                "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
+        bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
         return bootstrap;
     }
 
@@ -123,7 +122,7 @@ public final class Fleet implements AutoCloseable {
         }
         sshPort = freePort();
         httpPort = freePort();
-        master = ChildProcess.start("master", logs.resolve("master.log"), settings.heap(), List.of(
+        master = start("master", settings.heap(), List.of(
                 "master", "serve",
                 "--pool", masterPool.mountPoint().toString(),
                 "--name", MASTER_NAME,
@@ -133,16 +132,17 @@ public final class Fleet implements AutoCloseable {
                 "--authorized-keys", authorizedKeys().toString(),
                 "--bootstrap", bootstrap,
                 "--http-port", String.valueOf(httpPort)));
-        master.awaitLog(MASTER_READY, settings.readyTimeout());
+        master.awaitReady(settings.readyTimeout());
     }
 
     public void startPlanner() {
         plannerGeneration++;
-        planner = ChildProcess.start("planner", logs.resolve("planner.log"), settings.heap(), List.of(
+        planner = start("planner", settings.heap(), List.of(
                 "planner",
                 "--bootstrap", bootstrap,
                 "--state-dir", settings.workDir().resolve("planner-state").toString(),
                 "--offline-after", settings.offlineAfter().toSeconds() + "s"));
+        planner.awaitReady(settings.readyTimeout());
     }
 
     public void stopPlanner() {
@@ -188,7 +188,8 @@ public final class Fleet implements AutoCloseable {
             args.add("--subscribe");
             args.add(s);
         }
-        r.process = ChildProcess.start(id, logs.resolve(id + ".log"), settings.heap(), args);
+        r.process = start(id, settings.heap(), args);
+        r.process.awaitReady(settings.readyTimeout());
     }
 
     public void stopReplica(String id) {
@@ -318,8 +319,8 @@ public final class Fleet implements AutoCloseable {
     }
 
     /** Every process of the fleet that is running, for an operator's "how do I stop this". */
-    public List<ChildProcess> processes() {
-        List<ChildProcess> all = new ArrayList<>();
+    public List<ChildJvm> processes() {
+        List<ChildJvm> all = new ArrayList<>();
         replicas.values().forEach(r -> r.process().ifPresent(all::add));
         Optional.ofNullable(planner).ifPresent(all::add);
         Optional.ofNullable(master).ifPresent(all::add);
@@ -337,7 +338,7 @@ public final class Fleet implements AutoCloseable {
         if (publisher != null) {
             publisher.close();
         }
-        for (ChildProcess p : processes()) {
+        for (ChildJvm p : processes()) {
             try {
                 p.stop();
             } catch (RuntimeException e) {
@@ -351,6 +352,15 @@ public final class Fleet implements AutoCloseable {
                 log.warn("destroying pool {} failed: {}", pool.backingFile(), e.toString());
             }
         }
+    }
+
+    /** {@code icbd <args>} from the services' classes, its log and ready file under {@code logs/}. */
+    private ChildJvm start(String name, String heap, List<String> args) {
+        return ChildJvm.services(name, args)
+                .jvmOptions(List.of("-Xmx" + heap, "-XX:+UseSerialGC"))
+                .logFile(logs.resolve(name + ".log"))
+                .readyFile(logs.resolve(name + ".ready"))
+                .start();
     }
 
     private LoopPool pool(String name) {

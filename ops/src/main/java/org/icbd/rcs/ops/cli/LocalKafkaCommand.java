@@ -1,9 +1,11 @@
 package org.icbd.rcs.ops.cli;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.icbd.rcs.localkafka.LocalKafka;
+import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.topic.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +43,7 @@ public final class LocalKafkaCommand implements Callable<Integer> {
         kafka.ensureTopics(Topics.ALL, partitions);
         spec.commandLine().getOut().println("bootstrap " + kafka.bootstrapServers());
         spec.commandLine().getOut().flush();
+        ReadyFile.announce(Map.of("bootstrap", kafka.bootstrapServers()));
         stopped.await();
         return 0;
     }

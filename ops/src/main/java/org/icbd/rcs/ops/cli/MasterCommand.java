@@ -12,6 +12,7 @@ import org.icbd.rcs.master.service.MasterApplication;
 import org.icbd.rcs.master.service.MasterService;
 import org.icbd.rcs.master.service.MasterSettings;
 import org.icbd.rcs.master.service.MasterStartException;
+import org.icbd.rcs.ops.ready.ReadyFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -137,6 +138,8 @@ final class MasterCommand implements Runnable {
                     + master.hostKeyFingerprint() + "), http port "
                     + context.getBean(EmbeddedServer.class).getPort());
             spec.commandLine().getOut().flush();
+            ReadyFile.announce(Map.of("ssh-port", master.sshPort(),
+                    "http-port", context.getBean(EmbeddedServer.class).getPort()));
             stopped.await();
             return 0;
         }

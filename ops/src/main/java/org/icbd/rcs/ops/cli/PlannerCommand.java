@@ -2,9 +2,11 @@ package org.icbd.rcs.ops.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.streams.KafkaStreams;
 import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.planner.app.PlannerApplication;
 import org.icbd.rcs.planner.app.PlannerConfig;
 import org.icbd.rcs.planner.topology.TopologySettings;
@@ -82,6 +84,7 @@ final class PlannerCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("planner %s started on %s (state in %s); stop with SIGTERM or Ctrl-C%n",
                 config.applicationId(), config.bootstrapServers(), config.stateDir());
         spec.commandLine().getOut().flush();
+        ReadyFile.announce(Map.of("application-id", config.applicationId()));
         KafkaStreams.State end = planner.awaitTermination();
         if (end == KafkaStreams.State.ERROR) {
             // Every stream thread died for good; stop what is left before reporting.

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.replica.service.ReplicaApplication;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -157,6 +158,7 @@ public final class ReplicaCommand implements Runnable {
             spec.commandLine().getOut().println("icbd replica: " + replica.service().config().replicaId()
                     + " is running; SIGTERM or Ctrl-C stops it");
             spec.commandLine().getOut().flush();
+            ReadyFile.announce(Map.of("replica", replica.service().config().replicaId()));
             try {
                 stopped.await();
             } catch (InterruptedException e) {
