@@ -1,0 +1,89 @@
+package org.icbd.rcs.ops.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jar ops/icbd runs for the services ({@code ops/target/icbd.jar}, shaded at {@code package},
+ * before Failsafe runs): operator commands only, no test framework and no tooling, and it runs.
+ */
+class IcbdJarIT {
+
+    private static final Path JAR = Path.of("target", "icbd.jar").toAbsolutePath();
+    private static final List<String> FORBIDDEN = List.of("org/junit/", "org/opentest4j/", "org/icbd/rcs/testkit/",
+            "org/icbd/rcs/bench/", "org/icbd/rcs/ops/bench/", "org/icbd/rcs/ops/dataset/", "org/icbd/rcs/ops/fleet/",
+            "org/icbd/rcs/ops/cli/DemoCommand", "org/icbd/rcs/ops/cli/BenchCommand",
+            "org/icbd/rcs/ops/cli/DatasetCommand", "log4j2-test.xml");
+
+    @Test
+    void holdsNoTestFrameworkAndNoTooling() throws IOException {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is built by 'package' before the integration tests");
+        List<String> offending = new ArrayList<>();
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            for (ZipEntry entry : Collections.list(jar.entries())) {
+                if (FORBIDDEN.stream().anyMatch(entry.getName()::startsWith)) {
+                    offending.add(entry.getName());
+                }
+            }
+            assertEquals(Icbd.class.getName(), jar.getManifest().getMainAttributes().getValue("Main-Class"));
+        }
+        assertEquals(List.of(), offending.subList(0, Math.min(20, offending.size())),
+                offending.size() + " entries of " + JAR + " do not belong in the services' jar");
+    }
+
+    @Test
+    void runsAndTellsBadUsageFromAVersionRequest() throws Exception {
+        Run help = java("--help");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().contains("publish") && help.out().contains("replica") && help.out().contains("planner"),
+                help.out());
+
+        Run version = java("--version");
+        assertEquals(0, version.exit(), version.err());
+        assertTrue(version.out().strip().matches("icbd-rcs \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), version.out());
+
+        Run typo = java("retier", "--image", "x", "--version", "3");
+        assertEquals(2, typo.exit(), typo.out());
+        assertTrue(typo.err().contains("unknown subcommand 'retier'"), typo.err());
+        assertTrue(typo.out().isEmpty(), "nothing on stdout: " + typo.out());
+
+        Run tooling = java("demo");
+        assertEquals(2, tooling.exit(), "demo is not in the services' jar: " + tooling.out());
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run java(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", JAR.toString()));
+        argv.addAll(List.of(args));
+        Path out = Files.createTempFile("icbd-jar-it-", ".out");
+        Path err = Files.createTempFile("icbd-jar-it-", ".err");
+        try {
+            Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("java -jar " + JAR + " " + String.join(" ", args) + " did not end within 60 s");
+            }
+            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
