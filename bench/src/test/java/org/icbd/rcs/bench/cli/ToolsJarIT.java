@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
 /** The tools jar ({@code bench/target/icbd-tools.jar}, shaded at {@code package}) runs every icbd subcommand and the tooling. */
@@ -19,6 +20,10 @@ class ToolsJarIT {
     @Test
     void offersTheOperatorCommandsAndTheToolingWithTheSameUsageChecks() throws Exception {
         assertTrue(Files.isRegularFile(JAR), JAR + " is built by 'package' before the integration tests");
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            assertTrue(jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider") != null,
+                    "the tools log through log4j like the services, not to slf4j's no-op logger");
+        }
         Run help = java("--help");
         assertEquals(0, help.exit(), help.err());
         for (String command : List.of("publish", "master", "replica", "status", "demo", "bench", "dataset")) {

@@ -38,6 +38,8 @@ class IcbdJarIT {
                 }
             }
             assertEquals(Icbd.class.getName(), jar.getManifest().getMainAttributes().getValue("Main-Class"));
+            assertTrue(jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider") != null,
+                    "the services log through log4j, not to slf4j's no-op logger");
         }
         assertEquals(List.of(), offending.subList(0, Math.min(20, offending.size())),
                 offending.size() + " entries of " + JAR + " do not belong in the services' jar");
