@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 DemoCommand.class,
                 PlanCommand.class,
+                PruneCommand.class,
                 PlannerCommand.class,
                 DatasetCommand.class,
                 BenchCommand.class,
