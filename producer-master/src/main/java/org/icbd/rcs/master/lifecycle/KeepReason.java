@@ -1,6 +1,7 @@
 package org.icbd.rcs.master.lifecycle;
 
 import java.util.List;
+import java.util.Objects;
 
 /** Why retention keeps a live version. A kept version has at least one reason. */
 public sealed interface KeepReason permits KeepReason.Newest, KeepReason.WithinKeep, KeepReason.NextParentOf {
@@ -47,7 +48,7 @@ public sealed interface KeepReason permits KeepReason.Newest, KeepReason.WithinK
 
         /** Copies and sorts the ids; rejects an empty list. */
         public NextParentOf {
-            replicaIds = replicaIds.stream().sorted().toList();
+            replicaIds = Objects.requireNonNull(replicaIds, "replicaIds must not be null").stream().sorted().toList();
             if (replicaIds.isEmpty()) {
                 throw new IllegalArgumentException("replicaIds must not be empty");
             }

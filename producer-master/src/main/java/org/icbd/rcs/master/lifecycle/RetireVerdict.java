@@ -26,15 +26,16 @@ public sealed interface RetireVerdict
     /**
      * The version is live, not the newest and no protecting replica's next parent.
      *
-     * @param version          the version
+     * @param version            the version
      * @param lapsedNextParentOf the replicas OFFLINE past the limit whose next parent it is: they
-     *                         protect nothing, but may need a re-seed once it is gone; sorted
+     *                           protect nothing, but may need a re-seed once it is gone; sorted
      */
     record Allowed(int version, List<String> lapsedNextParentOf) implements RetireVerdict {
 
         /** Copies and sorts the ids. */
         public Allowed {
-            lapsedNextParentOf = lapsedNextParentOf.stream().sorted().toList();
+            lapsedNextParentOf = Objects.requireNonNull(lapsedNextParentOf, "lapsedNextParentOf must not be null")
+                    .stream().sorted().toList();
         }
 
         @Override
