@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 ReplicaCommand.class,
                 StatusCommand.class,
                 PlanCommand.class,
+                PruneCommand.class,
                 PlannerCommand.class,
         })
 public final class Icbd implements Runnable {
