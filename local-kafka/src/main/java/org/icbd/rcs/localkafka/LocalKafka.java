@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -19,10 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -41,14 +46,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Apache Kafka broker, KRaft combined broker and controller, running in this
- * JVM on 127.0.0.1. Meant for the demo and the tests; production services point at a real
- * cluster instead.
+ * A real Apache Kafka cluster of KRaft nodes, each a combined broker and controller, running in
+ * this JVM on 127.0.0.1. By default it is a single node; {@link Builder#brokers(int)} makes a
+ * cluster of several (three for replication tests), whose nodes can be {@linkplain #stop(int)
+ * stopped} and {@linkplain #restart(int) restarted}. Meant for the demo and the tests; production
+ * services point at a real cluster instead.
  *
- * <p>Every replication factor and min ISR is 1 (the offsets and transaction state topics too, so
- * that exactly-once works), consumer groups rebalance without delay, segments roll every
- * {@link #DEFAULT_SEGMENT_ROLL} so that compacted topics are compacted within about that time,
- * and topics are not created automatically: create them with {@link #ensureTopics}.
+ * <p>Every replication factor is {@link #replicationFactor()} (the number of nodes, at most 3) and
+ * every min ISR {@link #minInsyncReplicas()} (one less, at least 1), the offsets and transaction
+ * state topics too, so that exactly-once works and a cluster of three survives the loss of a node.
+ * Consumer groups rebalance without delay, segments roll every {@link #DEFAULT_SEGMENT_ROLL} so
+ * that compacted topics are compacted within about that time, and topics are not created
+ * automatically: create them with {@link #ensureTopics}.
  *
  * <pre>{@code
  * try (LocalKafka kafka = LocalKafka.builder().start()) {
@@ -57,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Close every client of the broker before the broker itself: a consumer whose broker is gone
+ * <p>Close every client of the cluster before the cluster itself: a consumer whose broker is gone
  * hangs in {@code close()} for 30 s. {@link #close()} is idempotent and deletes the data
  * directory when it was a temporary one.
  */
@@ -65,13 +74,15 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
 
-    /** The loopback address the broker binds and advertises. */
+    /** The loopback address the nodes bind and advertise. */
     public static final String HOST = "127.0.0.1";
-    /** The broker's node id, also its id as the single controller voter. */
+    /** The first node's id; node {@code i} of a cluster (1-based) has id {@code NODE_ID + i - 1}. */
     public static final int NODE_ID = 1;
+    /** The largest cluster {@link Builder#brokers(int)} accepts; every node is also a controller voter. */
+    public static final int MAX_BROKERS = 9;
     /** Partitions per topic the embedded setups create: more than one, so key routing is exercised. */
     public static final int DEFAULT_PARTITIONS = 3;
-    /** How long {@link Builder#start()} waits for the broker to be ready. */
+    /** How long {@link Builder#start()} waits for the cluster to be ready. */
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /**
      * How often segments roll. The cleaner compacts only closed segments, so this bounds how long
@@ -84,102 +95,270 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String META_PROPERTIES = "meta.properties";
 
-    private final KafkaRaftServer server;
-    private final int port;
-    private final int controllerPort;
+    private final List<KafkaNode> nodes;
     private final Path dataDir;
     private final boolean temporaryDataDir;
+    private final Duration startupTimeout;
     private final Duration startupTime;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalKafka(KafkaRaftServer server, int port, int controllerPort, Path dataDir, boolean temporaryDataDir,
+    private LocalKafka(List<KafkaNode> nodes, Path dataDir, boolean temporaryDataDir, Duration startupTimeout,
                        Duration startupTime) {
-        this.server = server;
-        this.port = port;
-        this.controllerPort = controllerPort;
+        this.nodes = List.copyOf(nodes);
         this.dataDir = dataDir;
         this.temporaryDataDir = temporaryDataDir;
+        this.startupTimeout = startupTimeout;
         this.startupTime = startupTime;
     }
 
-    /** A builder for a broker on ephemeral ports with a temporary data directory. */
+    /** A builder for a single node on ephemeral ports with a temporary data directory. */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Starts a broker on ephemeral ports with a temporary data directory. */
+    /** Starts a single node on ephemeral ports with a temporary data directory. */
     public static LocalKafka start() {
         return builder().start();
     }
 
-    /** The address clients connect to: {@code 127.0.0.1:PORT}. */
+    /**
+     * The address clients connect to: {@code 127.0.0.1:PORT} for a single node, every node's
+     * client address joined by commas for a cluster (stopped nodes included, so that the list
+     * stays valid across {@link #stop}/{@link #restart}).
+     */
     public String bootstrapServers() {
-        return HOST + ":" + port;
+        return nodes.stream().map(n -> HOST + ":" + n.port).collect(Collectors.joining(","));
     }
 
-    /** The client (PLAINTEXT) listener's port. */
+    /** The first node's client (PLAINTEXT) listener port. */
     public int port() {
-        return port;
+        return nodes.get(0).port;
     }
 
-    /** The controller listener's port; clients never use it. */
+    /** The client port of the node with id {@code nodeId}. */
+    public int port(int nodeId) {
+        return node(nodeId).port;
+    }
+
+    /** The first node's controller listener port; clients never use it. */
     public int controllerPort() {
-        return controllerPort;
+        return nodes.get(0).controllerPort;
     }
 
-    /** The broker's log and metadata directory. */
+    /** The node ids, {@link #NODE_ID} upwards, in order. */
+    public List<Integer> nodeIds() {
+        return nodes.stream().map(n -> n.id).toList();
+    }
+
+    /** The number of nodes, running or stopped. */
+    public int brokers() {
+        return nodes.size();
+    }
+
+    /** The replication factor of every topic this cluster creates: its number of nodes, at most 3. */
+    public short replicationFactor() {
+        return replicationFactorFor(nodes.size());
+    }
+
+    /** The min ISR of every topic this cluster creates: one less than the replication factor, at least 1. */
+    public int minInsyncReplicas() {
+        return TopicAdmin.minInsyncReplicasFor(replicationFactor());
+    }
+
+    /**
+     * The log and metadata directory: a single node's own, or the parent of each node's
+     * {@code node-ID} directory in a cluster.
+     */
     public Path dataDir() {
         return dataDir;
     }
 
-    /** True iff the data directory was created by this broker and is deleted on {@link #close()}. */
+    /** True iff the data directory was created by this cluster and is deleted on {@link #close()}. */
     public boolean temporaryDataDir() {
         return temporaryDataDir;
     }
 
-    /** From the start of formatting to the broker answering {@code describeCluster}. */
+    /** From the start of formatting to every node answering {@code describeCluster}. */
     public Duration startupTime() {
         return startupTime;
     }
 
-    /** The client settings needed to reach this broker ({@code bootstrap.servers}); add your own. */
+    /** The client settings needed to reach this cluster ({@code bootstrap.servers}); add your own. */
     public Map<String, Object> clientConfig() {
         return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     }
 
+    /** True iff the node is running: started and not {@linkplain #stop stopped} since. */
+    public synchronized boolean running(int nodeId) {
+        return node(nodeId).server != null;
+    }
+
     /**
-     * Creates the topics that do not exist yet, with replication factor 1; see {@link TopicAdmin}.
+     * Creates the topics that do not exist yet, with {@link #replicationFactor()} replicas and
+     * {@link #minInsyncReplicas()}; see {@link TopicAdmin}.
      *
      * @return what was created, what already existed, and where existing topics differ
      */
     public TopicAdmin.Result ensureTopics(Collection<? extends Topic<?, ?>> topics, int partitions) {
         try (Admin admin = Admin.create(clientConfig())) {
-            return TopicAdmin.ensureTopics(admin, topics, partitions, (short) 1);
+            return TopicAdmin.ensureTopics(admin, topics, partitions, replicationFactor());
         }
     }
 
-    /** Stops the broker and waits for it; deletes a temporary data directory. Idempotent. */
+    /**
+     * Stops one node (a controlled shutdown: its partitions' leadership moves to the others first)
+     * and waits for it. The others keep running; with three nodes, the remaining two still form a
+     * controller quorum and the ISR of every partition.
+     *
+     * @throws IllegalArgumentException if there is no such node
+     * @throws IllegalStateException    if the node is already stopped or the cluster is closed
+     */
+    public synchronized void stop(int nodeId) {
+        checkOpen();
+        KafkaNode node = node(nodeId);
+        if (node.server == null) {
+            throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
+                    + " is already stopped");
+        }
+        long t0 = System.nanoTime();
+        KafkaRaftServer server = node.server;
+        node.server = null;
+        server.shutdown();
+        server.awaitShutdown();
+        LOG.info("Kafka node {} on {}:{} stopped in {} ms", nodeId, HOST, node.port, millisSince(t0));
+    }
+
+    /**
+     * Starts a {@linkplain #stop stopped} node again on its ports and data, and waits until the
+     * cluster lists it. It catches up with the others by itself; its partitions rejoin their ISRs
+     * once caught up. A majority of the controllers, this one included, must be running.
+     *
+     * @throws IllegalArgumentException if there is no such node
+     * @throws IllegalStateException    if the node is running or the cluster is closed
+     * @throws LocalKafkaException      if it does not start in the startup timeout
+     */
+    public synchronized void restart(int nodeId) {
+        checkOpen();
+        KafkaNode node = node(nodeId);
+        if (node.server != null) {
+            throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
+                    + " is running: stop it first");
+        }
+        long t0 = System.nanoTime();
+        KafkaRaftServer server = null;
+        try {
+            server = new KafkaRaftServer(new KafkaConfig(node.properties, false), Time.SYSTEM);
+            server.startup();
+            awaitListed(node.port, Set.of(nodeId), startupTimeout);
+        } catch (RuntimeException | Error e) {
+            stopQuietly(server);
+            throw e instanceof LocalKafkaException lke ? lke
+                    : new LocalKafkaException("Kafka node " + nodeId + " did not restart on " + HOST + ":" + node.port
+                    + " (controller " + node.controllerPort + ", data " + node.dir + "): " + e, e);
+        }
+        node.server = server;
+        LOG.info("Kafka node {} restarted on {}:{} in {} ms", nodeId, HOST, node.port, millisSince(t0));
+    }
+
+    /** Stops every running node and waits for them; deletes a temporary data directory. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         long t0 = System.nanoTime();
+        List<KafkaRaftServer> running;
+        synchronized (this) {
+            running = nodes.stream().map(n -> n.server).filter(Objects::nonNull).toList();
+            nodes.forEach(n -> n.server = null);
+        }
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            stopAll(running);
         } finally {
             if (temporaryDataDir) {
                 deleteRecursively(dataDir);
             }
         }
-        LOG.info("Kafka broker on {} stopped in {} ms", bootstrapServers(), millisSince(t0));
+        LOG.info("Kafka {} on {} stopped in {} ms", nodes.size() == 1 ? "broker" : "cluster", bootstrapServers(),
+                millisSince(t0));
     }
 
     @Override
     public String toString() {
         return "LocalKafka[" + bootstrapServers() + ", " + dataDir + "]";
+    }
+
+    private KafkaNode node(int nodeId) {
+        return nodes.stream().filter(n -> n.id == nodeId).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "no Kafka node " + nodeId + ": the nodes are " + nodeIds()));
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this LocalKafka on " + bootstrapServers() + " is closed");
+        }
+    }
+
+    static short replicationFactorFor(int brokers) {
+        return (short) Math.min(3, brokers);
+    }
+
+    /**
+     * Stops servers in parallel. A node's broker stops before its controller, and a controlled
+     * shutdown needs a controller quorum to approve it: stopping the nodes one after the other
+     * would leave the last brokers waiting minutes for a quorum that is already gone.
+     */
+    private static void stopAll(List<KafkaRaftServer> servers) {
+        if (servers.size() == 1) {
+            servers.get(0).shutdown();
+            servers.get(0).awaitShutdown();
+            return;
+        }
+        List<CompletableFuture<Void>> stops = servers.stream()
+                .map(s -> CompletableFuture.runAsync(() -> {
+                    s.shutdown();
+                    s.awaitShutdown();
+                }, LocalKafka::runOnNewThread))
+                .toList();
+        RuntimeException failure = null;
+        for (CompletableFuture<Void> stop : stops) {
+            try {
+                stop.join();
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static void runOnNewThread(Runnable task) {
+        Thread thread = new Thread(task, "local-kafka-node");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** One node: fixed ports and directory, and the server while it runs. */
+    private static final class KafkaNode {
+
+        final int id;
+        final int port;
+        final int controllerPort;
+        final Path dir;
+        final Properties properties;
+        /** Guarded by the owning LocalKafka; null while stopped. */
+        KafkaRaftServer server;
+
+        KafkaNode(int id, int port, int controllerPort, Path dir, Properties properties) {
+            this.id = id;
+            this.port = port;
+            this.controllerPort = controllerPort;
+            this.dir = dir;
+            this.properties = properties;
+        }
     }
 
     /**
@@ -189,6 +368,7 @@ public final class LocalKafka implements AutoCloseable {
      */
     public static final class Builder {
 
+        private int brokers = 1;
         private int port;
         private int controllerPort;
         private Path dataDir;
@@ -198,25 +378,43 @@ public final class LocalKafka implements AutoCloseable {
         private Builder() {
         }
 
-        /** The client port; 0 (the default) picks a free one. */
+        /**
+         * The number of nodes, 1 (the default) to {@link #MAX_BROKERS}; each is a broker and a
+         * controller voter. Three survive the loss of any one.
+         */
+        public Builder brokers(int brokers) {
+            if (brokers < 1 || brokers > MAX_BROKERS) {
+                throw new IllegalArgumentException("brokers must be 1-" + MAX_BROKERS + ", got " + brokers);
+            }
+            this.brokers = brokers;
+            return this;
+        }
+
+        /**
+         * The first node's client port, the next nodes' the ports after it; 0 (the default) picks
+         * free ones.
+         */
         public Builder port(int port) {
             this.port = checkPort(port, "port");
             return this;
         }
 
-        /** The controller port; 0 (the default) picks a free one. */
+        /**
+         * The first node's controller port, the next nodes' the ports after it; 0 (the default)
+         * picks free ones.
+         */
         public Builder controllerPort(int controllerPort) {
             this.controllerPort = checkPort(controllerPort, "controllerPort");
             return this;
         }
 
-        /** A directory to keep the broker's data in across restarts; null (the default) for a temporary one. */
+        /** A directory to keep the data in across restarts; null (the default) for a temporary one. */
         public Builder dataDir(Path dataDir) {
             this.dataDir = dataDir;
             return this;
         }
 
-        /** How long to wait for the broker to answer; default {@link #DEFAULT_STARTUP_TIMEOUT}. */
+        /** How long to wait for the nodes to answer; default {@link #DEFAULT_STARTUP_TIMEOUT}. */
         public Builder startupTimeout(Duration startupTimeout) {
             this.startupTimeout = positive(startupTimeout, "startupTimeout");
             return this;
@@ -229,26 +427,26 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         /**
-         * Formats the storage if needed, starts the broker and waits until it answers.
+         * Formats the storage if needed, starts every node and waits until each answers.
          *
-         * @throws LocalKafkaException if it does not start; the message says on which ports and directory
+         * @throws IllegalArgumentException if the given ports leave no room for every node or overlap
+         * @throws LocalKafkaException      if it does not start; the message says on which ports and directory
          */
         public LocalKafka start() {
-            if (port != 0 && port == controllerPort) {
-                throw new IllegalArgumentException("port and controllerPort must differ, both are " + port);
-            }
+            checkPortRanges();
             // A bind failure is retried only when no port was given: with a given port, that one
             // is the likely culprit, and new ports for the others would not help.
             int attempts = port == 0 && controllerPort == 0 ? BIND_ATTEMPTS : 1;
             for (int attempt = 1; ; attempt++) {
-                int p = port != 0 ? port : freePort(controllerPort);
-                int cp = controllerPort != 0 ? controllerPort : freePort(p);
+                int[] ports = new int[brokers];
+                int[] controllerPorts = new int[brokers];
+                pickPorts(ports, controllerPorts);
                 try {
-                    return startOnce(p, cp);
+                    return startOnce(ports, controllerPorts);
                 } catch (LocalKafkaException e) {
                     if (attempt < attempts && isBindFailure(e)) {
-                        LOG.warn("Kafka broker could not bind 127.0.0.1:{}/{} (attempt {} of {}), retrying on "
-                                + "other ports", p, cp, attempt, attempts);
+                        LOG.warn("Kafka could not bind 127.0.0.1:{}/{} (attempt {} of {}), retrying on other ports",
+                                Arrays.toString(ports), Arrays.toString(controllerPorts), attempt, attempts);
                         continue;
                     }
                     throw e;
@@ -256,55 +454,159 @@ public final class LocalKafka implements AutoCloseable {
             }
         }
 
-        private LocalKafka startOnce(int p, int cp) {
+        private void checkPortRanges() {
+            if (port != 0 && port + brokers - 1 > 65535) {
+                throw new IllegalArgumentException("port " + port + " leaves no room for " + brokers + " nodes: the "
+                        + "last one would need " + (port + brokers - 1));
+            }
+            if (controllerPort != 0 && controllerPort + brokers - 1 > 65535) {
+                throw new IllegalArgumentException("controllerPort " + controllerPort + " leaves no room for "
+                        + brokers + " nodes: the last one would need " + (controllerPort + brokers - 1));
+            }
+            if (port != 0 && controllerPort != 0 && port < controllerPort + brokers && controllerPort < port + brokers) {
+                throw new IllegalArgumentException(brokers == 1
+                        ? "port and controllerPort must differ, both are " + port
+                        : "the client ports " + port + "-" + (port + brokers - 1) + " and the controller ports "
+                        + controllerPort + "-" + (controllerPort + brokers - 1) + " overlap");
+            }
+        }
+
+        /** Given ports count up from the first; the others are picked free and distinct from all. */
+        private void pickPorts(int[] ports, int[] controllerPorts) {
+            List<Integer> taken = new ArrayList<>();
+            for (int i = 0; i < brokers; i++) {
+                if (port != 0) {
+                    taken.add(port + i);
+                }
+                if (controllerPort != 0) {
+                    taken.add(controllerPort + i);
+                }
+            }
+            for (int i = 0; i < brokers; i++) {
+                ports[i] = port != 0 ? port + i : take(taken);
+                controllerPorts[i] = controllerPort != 0 ? controllerPort + i : take(taken);
+            }
+        }
+
+        private static int take(List<Integer> taken) {
+            int p = freePort(taken.stream().mapToInt(Integer::intValue).toArray());
+            taken.add(p);
+            return p;
+        }
+
+        private LocalKafka startOnce(int[] ports, int[] controllerPorts) {
             long t0 = System.nanoTime();
             boolean temporary = dataDir == null;
-            Path dir;
+            Path root;
             try {
-                dir = temporary ? Files.createTempDirectory("local-kafka-") : Files.createDirectories(dataDir);
+                root = temporary ? Files.createTempDirectory("local-kafka-") : Files.createDirectories(dataDir);
             } catch (IOException e) {
                 throw new LocalKafkaException("cannot create the Kafka data directory "
                         + (temporary ? "under " + System.getProperty("java.io.tmpdir") : dataDir) + ": " + e, e);
             }
-            KafkaRaftServer server = null;
+            List<KafkaNode> nodes = new ArrayList<>();
+            String voters = IntStream.range(0, brokers)
+                    .mapToObj(i -> (NODE_ID + i) + "@" + HOST + ":" + controllerPorts[i])
+                    .collect(Collectors.joining(","));
+            for (int i = 0; i < brokers; i++) {
+                int id = NODE_ID + i;
+                // A single node keeps its data directly in the directory, as it always has, so
+                // that directories of earlier runs stay usable.
+                Path dir = brokers == 1 ? root : root.resolve("node-" + id);
+                nodes.add(new KafkaNode(id, ports[i], controllerPorts[i], dir,
+                        nodeProperties(id, ports[i], controllerPorts[i], voters, dir)));
+            }
+            List<KafkaRaftServer> started = new ArrayList<>();
             try {
-                formatIfNeeded(dir);
-                server = new KafkaRaftServer(new KafkaConfig(brokerProperties(p, cp, dir), false), Time.SYSTEM);
-                server.startup();
-                awaitReady(p, startupTimeout);
+                formatIfNeeded(root, nodes);
+                startNodes(nodes, started);
+                awaitListed(ports[0], nodes.stream().map(n -> n.id).collect(Collectors.toSet()), startupTimeout);
                 Duration took = Duration.ofMillis(millisSince(t0));
-                LOG.info("Kafka broker ready on {}:{} in {} ms (data {})", HOST, p, took.toMillis(), dir);
-                return new LocalKafka(server, p, cp, dir, temporary, took);
+                LocalKafka kafka = new LocalKafka(nodes, root, temporary, startupTimeout, took);
+                LOG.info("Kafka {} ready on {} in {} ms (data {})", brokers == 1 ? "broker" : brokers + "-node cluster",
+                        kafka.bootstrapServers(), took.toMillis(), root);
+                return kafka;
             } catch (RuntimeException | Error e) {
-                stopQuietly(server);
+                stopAll(started);
                 if (temporary) {
-                    deleteRecursively(dir);
+                    deleteRecursively(root);
                 }
-                if (e instanceof LocalKafkaException lke) {
-                    throw lke;
-                }
-                String where = "Kafka broker did not start on " + HOST + ":" + p + " (controller " + cp + ", data "
-                        + dir + "): ";
-                Throwable bind = bindFailure(e);
-                if (bind != null) {
-                    throw new LocalKafkaException(where + bind.getMessage() + " Another process holds the port: "
-                            + "choose another one, or none to have a free one picked", e);
-                }
-                throw new LocalKafkaException(where + e + (rootCause(e) == e ? "" : ", caused by " + rootCause(e))
-                        + "; check that the directory is writable and used by no other broker", e);
+                throw startFailure(e, nodes);
             }
         }
 
         /**
-         * The broker's configuration. Everything that would need three brokers is set to one, and
-         * everything that delays a lone developer (rebalance delay, 128 MiB cleaner buffer, week-long
-         * segments) is shortened.
+         * Starts every node, in parallel: a node's broker finishes starting only once the
+         * controller quorum has a leader, which takes a majority of the nodes.
+         *
+         * @param started receives every server that started, so that the caller can stop them
          */
-        private Properties brokerProperties(int p, int cp, Path dir) {
+        private void startNodes(List<KafkaNode> nodes, List<KafkaRaftServer> started) {
+            List<CompletableFuture<KafkaRaftServer>> starts = new ArrayList<>();
+            for (KafkaNode node : nodes) {
+                starts.add(brokers == 1
+                        ? CompletableFuture.completedFuture(startNode(node))
+                        : CompletableFuture.supplyAsync(() -> startNode(node), LocalKafka::runOnNewThread));
+            }
+            Throwable failure = null;
+            for (int i = 0; i < starts.size(); i++) {
+                try {
+                    KafkaRaftServer server = starts.get(i).join();
+                    nodes.get(i).server = server;
+                    started.add(server);
+                } catch (RuntimeException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    failure = failure == null ? cause : failure;
+                }
+            }
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure instanceof Error err) {
+                throw err;
+            }
+        }
+
+        /** Starts one node; on failure stops what it started and says which node failed. */
+        private static KafkaRaftServer startNode(KafkaNode node) {
+            KafkaRaftServer server = null;
+            try {
+                server = new KafkaRaftServer(new KafkaConfig(node.properties, false), Time.SYSTEM);
+                server.startup();
+                return server;
+            } catch (RuntimeException | Error e) {
+                stopQuietly(server);
+                throw new NodeStartFailure(node, e);
+            }
+        }
+
+        private LocalKafkaException startFailure(Throwable e, List<KafkaNode> nodes) {
+            if (e instanceof LocalKafkaException lke) {
+                return lke;
+            }
+            KafkaNode node = e instanceof NodeStartFailure nsf ? nsf.node : nodes.get(0);
+            Throwable cause = e instanceof NodeStartFailure ? e.getCause() : e;
+            String where = (brokers == 1 ? "Kafka broker" : "Kafka node " + node.id) + " did not start on " + HOST
+                    + ":" + node.port + " (controller " + node.controllerPort + ", data " + node.dir + "): ";
+            Throwable bind = bindFailure(cause);
+            if (bind != null) {
+                return new LocalKafkaException(where + bind.getMessage() + " Another process holds the port: "
+                        + "choose another one, or none to have a free one picked", cause);
+            }
+            return new LocalKafkaException(where + cause + (rootCause(cause) == cause ? "" : ", caused by "
+                    + rootCause(cause)) + "; check that the directory is writable and used by no other broker", cause);
+        }
+
+        /**
+         * A node's configuration. Replication factors and min ISRs follow the number of nodes, and
+         * everything that delays a lone developer (rebalance delay, 128 MiB cleaner buffer,
+         * week-long segments) is shortened.
+         */
+        private Properties nodeProperties(int id, int p, int cp, String voters, Path dir) {
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
-            props.put("node.id", String.valueOf(NODE_ID));
-            props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + cp);
+            props.put("node.id", String.valueOf(id));
+            props.put("controller.quorum.voters", voters);
             props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + p + "," + CONTROLLER_LISTENER + "://" + HOST
                     + ":" + cp);
             props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + p);
@@ -315,17 +617,20 @@ public final class LocalKafka implements AutoCloseable {
             props.put("log.dirs", dir.toString());
             props.put("server.max.startup.time.ms", String.valueOf(startupTimeout.toMillis()));
 
-            // One node: every replication factor and ISR is 1. The transaction state topic matters:
-            // exactly-once (the planner) cannot initialise transactions otherwise.
-            props.put("default.replication.factor", "1");
-            props.put("min.insync.replicas", "1");
-            props.put("offsets.topic.replication.factor", "1");
+            // Replication follows the cluster: 1 on a single node, 3 with min ISR 2 on three. The
+            // transaction state topic matters: exactly-once (the planner) cannot initialise
+            // transactions without enough replicas of it.
+            String rf = String.valueOf(replicationFactorFor(brokers));
+            String minIsr = String.valueOf(TopicAdmin.minInsyncReplicasFor(replicationFactorFor(brokers)));
+            props.put("default.replication.factor", rf);
+            props.put("min.insync.replicas", minIsr);
+            props.put("offsets.topic.replication.factor", rf);
             props.put("offsets.topic.num.partitions", "1");
-            props.put("transaction.state.log.replication.factor", "1");
-            props.put("transaction.state.log.min.isr", "1");
+            props.put("transaction.state.log.replication.factor", rf);
+            props.put("transaction.state.log.min.isr", minIsr);
             props.put("transaction.state.log.num.partitions", "1");
-            props.put("share.coordinator.state.topic.replication.factor", "1");
-            props.put("share.coordinator.state.topic.min.isr", "1");
+            props.put("share.coordinator.state.topic.replication.factor", rf);
+            props.put("share.coordinator.state.topic.min.isr", minIsr);
             props.put("share.coordinator.state.topic.num.partitions", "1");
 
             // As in production: topics exist because someone created them, not because a client
@@ -345,31 +650,62 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    /** Formats a directory that holds no broker yet; one that does is reused as it is. */
-    private static void formatIfNeeded(Path dir) {
-        if (Files.exists(dir.resolve("meta.properties"))) {
-            LOG.info("Kafka data directory {} is already formatted, reusing it", dir);
+    /** A node that did not start, carrying which one for the message. */
+    private static final class NodeStartFailure extends RuntimeException {
+
+        final transient KafkaNode node;
+
+        NodeStartFailure(KafkaNode node, Throwable cause) {
+            super(cause);
+            this.node = node;
+        }
+    }
+
+    /**
+     * Formats the nodes' directories with one cluster id when none holds a node yet; when all do,
+     * they are reused as they are. Some formatted and some not cannot form one cluster: refused.
+     */
+    private static void formatIfNeeded(Path root, List<KafkaNode> nodes) {
+        List<KafkaNode> formatted = nodes.stream().filter(n -> Files.exists(n.dir.resolve(META_PROPERTIES))).toList();
+        if (formatted.size() == nodes.size()) {
+            LOG.info("Kafka data directory {} is already formatted, reusing it", root);
             return;
         }
+        if (!formatted.isEmpty()) {
+            throw new LocalKafkaException("the Kafka data directory " + root + " holds "
+                    + formatted.stream().map(n -> n.dir.getFileName().toString()).toList() + " but not the other "
+                    + "nodes of " + nodes.size() + ": start it with the number of nodes it was made with, or use "
+                    + "another directory");
+        }
+        String clusterId = Uuid.randomUuid().toString();
+        for (KafkaNode node : nodes) {
+            format(node, clusterId);
+        }
+    }
+
+    private static void format(KafkaNode node, String clusterId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            Files.createDirectories(node.dir);
+            // A static quorum (controller.quorum.voters): every node knows all voters from its
+            // configuration, so the storage needs only the shared cluster id and its own node id.
             new Formatter()
                     .setPrintStream(print)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setDirectories(List.of(dir.toString()))
-                    .setMetadataLogDirectory(dir.toString())
+                    .setNodeId(node.id)
+                    .setClusterId(clusterId)
+                    .setDirectories(List.of(node.dir.toString()))
+                    .setMetadataLogDirectory(node.dir.toString())
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .run();
         } catch (Exception e) {
-            throw new LocalKafkaException("cannot format the Kafka data directory " + dir + ": " + e, e);
+            throw new LocalKafkaException("cannot format the Kafka data directory " + node.dir + ": " + e, e);
         }
-        LOG.debug("Formatted {}: {}", dir, out.toString(StandardCharsets.UTF_8).strip());
+        LOG.debug("Formatted {}: {}", node.dir, out.toString(StandardCharsets.UTF_8).strip());
     }
 
-    /** Waits until the broker lists itself in {@code describeCluster}. */
-    private static void awaitReady(int port, Duration timeout) {
+    /** Waits until the node on {@code port} lists every one of {@code nodeIds} in {@code describeCluster}. */
+    private static void awaitListed(int port, Set<Integer> nodeIds, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Object> config = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":" + port,
@@ -379,24 +715,25 @@ public final class LocalKafka implements AutoCloseable {
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new LocalKafkaException("Kafka broker on " + HOST + ":" + port + " did not list itself in "
-                            + "describeCluster within " + timeout.toMillis() + " ms");
+                    throw new LocalKafkaException("Kafka on " + HOST + ":" + port + " did not list the nodes "
+                            + nodeIds + " in describeCluster within " + timeout.toMillis() + " ms");
                 }
                 // The admin client retries internally until its timeout, so this loop only repeats
-                // when the broker answers without itself, which happens at most briefly.
-                Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions()
+                // while the cluster answers without some node, which lasts at most a few heartbeats.
+                Collection<Node> listed = admin.describeCluster(new DescribeClusterOptions()
                                 .timeoutMs((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))))
                         .nodes().get(left, TimeUnit.NANOSECONDS);
-                if (nodes.stream().anyMatch(n -> n.id() == NODE_ID)) {
+                if (listed.stream().map(Node::id).collect(Collectors.toSet()).containsAll(nodeIds)) {
                     return;
                 }
+                TimeUnit.MILLISECONDS.sleep(50);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new LocalKafkaException("Kafka broker on " + HOST + ":" + port + " did not answer describeCluster "
+            throw new LocalKafkaException("Kafka on " + HOST + ":" + port + " did not answer describeCluster "
                     + "within " + timeout.toMillis() + " ms: " + cause, cause);
         }
     }
@@ -409,7 +746,7 @@ public final class LocalKafka implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } catch (RuntimeException e) {
-            LOG.warn("Stopping a Kafka broker that failed to start failed too: {}", e.toString());
+            LOG.warn("Stopping a Kafka node that failed to start failed too: {}", e.toString());
         }
     }
 

@@ -12,12 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link LocalKafka} in the foreground with the project's topics until the process is
- * stopped (SIGTERM, Ctrl-C). Once the broker is ready it prints one line {@code bootstrap
- * 127.0.0.1:PORT} on standard output. Exit codes: 2 for bad arguments, 1 if the broker does not
- * start.
+ * stopped (SIGTERM, Ctrl-C). Once it is ready it prints one line {@code bootstrap
+ * 127.0.0.1:PORT} on standard output ({@code bootstrap 127.0.0.1:P,127.0.0.1:P+1,...} for a
+ * cluster). Exit codes: 2 for bad arguments, 1 if it does not start.
  *
  * <pre>
- * local-kafka [--port N] [--controller-port N] [--data-dir DIR]
+ * local-kafka [--brokers N] [--port N] [--controller-port N] [--data-dir DIR]
  * </pre>
  */
 public final class LocalKafkaMain {
@@ -25,10 +25,13 @@ public final class LocalKafkaMain {
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafkaMain.class);
 
     static final String USAGE = """
-            usage: local-kafka [--port N] [--controller-port N] [--data-dir DIR]
-              --port N             client port on 127.0.0.1 (default: a free one)
-              --controller-port N  controller port on 127.0.0.1 (default: a free one)
-              --data-dir DIR       keep the broker's data in DIR across runs (default: a temporary
+            usage: local-kafka [--brokers N] [--port N] [--controller-port N] [--data-dir DIR]
+              --brokers N          nodes, each a broker and a controller, 1-9 (default: 1)
+              --port N             first node's client port on 127.0.0.1, the next nodes' the ports
+                                   after it (default: free ones)
+              --controller-port N  first node's controller port on 127.0.0.1, the next nodes' the
+                                   ports after it (default: free ones)
+              --data-dir DIR       keep the data in DIR across runs (default: a temporary
                                    directory, deleted on exit)""";
 
     static final int EXIT_START_FAILED = 1;
@@ -37,29 +40,56 @@ public final class LocalKafkaMain {
     private LocalKafkaMain() {
     }
 
-    /** The parsed command line; zero ports mean "pick a free one". */
-    record Options(int port, int controllerPort, Optional<Path> dataDir, boolean help) {
+    /** The parsed command line; zero ports mean "pick free ones". */
+    record Options(int brokers, int port, int controllerPort, Optional<Path> dataDir, boolean help) {
 
         static Options parse(String... args) {
+            int brokers = 1;
             int port = 0;
             int controllerPort = 0;
             Optional<Path> dataDir = Optional.empty();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 switch (arg) {
+                    case "--brokers" -> brokers = brokersValue(arg, value(args, ++i, arg));
                     case "--port" -> port = portValue(arg, value(args, ++i, arg));
                     case "--controller-port" -> controllerPort = portValue(arg, value(args, ++i, arg));
                     case "--data-dir" -> dataDir = Optional.of(pathValue(arg, value(args, ++i, arg)));
                     case "-h", "--help" -> {
-                        return new Options(0, 0, Optional.empty(), true);
+                        return new Options(1, 0, 0, Optional.empty(), true);
                     }
                     default -> throw new UsageException("unknown argument '" + arg + "'");
                 }
             }
-            if (port != 0 && port == controllerPort) {
-                throw new UsageException("--port and --controller-port must differ, both are " + port);
+            if (port != 0 && port + brokers - 1 > 65535) {
+                throw new UsageException("--port " + port + " leaves no room for " + brokers + " nodes (ports "
+                        + port + "-" + (port + brokers - 1) + ")");
             }
-            return new Options(port, controllerPort, dataDir, false);
+            if (controllerPort != 0 && controllerPort + brokers - 1 > 65535) {
+                throw new UsageException("--controller-port " + controllerPort + " leaves no room for " + brokers
+                        + " nodes (ports " + controllerPort + "-" + (controllerPort + brokers - 1) + ")");
+            }
+            if (port != 0 && controllerPort != 0 && port < controllerPort + brokers && controllerPort < port + brokers) {
+                throw new UsageException(brokers == 1
+                        ? "--port and --controller-port must differ, both are " + port
+                        : "--port " + port + " and --controller-port " + controllerPort + " overlap for " + brokers
+                        + " nodes (each takes " + brokers + " consecutive ports)");
+            }
+            return new Options(brokers, port, controllerPort, dataDir, false);
+        }
+
+        private static int brokersValue(String option, String value) {
+            int brokers;
+            try {
+                brokers = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new UsageException(option + " must be a number 1-" + LocalKafka.MAX_BROKERS + ", got '" + value
+                        + "'");
+            }
+            if (brokers < 1 || brokers > LocalKafka.MAX_BROKERS) {
+                throw new UsageException(option + " must be a number 1-" + LocalKafka.MAX_BROKERS + ", got " + brokers);
+            }
+            return brokers;
         }
 
         private static String value(String[] args, int i, String option) {
@@ -131,6 +161,7 @@ public final class LocalKafkaMain {
         LocalKafka kafka;
         try {
             LocalKafka.Builder builder = LocalKafka.builder()
+                    .brokers(options.brokers())
                     .port(options.port())
                     .controllerPort(options.controllerPort());
             options.dataDir().ifPresent(builder::dataDir);

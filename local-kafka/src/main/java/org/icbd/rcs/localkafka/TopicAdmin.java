@@ -6,9 +6,11 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
@@ -28,12 +31,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the project's topics on any cluster, through the public {@link Admin} API only (no
- * broker internals), so that production services can use it as well as the local broker.
+ * broker internals), so that production services and {@code icbd topics ensure} can use it as
+ * well as the local broker.
+ *
+ * <p>A topic is created with its descriptor's {@link Topic#config()} (cleanup policy, retention),
+ * the given partitions and replication factor, and {@code min.insync.replicas} one less than the
+ * replication factor (at least 1): with three replicas, an {@code acks=all} write survives the
+ * loss of any one broker and is refused rather than kept on a single one.
  *
  * <p>Idempotent: a topic that already exists is left as it is. Its settings are compared with
- * the descriptor's {@link Topic#config()}, and every difference (say, {@code cleanup.policy=delete}
- * where the planner needs a compacted table) is logged as a warning and returned, for the caller
- * to decide whether it may run with it.
+ * what it would have been created with, and every difference (say, {@code cleanup.policy=delete}
+ * where the planner needs a compacted table, fewer partitions than asked for, or one replica where
+ * three were asked for) is logged as a warning and returned, for the caller to decide whether it
+ * may run with it. More partitions than asked for is no difference: partitions cannot be removed,
+ * and the topics' keys route to any number of them.
  */
 public final class TopicAdmin {
 
@@ -41,6 +52,13 @@ public final class TopicAdmin {
 
     /** How long {@link #ensureTopics(Admin, Collection, int, short)} waits for the cluster. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The setting a created topic gets from {@link #minInsyncReplicasFor(short)}. */
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    /** The pseudo-setting a {@link Mismatch} names when an existing topic has too few partitions. */
+    public static final String PARTITIONS = "partitions";
+    /** The pseudo-setting a {@link Mismatch} names when an existing topic has another replication factor. */
+    public static final String REPLICATION_FACTOR = "replication.factor";
 
     /** Pause between asks while a new topic propagates from the controller to the brokers. */
     private static final long METADATA_RETRY_BACKOFF_MS = 50;
@@ -62,6 +80,11 @@ public final class TopicAdmin {
             existing = List.copyOf(existing);
             mismatches = List.copyOf(mismatches);
         }
+
+        /** The differences of one topic, in the order they were found; empty when it matches. */
+        public List<Mismatch> mismatchesOf(String topic) {
+            return mismatches.stream().filter(m -> m.topic().equals(topic)).toList();
+        }
     }
 
     /**
@@ -71,10 +94,34 @@ public final class TopicAdmin {
      */
     public record Mismatch(String topic, String setting, String expected, String actual) {
 
+        /** The difference without the topic: {@code cleanup.policy is delete, expected compact}. */
+        public String describe() {
+            return setting + " is " + (actual == null ? "not reported" : actual) + ", expected " + expected;
+        }
+
         @Override
         public String toString() {
-            return topic + ": " + setting + " is " + actual + ", expected " + expected;
+            return topic + ": " + describe();
         }
+    }
+
+    /**
+     * The {@code min.insync.replicas} of a topic with {@code replicationFactor} replicas: one less,
+     * at least 1, so that one replica may be down without refusing writes, and an acknowledged
+     * write is on two brokers whenever there are more than two.
+     */
+    public static int minInsyncReplicasFor(short replicationFactor) {
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replicationFactor must be at least 1, got " + replicationFactor);
+        }
+        return Math.max(1, replicationFactor - 1);
+    }
+
+    /** What a topic is created with: its descriptor's settings and the min ISR for the replication factor. */
+    static Map<String, String> creationConfig(Topic<?, ?> topic, short replicationFactor) {
+        Map<String, String> config = new TreeMap<>(topic.config());
+        config.put(MIN_INSYNC_REPLICAS, String.valueOf(minInsyncReplicasFor(replicationFactor)));
+        return config;
     }
 
     /** {@link #ensureTopics(Admin, Collection, int, short, Duration)} with {@link #DEFAULT_TIMEOUT}. */
@@ -87,8 +134,9 @@ public final class TopicAdmin {
      * Creates every topic that does not exist yet, with its descriptor's settings. On return every
      * topic is known to the broker the admin client asks, so clients can use them at once.
      *
-     * @param partitions        partitions of each created topic; existing topics keep theirs
-     * @param replicationFactor replicas of each created topic's partitions
+     * @param partitions        partitions of each created topic; existing topics keep theirs, and
+     *                          are reported if they have fewer
+     * @param replicationFactor replicas of each created topic's partitions; sets min ISR too
      * @throws KafkaException if a topic could not be created or the cluster did not answer in time;
      *                        the message lists every topic that failed and why
      */
@@ -109,7 +157,8 @@ public final class TopicAdmin {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         List<NewTopic> requests = byName.values().stream()
-                .map(t -> new NewTopic(t.name(), partitions, replicationFactor).configs(t.config()))
+                .map(t -> new NewTopic(t.name(), partitions, replicationFactor)
+                        .configs(creationConfig(t, replicationFactor)))
                 .toList();
         Map<String, KafkaFuture<Void>> futures = admin
                 .createTopics(requests, new CreateTopicsOptions().timeoutMs(millisLeft(deadline)))
@@ -143,8 +192,9 @@ public final class TopicAdmin {
                     + "; check the cluster's bootstrap address, ACLs and that it has at least "
                     + replicationFactor + " brokers", firstFailure);
         }
-        awaitKnown(admin, byName.keySet(), deadline, timeout);
-        List<Mismatch> mismatches = existing.isEmpty() ? List.of() : compare(admin, existing, byName, deadline);
+        Map<String, TopicDescription> descriptions = awaitKnown(admin, byName.keySet(), deadline, timeout);
+        List<Mismatch> mismatches = existing.isEmpty() ? List.of()
+                : compare(admin, existing, byName, descriptions, partitions, replicationFactor, deadline);
         if (created.isEmpty()) {
             LOG.info("All {} topics already exist: {}", existing.size(), existing);
         } else {
@@ -152,9 +202,9 @@ public final class TopicAdmin {
                     partitions, replicationFactor, existing);
         }
         for (Mismatch m : mismatches) {
-            LOG.warn("Topic {} exists with {}={} but its descriptor says {}; change it on the cluster "
-                    + "(kafka-configs --alter) if this was not deliberate", m.topic(), m.setting(), m.actual(),
-                    m.expected());
+            LOG.warn("Topic {} exists with {} {} where {} is expected; change it on the cluster "
+                    + "(kafka-configs --alter, kafka-topics --alter, kafka-reassign-partitions) if this was not "
+                    + "deliberate", m.topic(), m.setting(), m.actual(), m.expected());
         }
         return new Result(created, existing, mismatches);
     }
@@ -164,12 +214,12 @@ public final class TopicAdmin {
      * just created reaches the brokers' metadata a moment later, and until then they answer
      * "unknown topic" to clients of it.
      */
-    private static void awaitKnown(Admin admin, Collection<String> names, long deadline, Duration timeout) {
+    private static Map<String, TopicDescription> awaitKnown(Admin admin, Collection<String> names, long deadline,
+                                                            Duration timeout) {
         while (true) {
             try {
-                admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(millisLeft(deadline)))
+                return admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(millisLeft(deadline)))
                         .allTopicNames().get(millisLeft(deadline), TimeUnit.MILLISECONDS);
-                return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() >= deadline) {
                     throw new KafkaException("topics " + names + " were created but the cluster does not show them "
@@ -192,7 +242,8 @@ public final class TopicAdmin {
     }
 
     private static List<Mismatch> compare(Admin admin, List<String> names, Map<String, Topic<?, ?>> byName,
-                                          long deadline) {
+                                          Map<String, TopicDescription> descriptions, int partitions,
+                                          short replicationFactor, long deadline) {
         List<ConfigResource> resources = names.stream()
                 .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
                 .toList();
@@ -210,8 +261,23 @@ public final class TopicAdmin {
         List<Mismatch> mismatches = new ArrayList<>();
         for (ConfigResource resource : resources) {
             Config config = configs.get(resource);
-            byName.get(resource.name()).config().entrySet().stream()
-                    .sorted(Map.Entry.comparingByKey())
+            TopicDescription description = descriptions.get(resource.name());
+            int actualPartitions = description.partitions().size();
+            if (actualPartitions < partitions) {
+                mismatches.add(new Mismatch(resource.name(), PARTITIONS, "at least " + partitions,
+                        String.valueOf(actualPartitions)));
+            }
+            // Every partition is compared: a reassignment may have left some with other counts.
+            String replicas = description.partitions().stream()
+                    .map(p -> p.replicas().size())
+                    .filter(n -> n != replicationFactor)
+                    .distinct().sorted().map(String::valueOf)
+                    .collect(Collectors.joining(" and "));
+            if (!replicas.isEmpty()) {
+                mismatches.add(new Mismatch(resource.name(), REPLICATION_FACTOR, String.valueOf(replicationFactor),
+                        replicas));
+            }
+            creationConfig(byName.get(resource.name()), replicationFactor).entrySet()
                     .forEach(expected -> {
                         ConfigEntry entry = config == null ? null : config.get(expected.getKey());
                         String actual = entry == null ? null : entry.value();

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 PublishCommand.class,
                 MasterCommand.class,
                 LocalKafkaCommand.class,
+                TopicsCommand.class,
                 PoolCommand.class,
                 ReplicaCommand.class,
                 StatusCommand.class,

@@ -9,22 +9,32 @@ import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.topic.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code icbd local-kafka}: a real single-node Kafka broker for demos and labs, in the foreground. */
+/** {@code icbd local-kafka}: a real Kafka broker, or a cluster of several, for demos and labs, in the foreground. */
 @Command(name = "local-kafka", mixinStandardHelpOptions = true,
         description = {"Run a single-node Apache Kafka broker (KRaft) on 127.0.0.1 in the foreground, "
                 + "with the project's topics created. Prints 'bootstrap 127.0.0.1:PORT' when ready; "
-                + "stops on Ctrl-C or SIGTERM. Not for production: point services at a real cluster there."},
-        footer = {"", "Example:", "  icbd local-kafka --port 9092 --data-dir /var/lib/icbd/kafka"})
+                + "stops on Ctrl-C or SIGTERM. Not for production: point services at a real cluster there.",
+                "With --brokers 3, runs three nodes (each a broker and a controller) on the client ports PORT, "
+                        + "PORT+1 and PORT+2, topics with replication factor 3 and min.insync.replicas 2, and "
+                        + "prints 'bootstrap 127.0.0.1:PORT,127.0.0.1:PORT+1,127.0.0.1:PORT+2'."},
+        footer = {"", "Examples:", "  icbd local-kafka --port 9092 --data-dir /var/lib/icbd/kafka",
+                "  icbd local-kafka --brokers 3 --port 9092"})
 public final class LocalKafkaCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1, 0 for a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1, the first node's "
+            + "with --brokers (the next nodes take the ports after it), 0 for free ones (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--brokers", paramLabel = "N", defaultValue = "1", description = "Nodes, each a broker and a "
+            + "controller, 1-" + LocalKafka.MAX_BROKERS + " (default: ${DEFAULT-VALUE}).")
+    int brokers;
 
     @Option(names = "--data-dir", description = "Keep the broker's data here across runs (default: a temporary directory, deleted on exit).")
     Path dataDir;
@@ -34,8 +44,9 @@ public final class LocalKafkaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        LocalKafka.Builder builder = builder();
         CountDownLatch stopped = new CountDownLatch(1);
-        LocalKafka kafka = LocalKafka.builder().port(port).dataDir(dataDir).start();
+        LocalKafka kafka = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             kafka.close();
             stopped.countDown();
@@ -46,5 +57,24 @@ public final class LocalKafkaCommand implements Callable<Integer> {
         ReadyFile.announce(Map.of("bootstrap", kafka.bootstrapServers()));
         stopped.await();
         return 0;
+    }
+
+    /** Checks the options and turns them into a builder; a bad option is a usage error, exit 2. */
+    LocalKafka.Builder builder() {
+        if (brokers < 1 || brokers > LocalKafka.MAX_BROKERS) {
+            throw new ParameterException(spec.commandLine(), "--brokers must be 1-" + LocalKafka.MAX_BROKERS
+                    + ", got " + brokers);
+        }
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port must be 0 or 1-65535, got " + port);
+        }
+        if (port != 0 && port + brokers - 1 > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port " + port + " leaves no room for " + brokers
+                    + " nodes (ports " + port + "-" + (port + brokers - 1) + ")");
+        }
+        if (partitions < 1) {
+            throw new ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
+        }
+        return LocalKafka.builder().brokers(brokers).port(port).dataDir(dataDir);
     }
 }

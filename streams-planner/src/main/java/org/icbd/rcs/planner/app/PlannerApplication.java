@@ -165,7 +165,8 @@ public final class PlannerApplication implements AutoCloseable {
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("the topic(s) " + String.join(", ", missing) + " do not exist on "
-                    + config.bootstrapServers() + ": create every icbd topic before starting the planner");
+                    + config.bootstrapServers() + ": create every icbd topic before starting the planner, with "
+                    + "'icbd topics ensure --bootstrap " + config.bootstrapServers() + "'");
         }
         List<Topic<String, ?>> inputs = List.of(Topics.IMAGE_VERSIONS, Topics.REPLICAS, Topics.REPLICA_STATE);
         Map<String, Integer> partitions = new HashMap<>();
