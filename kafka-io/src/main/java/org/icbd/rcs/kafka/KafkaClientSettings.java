@@ -116,6 +116,23 @@ public record KafkaClientSettings(String bootstrapServers, Map<String, String> p
         return new KafkaClientSettings(bootstrapServers, properties);
     }
 
+    /**
+     * A service's Kafka section ({@code <section>.bootstrap-servers}, {@code <section>.properties.*})
+     * as client settings; a null bootstrap means {@link #DEFAULT_BOOTSTRAP_SERVERS}.
+     *
+     * @throws KafkaSettingsException whose message starts with the full setting's name
+     *                                ({@link KafkaSettingsException#setting(String)})
+     */
+    public static KafkaClientSettings fromSection(String section, String bootstrapServers,
+                                                  Map<String, String> properties) {
+        try {
+            return new KafkaClientSettings(bootstrapServers == null ? DEFAULT_BOOTSTRAP_SERVERS : bootstrapServers,
+                    properties == null ? Map.of() : properties);
+        } catch (KafkaSettingsException e) {
+            throw new KafkaSettingsException(e.property().orElse(null), e.setting(section) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** These settings with {@code more} layered over the pass-through properties (theirs win). */
     public KafkaClientSettings withProperties(Map<String, String> more) {
         Map<String, String> merged = new LinkedHashMap<>(properties);

@@ -27,6 +27,19 @@ public final class KafkaSettingsException extends IllegalArgumentException {
         this(property, message, null);
     }
 
+    /**
+     * The full name of the service setting at fault, for a service whose Kafka settings are a
+     * section {@code <section>.bootstrap-servers} + {@code <section>.properties.*}: e.g.
+     * {@code icbd.replica.kafka.properties.acks} or {@code icbd.replica.kafka.bootstrap-servers}.
+     */
+    public String setting(String section) {
+        if (property == null) {
+            return section + ".properties";
+        }
+        return property.equals("bootstrap.servers") ? section + ".bootstrap-servers"
+                : section + ".properties." + property;
+    }
+
     /** The Kafka property at fault, when it is one property's. */
     public Optional<String> property() {
         return Optional.ofNullable(property);

@@ -119,4 +119,17 @@ class KafkaClientSettingsTest {
                 .withProperties(Map.of("b", "3"));
         assertEquals(Map.of("a", "1", "b", "3"), s.properties());
     }
+
+    @Test
+    void aSectionNamesTheServiceSettingAtFault() {
+        KafkaSettingsException acks = assertThrows(KafkaSettingsException.class,
+                () -> KafkaClientSettings.fromSection("icbd.replica.kafka", "127.0.0.1:9092", Map.of("acks", "1")));
+        assertEquals("icbd.replica.kafka.properties.acks", acks.setting("icbd.replica.kafka"));
+        assertTrue(acks.getMessage().startsWith("icbd.replica.kafka.properties.acks: "), acks.getMessage());
+        KafkaSettingsException bootstrap = assertThrows(KafkaSettingsException.class,
+                () -> KafkaClientSettings.fromSection("icbd.planner.kafka", "nowhere", Map.of()));
+        assertTrue(bootstrap.getMessage().startsWith("icbd.planner.kafka.bootstrap-servers: "), bootstrap.getMessage());
+        assertEquals(KafkaClientSettings.DEFAULT_BOOTSTRAP_SERVERS,
+                KafkaClientSettings.fromSection("icbd.master.kafka", null, null).bootstrapServers());
+    }
 }
