@@ -94,7 +94,8 @@ class StatusCommandIT {
     void passThroughPropertiesReachTheClient(@TempDir Path dir) throws Exception {
         Path plaintext = Files.writeString(dir.resolve("client.properties"), "security.protocol=PLAINTEXT\n");
         Run fromFile = status("--kafka-properties", plaintext.toString());
-        assertEquals(0, fromFile.exit(), fromFile.err());
+        // 0 or 3 depending on what other tests of this class wrote: either way the topic was read.
+        assertTrue(fromFile.exit() == 0 || fromFile.exit() == StatusCommand.EXIT_ATTENTION, fromFile.err());
 
         // The broker speaks plaintext: a client told to speak TLS cannot read it, so the flag was applied,
         // and it wins over the file.
