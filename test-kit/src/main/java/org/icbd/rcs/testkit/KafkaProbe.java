@@ -3,26 +3,19 @@ package org.icbd.rcs.testkit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.TopicReader;
+import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.topic.PairKey;
-import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
 
 /**
@@ -32,21 +25,21 @@ import org.icbd.rcs.topic.Topics;
  */
 public final class KafkaProbe implements AutoCloseable {
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(100);
+
     private final KafkaProducer<String, byte[]> producer;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    private final Follower<ReplicaRegistered> registrations;
+    private final Follower<ReplicaImageState> states;
+    private final Follower<DeadLetter> deadLetters;
 
     public KafkaProbe(String bootstrapServers) {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (Topic<String, ?> topic : List.of(Topics.REPLICAS, Topics.REPLICA_STATE, Topics.DEAD_LETTERS)) {
-            consumer.partitionsFor(topic.name()).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        KafkaClientSettings kafka = KafkaClientSettings.of(bootstrapServers);
+        producer = new KafkaProducer<>(kafka.producerConfig("kafka-probe"), new StringSerializer(),
+                new ByteArraySerializer());
+        registrations = new Follower<>(TopicReader.open(kafka, "kafka-probe-replicas", Topics.REPLICAS, TIMEOUT));
+        states = new Follower<>(TopicReader.open(kafka, "kafka-probe-states", Topics.REPLICA_STATE, TIMEOUT));
+        deadLetters = new Follower<>(TopicReader.open(kafka, "kafka-probe-dead-letters", Topics.DEAD_LETTERS, TIMEOUT));
     }
 
     /** Publishes a task as the planner would, keyed by its replica, and waits for the ack. */
@@ -66,32 +59,21 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** Every state published for the pair so far, in order. */
     public List<ReplicaImageState> states(String replicaId, String image) {
-        return read(Topics.REPLICA_STATE, new PairKey(replicaId, image).toString());
+        return states.values(new PairKey(replicaId, image).toString());
     }
 
     /** The latest state of the pair, or null. */
     public ReplicaImageState latest(String replicaId, String image) {
-        List<ReplicaImageState> states = states(replicaId, image);
-        return states.isEmpty() ? null : states.get(states.size() - 1);
+        List<ReplicaImageState> all = states(replicaId, image);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
     public List<ReplicaRegistered> registrations(String replicaId) {
-        return read(Topics.REPLICAS, replicaId);
+        return registrations.values(replicaId);
     }
 
     public List<DeadLetter> deadLetters(String key) {
-        return read(Topics.DEAD_LETTERS, key);
-    }
-
-    private <V> List<V> read(Topic<String, V> topic, String key) {
-        poll();
-        return seen.stream().filter(r -> r.topic().equals(topic.name()) && key.equals(r.key()) && r.value() != null)
-                .map(r -> topic.valueSerde().deserializer().deserialize(topic.name(), r.value()))
-                .collect(Collectors.toList());
-    }
-
-    private void poll() {
-        consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+        return deadLetters.values(key);
     }
 
     @Override
@@ -99,7 +81,40 @@ public final class KafkaProbe implements AutoCloseable {
         try {
             producer.close(Duration.ofSeconds(5));
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            try {
+                registrations.reader.close();
+            } finally {
+                try {
+                    states.reader.close();
+                } finally {
+                    deadLetters.reader.close();
+                }
+            }
+        }
+    }
+
+    /** One topic followed from its beginning: what was read so far, a little more at each call. */
+    private static final class Follower<V> {
+
+        private final TopicReader<String, V> reader;
+        private final List<TopicRecord.Read<String, V>> seen = new ArrayList<>();
+
+        Follower(TopicReader<String, V> reader) {
+            this.reader = reader;
+        }
+
+        /** The values (tombstones left out) published under {@code key} so far, in order. */
+        List<V> values(String key) {
+            reader.poll(POLL, r -> {
+                if (r instanceof TopicRecord.Read<String, V> read) {
+                    seen.add(read);
+                } else {
+                    throw new IllegalStateException("unreadable record " + r.where() + ": "
+                            + ((TopicRecord.Unreadable<String, V>) r).error().getMessage());
+                }
+            });
+            return seen.stream().filter(r -> key.equals(r.key()) && !r.isTombstone()).map(TopicRecord.Read::value)
+                    .toList();
         }
     }
 }

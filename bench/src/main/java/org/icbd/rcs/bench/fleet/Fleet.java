@@ -22,6 +22,7 @@ import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.repo.ImageRepository;
@@ -237,9 +238,9 @@ public final class Fleet implements AutoCloseable {
                                    Consumer<StatusBoard> progress) {
         StatusBoard board = new StatusBoard();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (StatusReader reader = new StatusReader(bootstrap, Duration.ofSeconds(30),
+        try (StatusReader reader = new StatusReader(KafkaClientSettings.of(bootstrap), Duration.ofSeconds(30),
                 bad -> log.warn("status record skipped: {}", bad))) {
-            reader.catchUp(board, Duration.ofSeconds(30));
+            reader.catchUp(board);
             progress.accept(board);
             while (!inSync(board, image, version, replicaIds)) {
                 if (System.nanoTime() > deadline) {

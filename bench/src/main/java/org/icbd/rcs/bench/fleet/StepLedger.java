@@ -9,21 +9,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.Outcome;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferStep;
-import org.icbd.rcs.topic.EventFormatException;
-import org.icbd.rcs.topic.JsonSerde;
-import org.icbd.rcs.topic.Topic;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.TopicReader;
+import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,66 +43,64 @@ public final class StepLedger implements AutoCloseable {
     private final Map<String, StepReport> applied = new LinkedHashMap<>();
     private final Map<String, String> pairOf = new HashMap<>();
     private final List<ReplicationTask> tasks = new ArrayList<>();
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(100);
+
     private final Thread follower;
     private volatile boolean running = true;
 
     /** Starts following both topics on {@code bootstrap}. */
     public StepLedger(String bootstrap) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (Topic<String, ?> topic : List.of(Topics.REPLICATION_TASKS, Topics.REPLICA_STATE)) {
-            consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        this(KafkaClientSettings.of(bootstrap));
+    }
+
+    /** Starts following both topics on {@code kafka}'s cluster. */
+    public StepLedger(KafkaClientSettings kafka) {
+        TopicReader<String, ReplicationTask> tasks = TopicReader.open(kafka, "icbd-step-ledger-tasks",
+                Topics.REPLICATION_TASKS, OPEN_TIMEOUT);
+        TopicReader<String, ReplicaImageState> states;
+        try {
+            states = TopicReader.open(kafka, "icbd-step-ledger-states", Topics.REPLICA_STATE, OPEN_TIMEOUT);
+        } catch (RuntimeException e) {
+            tasks.close();
+            throw e;
         }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        follower = new Thread(() -> follow(consumer), "step-ledger");
+        follower = new Thread(() -> follow(tasks, states), "step-ledger");
         follower.setDaemon(true);
         follower.start();
     }
 
-    private void follow(KafkaConsumer<String, byte[]> consumer) {
-        try (consumer) {
+    private void follow(TopicReader<String, ReplicationTask> taskReader, TopicReader<String, ReplicaImageState> stateReader) {
+        try (taskReader; stateReader) {
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null) {
-                        take(r);
+                taskReader.poll(POLL, r -> {
+                    if (r instanceof TopicRecord.Read<String, ReplicationTask> read && !read.isTombstone()) {
+                        takeTask(read.value());
                     }
-                }
+                });
+                stateReader.poll(POLL, r -> {
+                    if (r instanceof TopicRecord.Read<String, ReplicaImageState> read && !read.isTombstone()) {
+                        takeState(read.value());
+                    }
+                });
+                // An unreadable record is not ours to judge: the planner dead-letters it.
             }
         } catch (RuntimeException e) {
             log.warn("following the step reports stopped: {}", e.toString());
         }
     }
 
-    private synchronized void take(ConsumerRecord<String, byte[]> r) {
-        try {
-            if (r.topic().equals(Topics.REPLICATION_TASKS.name())) {
-                ReplicationTask task = read(Topics.REPLICATION_TASKS, r);
-                tasks.add(task);
-                task.steps().forEach(step -> steps.put(task.taskId() + "#" + step.version(), step));
-            } else {
-                ReplicaImageState state = read(Topics.REPLICA_STATE, r);
-                state.lastStep().filter(s -> s.outcome() == Outcome.APPLIED).ifPresent(s -> {
-                    String key = state.replicaId() + "/" + state.image() + "/" + s.version();
-                    applied.putIfAbsent(key, s);
-                    pairOf.put(key, state.replicaId() + "/" + state.image());
-                });
-            }
-        } catch (EventFormatException unreadable) {
-            // Not ours to judge: the planner dead-letters it.
-        }
+    private synchronized void takeTask(ReplicationTask task) {
+        tasks.add(task);
+        task.steps().forEach(step -> steps.put(task.taskId() + "#" + step.version(), step));
     }
 
-    private static <V> V read(Topic<String, V> topic, ConsumerRecord<String, byte[]> r) {
-        @SuppressWarnings("unchecked")
-        JsonSerde<V> serde = (JsonSerde<V>) topic.valueSerde();
-        return serde.read(r.topic(), r.value());
+    private synchronized void takeState(ReplicaImageState state) {
+        state.lastStep().filter(s -> s.outcome() == Outcome.APPLIED).ifPresent(s -> {
+            String key = state.replicaId() + "/" + state.image() + "/" + s.version();
+            applied.putIfAbsent(key, s);
+            pairOf.put(key, state.replicaId() + "/" + state.image());
+        });
     }
 
     /** The steps applied so far, by replica, image and version. */

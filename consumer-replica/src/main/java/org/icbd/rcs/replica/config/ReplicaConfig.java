@@ -21,6 +21,8 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.KafkaSettingsException;
 import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
@@ -32,6 +34,7 @@ import org.icbd.rcs.replica.pull.MasterEndpoint;
  *
  * @param compression the encoding asked of the master when a task names none; tasks of schema 1
  *                    always name one, and the task's value wins
+ * @param kafka       {@code kafka.bootstrap-servers} and {@code kafka.properties.*}, for every client
  */
 public record ReplicaConfig(
         String replicaId,
@@ -41,16 +44,14 @@ public record ReplicaConfig(
         Duration heartbeatInterval,
         Duration progressInterval,
         Compression compression,
-        String bootstrapServers,
+        KafkaClientSettings kafka,
         String groupId,
         Duration ackTimeout,
-        Map<String, String> kafkaProperties,
         MasterEndpoint master,
         Backoff backoff) {
 
     public ReplicaConfig {
         subscriptions = List.copyOf(subscriptions);
-        kafkaProperties = Map.copyOf(kafkaProperties);
     }
 
     /** The {@code keep} of each subscribed image. */
@@ -86,10 +87,15 @@ public record ReplicaConfig(
         }
 
         ReplicaSettings.Kafka k = s.getKafka();
-        String bootstrap = required(k.getBootstrapServers(), p + "kafka.bootstrap-servers").strip();
+        required(k.getBootstrapServers(), p + "kafka.bootstrap-servers");
+        KafkaClientSettings kafka;
+        try {
+            kafka = KafkaClientSettings.fromSection(p + "kafka", k.getBootstrapServers(), k.getProperties());
+        } catch (KafkaSettingsException e) {
+            throw new InvalidSettingException(e.setting(p + "kafka"), e.getCause().getMessage(), e);
+        }
         String groupId = k.getGroupId() == null || k.getGroupId().isBlank() ? "icbd-replica-" + id : k.getGroupId().strip();
         Duration ackTimeout = positive(k.getAckTimeout(), p + "kafka.ack-timeout");
-        Map<String, String> kafkaProperties = k.getProperties() == null ? Map.of() : k.getProperties();
 
         ReplicaSettings.Master m = s.getMaster();
         String host = required(m.getHost(), p + "master.host").strip();
@@ -115,8 +121,8 @@ public record ReplicaConfig(
         if (r.getMaxAttempts() < 1) {
             throw new InvalidSettingException(p + "retry.max-attempts", "must be at least 1, got " + r.getMaxAttempts());
         }
-        return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, bootstrap, groupId,
-                ackTimeout, kafkaProperties,
+        return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
+                ackTimeout,
                 new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
                 new Backoff(initial, max, r.getMaxAttempts()));
     }

@@ -1,6 +1,7 @@
 package org.icbd.rcs.replica.config;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.convert.format.MapFormat;
 import io.micronaut.core.naming.conventions.StringConvention;
 import java.time.Duration;
@@ -8,12 +9,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 
 /**
  * Every setting of the replica service, bound from {@code application-replica.yml}, the
  * environment ({@code ICBD_REPLICA_POOL=/srv/icbd}) and the command line's flags, with the
- * defaults below. This class only carries values; {@link ReplicaConfig#from} checks them all at
- * start and refuses to start with a message naming the first bad one.
+ * defaults below. This class only carries values; {@link #checkConfig()} checks them all at
+ * start and refuses to start with a message naming the first bad one. Its beans exist only in the
+ * replica's context ({@code @Requires(env = "replica")}): the {@code icbd} jar carries every
+ * service's beans.
  *
  * <pre>
  * icbd:
@@ -30,7 +34,7 @@ import java.util.Map;
  *       bootstrap-servers: 127.0.0.1:9092
  *       group-id: icbd-replica-lab-110-a   # defaults to icbd-replica-&lt;id&gt;
  *       ack-timeout: 30s
- *       properties: {security.protocol: SSL}   # passed to every Kafka client as is
+ *       properties: {security.protocol: SSL}   # passed to every Kafka client (see KafkaClientSettings)
  *     master:
  *       host: master.example               # required
  *       port: 2222
@@ -46,8 +50,12 @@ import java.util.Map;
  *       max-attempts: 5
  * </pre>
  */
+@Requires(env = ReplicaSettings.ENVIRONMENT)
 @ConfigurationProperties(ReplicaSettings.PREFIX)
 public class ReplicaSettings {
+
+    /** The Micronaut environment of the replica's context: selects {@code application-replica.yml}. */
+    public static final String ENVIRONMENT = "replica";
 
     public static final String PREFIX = "icbd.replica";
 
@@ -72,6 +80,15 @@ public class ReplicaSettings {
     private Master master = new Master();
     private Ssh ssh = new Ssh();
     private Retry retry = new Retry();
+
+    /**
+     * Checks every setting, reads the key files and returns the typed configuration.
+     *
+     * @throws InvalidSettingException naming the first setting that is missing or wrong
+     */
+    public ReplicaConfig checkConfig() {
+        return ReplicaConfig.from(this);
+    }
 
     public String getId() {
         return id;
@@ -170,10 +187,11 @@ public class ReplicaSettings {
     }
 
     /** {@code icbd.replica.kafka.*}: where the topics are. */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("kafka")
     public static class Kafka {
 
-        public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+        public static final String DEFAULT_BOOTSTRAP_SERVERS = KafkaClientSettings.DEFAULT_BOOTSTRAP_SERVERS;
         /** How long a publish may wait for the broker's acknowledgement before it counts as failed. */
         public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
 
@@ -218,6 +236,7 @@ public class ReplicaSettings {
     }
 
     /** {@code icbd.replica.master.*}: the one master this replica pulls from, and its pinned host key. */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("master")
     public static class Master {
 
@@ -264,6 +283,7 @@ public class ReplicaSettings {
     }
 
     /** {@code icbd.replica.ssh.*}: how the replica authenticates and how long it waits. */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("ssh")
     public static class Ssh {
 
@@ -315,6 +335,7 @@ public class ReplicaSettings {
     }
 
     /** {@code icbd.replica.retry.*}: bounded exponential backoff for TRANSIENT failures. */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("retry")
     public static class Retry {
 

@@ -1,7 +1,6 @@
 package org.icbd.rcs.replica.report;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.topic.PairKey;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
@@ -38,21 +38,15 @@ public final class ReplicaPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
 
     /**
-     * @param clientProperties pass-through client settings (TLS, SASL...); the ones this class needs
-     *                         (idempotence, acks, serializers) are set over them
+     * @param kafka the cluster and pass-through client settings (TLS, SASL...); idempotence and
+     *              {@code acks=all} are the producer role's fixed settings
      */
-    public ReplicaPublisher(String replicaId, String bootstrapServers, Map<String, String> clientProperties,
-                            Duration ackTimeout) {
+    public ReplicaPublisher(String replicaId, KafkaClientSettings kafka, Duration ackTimeout) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
-        Map<String, Object> config = new HashMap<>(clientProperties);
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "icbd-replica-" + replicaId);
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         // A send that cannot even get metadata fails within the ack timeout instead of blocking 60 s.
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, ackTimeout.toMillis()));
+        Map<String, Object> config = kafka.producerConfig("icbd-replica-" + replicaId, Map.of(
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, ackTimeout.toMillis())));
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 

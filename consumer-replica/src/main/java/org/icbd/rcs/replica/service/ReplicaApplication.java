@@ -5,6 +5,7 @@ import io.micronaut.context.ApplicationContextBuilder;
 import java.util.Map;
 import java.util.Objects;
 import org.icbd.rcs.replica.config.InvalidSettingException;
+import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,14 +14,16 @@ import org.slf4j.LoggerFactory;
  * end-to-end tests do. Settings come from {@code application-replica.yml}, then the environment
  * ({@code ICBD_REPLICA_POOL}...), then the given properties, which win.
  *
- * <p>Every call builds its own application context: replicas started in one JVM share nothing.
+ * <p>Every call builds its own application context: replicas started in one JVM share nothing. The
+ * context's environment is {@value #ENVIRONMENT} alone, and every replica bean requires it, as every
+ * other service's beans require theirs: the {@code icbd} jar carries them all.
  */
 public final class ReplicaApplication implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaApplication.class);
 
     /** The Micronaut environment of the replica: selects {@code application-replica.yml}. */
-    public static final String ENVIRONMENT = "replica";
+    public static final String ENVIRONMENT = ReplicaSettings.ENVIRONMENT;
 
     private final ApplicationContext context;
     private final ReplicaService service;
@@ -54,12 +57,9 @@ public final class ReplicaApplication implements AutoCloseable {
         }
     }
 
-    /**
-     * A builder for a replica's context: the replica environment, no environment deduction, only
-     * the replica's beans of this project (see {@link ReplicaContextBuilder}).
-     */
+    /** A builder for a replica's context: the replica environment, no environment deduction. */
     public static ApplicationContextBuilder contextBuilder() {
-        return new ReplicaContextBuilder()
+        return ApplicationContext.builder()
                 .environments(ENVIRONMENT)
                 .deduceEnvironment(false)
                 .deduceCloudEnvironment(false)

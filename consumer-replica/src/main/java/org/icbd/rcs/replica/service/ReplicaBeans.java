@@ -14,12 +14,12 @@ import org.icbd.rcs.replica.config.ReplicaSettings;
  * service's context must never build a replica.
  */
 @Factory
-@Requires(env = ReplicaApplication.ENVIRONMENT)
+@Requires(env = ReplicaSettings.ENVIRONMENT)
 public class ReplicaBeans {
 
     @Singleton
     ReplicaConfig replicaConfig(ReplicaSettings settings) {
-        return ReplicaConfig.from(settings);
+        return settings.checkConfig();
     }
 
     @Singleton

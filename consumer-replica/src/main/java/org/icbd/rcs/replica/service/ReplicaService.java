@@ -79,8 +79,7 @@ public final class ReplicaService implements AutoCloseable {
             }
             MasterClient master = new MasterClient(id, config.master());
             started.add(master);
-            ReplicaPublisher publisher = new ReplicaPublisher(id, config.bootstrapServers(), config.kafkaProperties(),
-                    config.ackTimeout());
+            ReplicaPublisher publisher = new ReplicaPublisher(id, config.kafka(), config.ackTimeout());
             started.add(publisher);
             ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
                     config.master().user(), config.master().identityFingerprint(), software(), clock.instant());
@@ -92,14 +91,14 @@ public final class ReplicaService implements AutoCloseable {
                 applier.report(s.image());
             }
             started.add(new Heartbeat(publisher, registration, config.heartbeatInterval(), clock));
-            consumer = new TaskConsumer(id, config.bootstrapServers(), config.groupId(), config.kafkaProperties(),
-                    applier, publisher, config.backoff(), clock);
+            consumer = new TaskConsumer(id, config.kafka(), config.groupId(), applier, publisher, config.backoff(),
+                    clock);
             started.add(consumer);
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
                     + " compression preference {} (a task's own compression wins)", id, config.site(), config.pool(),
-                    config.master(), config.subscriptions(), config.bootstrapServers(), config.groupId(),
+                    config.master(), config.subscriptions(), config.kafka().bootstrapServers(), config.groupId(),
                     config.compression());
         } catch (RuntimeException e) {
             closeStarted();

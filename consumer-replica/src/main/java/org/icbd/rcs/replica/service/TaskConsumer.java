@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.apply.TaskApplier;
 import org.icbd.rcs.replica.apply.TaskOutcome;
@@ -57,28 +58,24 @@ public final class TaskConsumer implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean started;
 
-    public TaskConsumer(String replicaId, String bootstrapServers, String groupId, Map<String, String> clientProperties,
-                        TaskApplier applier, ReplicaPublisher publisher, Backoff backoff, Clock clock) {
+    public TaskConsumer(String replicaId, KafkaClientSettings kafka, String groupId, TaskApplier applier,
+                        ReplicaPublisher publisher, Backoff backoff, Clock clock) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.applier = Objects.requireNonNull(applier, "applier");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.clock = Objects.requireNonNull(clock, "clock");
-        Map<String, Object> config = new HashMap<>(clientProperties);
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-replica-" + replicaId + "-tasks");
+        // The consumer role fixes read_committed, no auto-commit and the group; a group without offsets
+        // starts at the beginning, so a task issued before this replica's first poll is not missed.
+        Map<String, Object> config = new HashMap<>();
         // Static membership: a replica restarted after a crash takes its partitions back at once instead
         // of waiting for its dead predecessor's session to expire; a second live replica with the same
         // id is fenced rather than sharing the tasks.
         config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + replicaId);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // A task issued before this replica's first poll must not be missed.
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Integer.MAX_VALUE);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = new KafkaConsumer<>(kafka.consumerConfig("icbd-replica-" + replicaId + "-tasks", groupId, config),
+                new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::loop, "replica-tasks-" + replicaId);
     }
 

@@ -50,7 +50,7 @@ class ReplicaConfigTest {
 
     private ReplicaConfig bind(Map<String, Object> props) {
         try (ApplicationContext context = ReplicaApplication.contextBuilder().properties(props).start()) {
-            return ReplicaConfig.from(context.getBean(ReplicaSettings.class));
+            return context.getBean(ReplicaSettings.class).checkConfig();
         }
     }
 
@@ -63,7 +63,7 @@ class ReplicaConfigTest {
         assertEquals(ReplicaSettings.DEFAULT_HEARTBEAT_INTERVAL, c.heartbeatInterval());
         assertEquals(ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, c.progressInterval());
         assertEquals(Compression.LZ4, c.compression());
-        assertEquals(ReplicaSettings.Kafka.DEFAULT_BOOTSTRAP_SERVERS, c.bootstrapServers());
+        assertEquals(ReplicaSettings.Kafka.DEFAULT_BOOTSTRAP_SERVERS, c.kafka().bootstrapServers());
         assertEquals("icbd-replica-lab-110-a", c.groupId());
         assertEquals(ReplicaSettings.Master.DEFAULT_PORT, c.master().port());
         assertEquals(master.getPublic(), c.master().hostKey());
@@ -83,12 +83,12 @@ class ReplicaConfigTest {
         properties.put("icbd.replica.subscriptions", "ubuntu:1,debian:4");
         properties.put("icbd.replica.kafka.properties.security.protocol", "PLAINTEXT");
         ReplicaConfig c = bind(properties);
-        assertEquals(Map.of("security.protocol", "PLAINTEXT"), c.kafkaProperties());
+        assertEquals(Map.of("security.protocol", "PLAINTEXT"), c.kafka().properties());
         assertEquals(Duration.ofMillis(250), c.heartbeatInterval());
         assertEquals(Duration.ofMillis(100), c.backoff().initial());
         assertEquals(9, c.backoff().maxAttempts());
         assertEquals(Compression.NONE, c.compression());
-        assertEquals("127.0.0.1:19092", c.bootstrapServers());
+        assertEquals("127.0.0.1:19092", c.kafka().bootstrapServers());
         assertEquals(2345, c.master().port());
         assertEquals(Map.of("ubuntu", 1, "debian", 4), c.keepByImage());
     }
@@ -121,6 +121,9 @@ class ReplicaConfigTest {
             "icbd.replica.ssh.stall-timeout     | 0s           | icbd.replica.ssh.stall-timeout",
             "icbd.replica.retry.max-attempts    | 0            | icbd.replica.retry.max-attempts",
             "icbd.replica.retry.max-backoff     | 10ms         | icbd.replica.retry.max-backoff",
+            "icbd.replica.kafka.bootstrap-servers | kafka1     | icbd.replica.kafka.bootstrap-servers",
+            "icbd.replica.kafka.properties.acks | 1            | icbd.replica.kafka.properties.acks",
+            "icbd.replica.kafka.properties.isolation.level | read_uncommitted | icbd.replica.kafka.properties.isolation.level",
     })
     void badSettingsAreNamed(String name, String value, String named) {
         if (value.equals("<remove>")) {
@@ -148,4 +151,14 @@ class ReplicaConfigTest {
         assertEquals("icbd.replica.master.host-key-file", e.setting());
     }
 
+    @Test
+    void aReplicaContextHoldsNoOtherServicesBeans() {
+        // producer-master is on this test classpath, as every service is in the icbd jar.
+        try (ApplicationContext context = ReplicaApplication.contextBuilder().properties(properties).start()) {
+            assertTrue(context.containsBean(ReplicaSettings.class));
+            assertTrue(!context.containsBean(org.icbd.rcs.master.service.MasterSettings.class),
+                    "the master's settings exist only in the master's context");
+            assertTrue(!context.containsBean(org.icbd.rcs.master.service.MasterService.class));
+        }
+    }
 }

@@ -71,9 +71,9 @@ final class MasterCommand implements Runnable {
                 description = "The replicas' public keys (icbd.master.authorized-keys-file).")
         Path authorizedKeys;
 
-        @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-                description = "Kafka's bootstrap servers (icbd.master.kafka-bootstrap-servers).")
-        String bootstrap;
+        /** {@code --bootstrap} (icbd.master.kafka.bootstrap-servers) and pass-through properties. */
+        @CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
 
         @Option(names = "--max-sends", paramLabel = "N",
                 description = "Concurrent sends (icbd.master.max-concurrent-sends, default "
@@ -103,11 +103,11 @@ final class MasterCommand implements Runnable {
             put(p, prefix + "ssh-port", sshPort);
             put(p, prefix + "host-key-file", hostKey);
             put(p, prefix + "authorized-keys-file", authorizedKeys);
-            put(p, prefix + "kafka-bootstrap-servers", bootstrap);
             put(p, prefix + "max-concurrent-sends", maxSends);
             put(p, prefix + "send-queue-timeout", sendQueueTimeout);
             put(p, prefix + "publish-timeout", publishTimeout);
             put(p, prefix + "http-port", httpPort);
+            p.putAll(kafka.asSettings(prefix + "kafka"));
             return p;
         }
 

@@ -3,7 +3,6 @@ package org.icbd.rcs.ops.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionPublished;
@@ -48,7 +47,7 @@ final class PublishCommand implements Callable<Integer> {
     String image;
 
     @CommandLine.Mixin
-    BootstrapOption bootstrap;
+    KafkaOptions kafka;
 
     @Option(names = "--master", paramLabel = "NAME", defaultValue = PublisherSettings.DEFAULT_MASTER,
             description = "This master's site name, written into the event (default: ${DEFAULT-VALUE}).")
@@ -65,7 +64,7 @@ final class PublishCommand implements Callable<Integer> {
     public Integer call() throws JsonProcessingException {
         PublisherSettings settings;
         try {
-            settings = new PublisherSettings(bootstrap.bootstrap(), master, timeout, Map.of());
+            settings = new PublisherSettings(kafka.clientSettings(), master, timeout);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

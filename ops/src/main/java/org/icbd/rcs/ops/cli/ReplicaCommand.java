@@ -71,9 +71,9 @@ public final class ReplicaCommand implements Runnable {
                 description = "subscribe to an image, keeping KEEP newest versions (default 2); repeatable")
         List<String> subscriptions;
 
-        @Option(names = "--bootstrap", paramLabel = "HOST:PORT[,...]",
-                description = "Kafka bootstrap servers (default 127.0.0.1:9092)")
-        String bootstrap;
+        /** {@code --bootstrap} (icbd.replica.kafka.bootstrap-servers, default 127.0.0.1:9092) and pass-through properties. */
+        @CommandLine.Mixin
+        KafkaOptions kafka = new KafkaOptions();
 
         @Option(names = "--master-host", paramLabel = "HOST", description = "the master's SSH send service")
         String masterHost;
@@ -134,7 +134,6 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "site", site);
             put(properties, "pool", pool);
             put(properties, "subscriptions", subscriptions == null ? null : List.copyOf(subscriptions));
-            put(properties, "kafka.bootstrap-servers", bootstrap);
             put(properties, "master.host", masterHost);
             put(properties, "master.port", masterPort);
             put(properties, "master.host-key-file", masterHostKeyFile);
@@ -147,6 +146,7 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "retry.initial-backoff", retryInitial);
             put(properties, "retry.max-backoff", retryMax);
             put(properties, "retry.max-attempts", retryAttempts);
+            properties.putAll(kafka.asSettings(P + "kafka"));
 
             ReplicaApplication replica = ReplicaApplication.run(properties);
             CountDownLatch stopped = new CountDownLatch(1);

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.ops.status.StatusBoard;
 import org.icbd.rcs.ops.status.StatusReader;
 import org.icbd.rcs.topic.EventJson;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "1 when the status cannot be read."},
         footer = {"", "Examples:",
                 "  icbd status --bootstrap 10.0.0.5:9092",
+                "  icbd status --bootstrap kafka1:9093 --kafka-properties /etc/icbd/kafka-client.properties",
                 "  icbd status --watch",
                 "  icbd status --json | jq 'select(.state != \"IN_SYNC\")'"})
 public final class StatusCommand implements Callable<Integer> {
@@ -34,7 +36,7 @@ public final class StatusCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    BootstrapOption kafka;
+    KafkaOptions kafka;
 
     @Option(names = "--watch", description = "Keep running and redraw as records arrive (Ctrl-C to stop).")
     boolean watch;
@@ -51,8 +53,9 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         StatusBoard board = new StatusBoard();
-        try (StatusReader reader = new StatusReader(kafka.bootstrap(), timeout, bad -> err.println("icbd status: " + bad))) {
-            reader.catchUp(board, timeout);
+        KafkaClientSettings settings = kafka.clientSettings();
+        try (StatusReader reader = new StatusReader(settings, timeout, bad -> err.println("icbd status: " + bad))) {
+            reader.catchUp(board);
             show(board, out, false);
             while (watch) {
                 if (reader.poll(board, Duration.ofMillis(500))) {
@@ -60,7 +63,7 @@ public final class StatusCommand implements Callable<Integer> {
                 }
             }
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("cannot read the status from Kafka at " + kafka.bootstrap() + " within "
+            throw new IllegalStateException("cannot read the status from Kafka at " + settings.bootstrapServers() + " within "
                     + timeout + ": is the broker running and reachable? (" + e.getMessage() + ")", e);
         }
         if (board.isEmpty() && !json) {

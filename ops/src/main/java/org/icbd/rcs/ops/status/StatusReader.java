@@ -1,23 +1,13 @@
 package org.icbd.rcs.ops.status;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.icbd.rcs.events.ReplicationStatus;
-import org.icbd.rcs.topic.EventFormatException;
-import org.icbd.rcs.topic.JsonSerde;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.TopicReader;
+import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.topic.Topics;
 
 /**
@@ -27,77 +17,56 @@ import org.icbd.rcs.topic.Topics;
  */
 public final class StatusReader implements AutoCloseable {
 
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final List<TopicPartition> partitions;
+    private final TopicReader<String, ReplicationStatus> reader;
     private final Consumer<String> onBadRecord;
 
     /**
+     * @param timeout bounds each wait on the broker, and a {@link #catchUp} that makes no progress
      * @throws TimeoutException when the broker does not answer within {@code timeout}
+     * @throws IllegalStateException when the status topic does not exist
      */
-    public StatusReader(String bootstrap, Duration timeout, Consumer<String> onBadRecord) {
+    public StatusReader(KafkaClientSettings kafka, Duration timeout, Consumer<String> onBadRecord) {
         this.onBadRecord = onBadRecord;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-status");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         try {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.REPLICATION_STATUS.name(), timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + Topics.REPLICATION_STATUS.name()
-                        + " does not exist on " + bootstrap + ": is the planner deployed?");
-            }
-            partitions = new ArrayList<>();
-            infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-        } catch (RuntimeException e) {
-            consumer.close(Duration.ZERO);
-            throw e;
+            reader = TopicReader.open(kafka, "icbd-status", Topics.REPLICATION_STATUS, timeout);
+        } catch (UnknownTopicOrPartitionException e) {
+            throw new IllegalStateException("topic " + Topics.REPLICATION_STATUS.name() + " does not exist on "
+                    + kafka.bootstrapServers() + ": is the planner deployed?", e);
         }
     }
 
-    /** Reads everything up to the current end of the topic. */
-    public void catchUp(StatusBoard board, Duration timeout) {
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!reached(end)) {
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("reading " + Topics.REPLICATION_STATUS.name() + " did not reach its end within "
-                        + timeout);
-            }
-            poll(board, Duration.ofMillis(200));
-        }
+    /**
+     * Reads everything up to the end the topic has now.
+     *
+     * @throws TimeoutException when the read makes no progress for the reader's timeout
+     */
+    public void catchUp(StatusBoard board) {
+        reader.readToEnd(r -> apply(board, r));
     }
 
     /** Polls once; returns true when the board changed. */
     public boolean poll(StatusBoard board, Duration wait) {
-        boolean changed = false;
-        @SuppressWarnings("unchecked")
-        JsonSerde<ReplicationStatus> serde = (JsonSerde<ReplicationStatus>) Topics.REPLICATION_STATUS.valueSerde();
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(wait)) {
-            try {
-                changed |= board.apply(r.key(), r.value() == null ? null : serde.read(r.topic(), r.value()));
-            } catch (EventFormatException | IllegalArgumentException e) {
-                onBadRecord.accept(r.topic() + "-" + r.partition() + "@" + r.offset() + " skipped: " + e.getMessage());
-            }
-        }
-        return changed;
+        boolean[] changed = {false};
+        reader.poll(wait, r -> changed[0] |= apply(board, r));
+        return changed[0];
     }
 
-    private boolean reached(Map<TopicPartition, Long> end) {
-        Map<TopicPartition, Long> positions = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            positions.put(tp, consumer.position(tp));
+    private boolean apply(StatusBoard board, TopicRecord<String, ReplicationStatus> record) {
+        if (record instanceof TopicRecord.Unreadable<String, ReplicationStatus> bad) {
+            onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
+            return false;
         }
-        return end.entrySet().stream().allMatch(e -> positions.get(e.getKey()) >= e.getValue());
+        TopicRecord.Read<String, ReplicationStatus> read = (TopicRecord.Read<String, ReplicationStatus>) record;
+        try {
+            return board.apply(read.key(), read.value());
+        } catch (IllegalArgumentException e) {
+            onBadRecord.accept(read.where() + " skipped: " + e.getMessage());
+            return false;
+        }
     }
 
     @Override
     public void close() {
-        consumer.close(Duration.ofSeconds(5));
+        reader.close();
     }
 }

@@ -3,9 +3,12 @@ package org.icbd.rcs.ops.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The master's subcommands without btrfs or Kafka: help texts, flag parsing, usage errors. */
@@ -29,6 +32,27 @@ class MasterCliTest {
                 "--http-port", "-1");
         assertEquals(Map.of("icbd.master.pool", "/srv/p", "icbd.master.ssh-port", 2022,
                 "icbd.master.send-queue-timeout", "PT1M30S", "icbd.master.http-port", -1), serve.properties());
+    }
+
+    @Test
+    void kafkaFlagsBecomeTheMastersKafkaSection(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("client.properties"), "security.protocol=SSL\nclient.id=file\n");
+        MasterCommand.Serve serve = new MasterCommand.Serve();
+        new CommandLine(serve).parseArgs("--bootstrap", "kafka1:9092", "--kafka-properties", file.toString(),
+                "--kafka-property", "client.id=flag");
+        assertEquals(Map.of("icbd.master.kafka.bootstrap-servers", "kafka1:9092",
+                "icbd.master.kafka.properties.security.protocol", "SSL",
+                "icbd.master.kafka.properties.client.id", "flag"), serve.properties());
+    }
+
+    @Test
+    void aBadKafkaFlagIsABadUsageNamingIt() {
+        CliRun run = CliRun.of("master", "serve", "--bootstrap", "kafka1");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--bootstrap 'kafka1' is not a list of host:port"), run.err());
+        CliRun fixed = CliRun.of("publish", "--pool", "/p", "--image", "x", "--kafka-property", "acks=1");
+        assertEquals(2, fixed.exitCode(), fixed.err());
+        assertTrue(fixed.err().contains("Kafka property acks cannot be passed through"), fixed.err());
     }
 
     @Test

@@ -30,6 +30,23 @@ class PlannerCommandTest {
     }
 
     @Test
+    void aFixedKafkaPropertyIsABadOption() {
+        assertEquals(2, run("planner", "--kafka-property", "processing.guarantee=at_least_once"));
+        assertTrue(err.toString().contains("Kafka property processing.guarantee cannot be passed through"),
+                err::toString);
+    }
+
+    @Test
+    void flagsBecomePlannerSettingsAndOnlyTheGivenOnes() {
+        PlannerCommand planner = new PlannerCommand();
+        new CommandLine(planner).parseArgs("--bootstrap", "kafka1:9092", "--offline-after", "45s",
+                "--compression", "none", "--kafka-property", "security.protocol=SSL");
+        assertEquals(java.util.Map.of("icbd.planner.kafka.bootstrap-servers", "kafka1:9092",
+                "icbd.planner.kafka.properties.security.protocol", "SSL",
+                "icbd.planner.offline-after", "PT45S", "icbd.planner.compression", "none"), planner.properties());
+    }
+
+    @Test
     void helpShowsDefaultsAndExamples() {
         assertEquals(0, run("planner", "--help"));
         assertTrue(out.toString().contains("default: 30s"), out::toString);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code icbd status} against a real broker: table, JSON, exit codes, and a poison record skipped. */
 class StatusCommandIT {
@@ -85,6 +88,28 @@ class StatusCommandIT {
         assertEquals(2, lines.size(), failed.out());
         assertTrue(lines.get(0).contains("\"replicaId\":\"r1\"") && lines.get(0).contains("\"state\":\"FAILED\""),
                 lines.get(0));
+    }
+
+    @Test
+    void passThroughPropertiesReachTheClient(@TempDir Path dir) throws Exception {
+        Path plaintext = Files.writeString(dir.resolve("client.properties"), "security.protocol=PLAINTEXT\n");
+        Run fromFile = status("--kafka-properties", plaintext.toString());
+        // 0 or 3 depending on what other tests of this class wrote: either way the topic was read.
+        assertTrue(fromFile.exit() == 0 || fromFile.exit() == StatusCommand.EXIT_ATTENTION, fromFile.err());
+
+        // The broker speaks plaintext: a client told to speak TLS cannot read it, so the flag was applied,
+        // and it wins over the file.
+        Run tls = status("--kafka-properties", plaintext.toString(), "--kafka-property", "security.protocol=SSL",
+                "--timeout", "3s");
+        assertEquals(1, tls.exit(), tls.err());
+        assertTrue(tls.err().contains("cannot read the status from Kafka at " + KAFKA.bootstrapServers()), tls.err());
+    }
+
+    @Test
+    void aFixedClientSettingIsABadUsageNamingIt() {
+        Run run = status("--kafka-property", "isolation.level=read_uncommitted");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("Kafka property isolation.level cannot be passed through"), run.err());
     }
 
     @Test

@@ -38,12 +38,10 @@ public class HealthController implements AutoCloseable {
     public HealthController(MasterService master) {
         this.master = master;
         int timeoutMs = (int) KAFKA_PROBE_TIMEOUT.toMillis();
-        Map<String, Object> config = new java.util.HashMap<>(master.settings().publisherSettings().kafkaProperties());
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, master.settings().getKafkaBootstrapServers());
-        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "icbd-health-" + master.settings().getName());
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
-        this.admin = Admin.create(config);
+        this.admin = Admin.create(master.settings().kafkaClientSettings().adminConfig(
+                "icbd-health-" + master.settings().getName(), Map.of(
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs)));
     }
 
     @Get
@@ -60,7 +58,7 @@ public class HealthController implements AutoCloseable {
         boolean ok = poolOnBtrfs && sshRunning && kafkaReachable;
         HealthView view = new HealthView(ok ? "ok" : "degraded", master.settings().getName(),
                 master.repository().pool().toString(), poolOnBtrfs, master.sshPort(), sshRunning,
-                master.hostKeyFingerprint(), master.settings().getKafkaBootstrapServers(), kafkaReachable,
+                master.hostKeyFingerprint(), master.settings().kafkaClientSettings().bootstrapServers(), kafkaReachable,
                 master.republishState());
         return HttpResponse.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(view);
     }
@@ -73,7 +71,7 @@ public class HealthController implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         } catch (Exception e) {
-            log.debug("Kafka at {} unreachable: {}", master.settings().getKafkaBootstrapServers(), e.toString());
+            log.debug("Kafka at {} unreachable: {}", master.settings().kafkaClientSettings().bootstrapServers(), e.toString());
             return false;
         }
     }

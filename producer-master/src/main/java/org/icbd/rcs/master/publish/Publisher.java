@@ -1,7 +1,6 @@
 package org.icbd.rcs.master.publish;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -48,19 +47,13 @@ public final class Publisher implements AutoCloseable {
     }
 
     static Map<String, Object> producerConfig(PublisherSettings settings) {
-        Map<String, Object> config = new HashMap<>(settings.kafkaProperties());
         int timeoutMs = (int) settings.timeout().toMillis();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "icbd-publish-" + settings.master());
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         // send() waits up to max.block.ms for metadata (a dead broker never answers); delivery then has
         // delivery.timeout.ms, which Kafka requires to be >= linger.ms + request.timeout.ms.
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs);
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
-        return config;
+        return settings.kafka().producerConfig("icbd-publish-" + settings.master(), Map.of(
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs));
     }
 
     public PublisherSettings settings() {
@@ -109,7 +102,7 @@ public final class Publisher implements AutoCloseable {
     private NotDurableException notDurable(ImageVersion version, Throwable cause) {
         String message = "snapshot " + version.path() + " (image " + version.image() + " version "
                 + version.version() + ", uuid " + version.uuid() + ") exists, but Kafka at "
-                + settings.bootstrapServers() + " did not acknowledge its event within "
+                + settings.kafka().bootstrapServers() + " did not acknowledge its event within "
                 + settings.timeout().toSeconds() + " s (" + cause.getMessage() + "); the master service"
                 + " publishes it when it next starts";
         log.warn("image {} version {}: {}", version.image(), version.version(), message);

@@ -1,31 +1,26 @@
 package org.icbd.rcs.master.publish;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 
 /**
  * How {@link Publisher} and {@link Republisher} reach Kafka.
  *
- * @param bootstrapServers Kafka's {@code bootstrap.servers}
- * @param master           this master's site name, written into every event
- * @param timeout          how long a publish may take before it is reported as not durable; also
- *                         bounds each step of reading the topic at start
- * @param kafkaProperties  further client settings passed through as they are (TLS, SASL...)
+ * @param kafka   the cluster and the pass-through client properties (TLS, SASL...)
+ * @param master  this master's site name, written into every event
+ * @param timeout how long a publish may take before it is reported as not durable; also bounds
+ *                each step of reading the topic at start
  */
-public record PublisherSettings(String bootstrapServers, String master, Duration timeout,
-                                Map<String, String> kafkaProperties) {
+public record PublisherSettings(KafkaClientSettings kafka, String master, Duration timeout) {
 
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_MASTER = "master";
     /** Long enough for a healthy cluster to elect a leader, short enough for an admin script to wait. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
     public PublisherSettings {
-        if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("icbd.master.kafka-bootstrap-servers is missing");
-        }
+        Objects.requireNonNull(kafka, "kafka");
         try {
             Fields.name(master, "icbd.master.name");
         } catch (IllegalArgumentException e) {
@@ -36,14 +31,18 @@ public record PublisherSettings(String bootstrapServers, String master, Duration
             throw new IllegalArgumentException("icbd.master.publish-timeout must be positive and below 24 days, got "
                     + timeout);
         }
-        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
     }
 
+    public static PublisherSettings of(KafkaClientSettings kafka, String master) {
+        return new PublisherSettings(kafka, master, DEFAULT_TIMEOUT);
+    }
+
+    /** A plaintext cluster at {@code bootstrapServers}, the default timeout. */
     public static PublisherSettings of(String bootstrapServers, String master) {
-        return new PublisherSettings(bootstrapServers, master, DEFAULT_TIMEOUT, Map.of());
+        return of(KafkaClientSettings.of(bootstrapServers), master);
     }
 
     public PublisherSettings withTimeout(Duration newTimeout) {
-        return new PublisherSettings(bootstrapServers, master, newTimeout, kafkaProperties);
+        return new PublisherSettings(kafka, master, newTimeout);
     }
 }

@@ -1,28 +1,18 @@
 package org.icbd.rcs.master.publish;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ImageVersionRetired;
+import org.icbd.rcs.kafka.TopicReader;
+import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
-import org.icbd.rcs.topic.EventFormatException;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class Republisher {
 
     private static final Logger log = LoggerFactory.getLogger(Republisher.class);
-
-    private static final Duration POLL = Duration.ofMillis(200);
 
     private final ImageRepository repository;
     private final Publisher publisher;
@@ -80,69 +68,23 @@ public final class Republisher {
     /** image -> version -> uuid of every event in the topic (published or retired: both mean "known"). */
     private Map<String, Map<Integer, String>> readTopic() {
         PublisherSettings settings = publisher.settings();
-        Duration timeout = settings.timeout();
-        Map<String, Object> config = new HashMap<>(settings.kafkaProperties());
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-republish-" + settings.master());
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        Deserializer<ImageVersionEvent> values = Topics.IMAGE_VERSIONS.valueSerde().deserializer();
-        String topic = Topics.IMAGE_VERSIONS.name();
         Map<String, Map<Integer, String>> known = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new KafkaException("topic " + topic + " does not exist at "
-                        + settings.bootstrapServers());
-            }
-            Set<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition()))
-                    .collect(Collectors.toSet());
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long records = 0;
-            long lastProgress = System.nanoTime();
-            while (!reachedEnd(consumer, end)) {
-                var batch = consumer.poll(POLL);
-                if (!batch.isEmpty()) {
-                    lastProgress = System.nanoTime();
-                } else if (System.nanoTime() - lastProgress > timeout.toNanos()) {
-                    throw new KafkaException("reading " + topic + " made no progress for "
-                            + timeout.toSeconds() + " s");
-                }
-                for (ConsumerRecord<String, byte[]> record : batch) {
-                    records++;
-                    remember(known, record, values);
-                }
-            }
-            log.info("read {} records of {} up to offsets {}", records, topic, end);
+        List<TopicRecord<String, ImageVersionEvent>> records = TopicReader.readAll(settings.kafka(),
+                "icbd-republish-" + settings.master(), Topics.IMAGE_VERSIONS, settings.timeout());
+        for (TopicRecord<String, ImageVersionEvent> record : records) {
+            remember(known, record);
         }
+        log.info("read {} records of {}", records.size(), Topics.IMAGE_VERSIONS.name());
         return known;
     }
 
-    private static boolean reachedEnd(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (var e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void remember(Map<String, Map<Integer, String>> known, ConsumerRecord<String, byte[]> record,
-                                 Deserializer<ImageVersionEvent> values) {
-        ImageVersionEvent event;
-        try {
-            event = values.deserialize(record.topic(), record.value());
-        } catch (EventFormatException e) {
+    private static void remember(Map<String, Map<Integer, String>> known, TopicRecord<String, ImageVersionEvent> record) {
+        if (record instanceof TopicRecord.Unreadable<String, ImageVersionEvent> bad) {
             // Only read here: the consumers that act on this topic route such records to the dead letters.
-            log.warn("skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                    e.getMessage());
+            log.warn("skipping unreadable record {}: {}", bad.where(), bad.error().getMessage());
             return;
         }
+        ImageVersionEvent event = ((TopicRecord.Read<String, ImageVersionEvent>) record).value();
         if (event == null) {
             return;
         }

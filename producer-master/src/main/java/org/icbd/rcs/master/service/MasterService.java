@@ -45,7 +45,7 @@ public class MasterService implements AutoCloseable {
 
     public MasterService(MasterSettings settings) {
         this.settings = settings;
-        settings.validate();
+        settings.checkConfig();
         this.repository = new ImageRepository(settings.poolPath(), new CommandRunner());
         try {
             repository.checkPool();
@@ -67,7 +67,7 @@ public class MasterService implements AutoCloseable {
             throw e;
         }
         log.info("master {} serving pool {}: SSH on port {}, Kafka at {}", settings.getName(), repository.pool(),
-                sendServer.port(), settings.getKafkaBootstrapServers());
+                sendServer.port(), settings.kafkaClientSettings().bootstrapServers());
     }
 
     private void republish(Duration nextPause) {

@@ -1,20 +1,29 @@
 package org.icbd.rcs.master.service;
 
-import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.core.naming.conventions.StringConvention;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.KafkaSettingsException;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.ssh.SendServerSettings;
 
 /**
  * The master service's settings, under {@code icbd.master} in {@code application-master.yml}; each
  * one can be overridden the Micronaut way, e.g. {@code ICBD_MASTER_POOL=/srv/icbd} or
- * {@code -Dicbd.master.ssh-port=2022}. {@link #validate()} checks them all at start and names the
+ * {@code -Dicbd.master.ssh-port=2022}. {@link #checkConfig()} checks them all at start and names the
  * setting that is wrong.
+ *
+ * <p>Kafka is the same section as every icbd service's: {@code icbd.master.kafka.bootstrap-servers}
+ * and {@code icbd.master.kafka.properties.*} (passed through to every client, see
+ * {@link KafkaClientSettings}). {@code icbd.master.kafka-bootstrap-servers} is the older name of
+ * the bootstrap setting and still works; {@code ICBD_MASTER_KAFKA_BOOTSTRAP_SERVERS} sets both.
  */
 // Only in the master's context: other icbd services share the packaged jar.
 @Requires(env = MasterApplication.ENVIRONMENT)
@@ -33,7 +42,7 @@ public class MasterSettings {
     public static final String DEFAULT_HOST_KEY_FILE = "/etc/icbd/master/ssh_host_ecdsa_key";
     /** The replicas' public keys, OpenSSH authorized_keys format. */
     public static final String DEFAULT_AUTHORIZED_KEYS_FILE = "/etc/icbd/master/authorized_keys";
-    public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = PublisherSettings.DEFAULT_BOOTSTRAP_SERVERS;
+    public static final String DEFAULT_KAFKA_BOOTSTRAP_SERVERS = KafkaClientSettings.DEFAULT_BOOTSTRAP_SERVERS;
     public static final int DEFAULT_MAX_CONCURRENT_SENDS = SendServerSettings.DEFAULT_MAX_CONCURRENT_SENDS;
     public static final Duration DEFAULT_SEND_QUEUE_TIMEOUT = SendServerSettings.DEFAULT_SEND_QUEUE_TIMEOUT;
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = PublisherSettings.DEFAULT_TIMEOUT;
@@ -46,15 +55,16 @@ public class MasterSettings {
     private int sshPort = DEFAULT_SSH_PORT;
     private String hostKeyFile = DEFAULT_HOST_KEY_FILE;
     private String authorizedKeysFile = DEFAULT_AUTHORIZED_KEYS_FILE;
-    private String kafkaBootstrapServers = DEFAULT_KAFKA_BOOTSTRAP_SERVERS;
+    /** The older name of {@code kafka.bootstrap-servers}; null unless set. */
+    private String kafkaBootstrapServers;
     private int maxConcurrentSends = DEFAULT_MAX_CONCURRENT_SENDS;
     private Duration sendQueueTimeout = DEFAULT_SEND_QUEUE_TIMEOUT;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
     private int httpPort = DEFAULT_HTTP_PORT;
-    private Map<String, String> kafka = new HashMap<>();
+    private Kafka kafka = new Kafka();
 
-    /** Checks every setting; throws naming the first one that is wrong. */
-    public void validate() {
+    /** Checks every setting; throws an {@link IllegalArgumentException} naming the first one that is wrong. */
+    public void checkConfig() {
         if (pool == null || pool.isBlank()) {
             throw new IllegalArgumentException(PREFIX + ".pool is missing");
         }
@@ -67,6 +77,26 @@ public class MasterSettings {
         }
         sendServerSettings();
         publisherSettings();
+    }
+
+    /**
+     * {@code kafka.bootstrap-servers} (or its older name {@code kafka-bootstrap-servers}, or the
+     * default) with {@code kafka.properties.*}.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    public KafkaClientSettings kafkaClientSettings() {
+        boolean olderName = kafka.getBootstrapServers() == null && kafkaBootstrapServers != null;
+        try {
+            return KafkaClientSettings.fromSection(PREFIX + ".kafka",
+                    olderName ? kafkaBootstrapServers : kafka.getBootstrapServers(), kafka.getProperties());
+        } catch (KafkaSettingsException e) {
+            if (olderName && e.property().filter("bootstrap.servers"::equals).isPresent()) {
+                throw new IllegalArgumentException(PREFIX + ".kafka-bootstrap-servers: " + e.getCause().getMessage(),
+                        e);
+            }
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     public Path poolPath() {
@@ -85,7 +115,7 @@ public class MasterSettings {
     }
 
     public PublisherSettings publisherSettings() {
-        return new PublisherSettings(kafkaBootstrapServers, name, publishTimeout, kafka);
+        return new PublisherSettings(kafkaClientSettings(), name, publishTimeout);
     }
 
     public String getPool() {
@@ -176,12 +206,40 @@ public class MasterSettings {
         this.httpPort = httpPort;
     }
 
-    /** Extra Kafka client settings ({@code icbd.master.kafka.security.protocol: SSL}...), passed through. */
-    public Map<String, String> getKafka() {
+    /** {@code icbd.master.kafka.*}: where the topics are. */
+    public Kafka getKafka() {
         return kafka;
     }
 
-    public void setKafka(Map<String, String> kafka) {
-        this.kafka = kafka == null ? new HashMap<>() : new HashMap<>(kafka);
+    public void setKafka(Kafka kafka) {
+        this.kafka = kafka == null ? new Kafka() : kafka;
+    }
+
+    /** {@code icbd.master.kafka.*}: the cluster and the pass-through client properties (TLS, SASL...). */
+    @Requires(env = MasterApplication.ENVIRONMENT)
+    @ConfigurationProperties("kafka")
+    public static class Kafka {
+
+        /** Null means the older {@code kafka-bootstrap-servers}, else {@link #DEFAULT_KAFKA_BOOTSTRAP_SERVERS}. */
+        private String bootstrapServers;
+        private Map<String, String> properties = new LinkedHashMap<>();
+
+        public String getBootstrapServers() {
+            return bootstrapServers;
+        }
+
+        public void setBootstrapServers(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        /** Passed to every Kafka client as is, by Kafka's names: {@code security.protocol: SSL}. */
+        public Map<String, String> getProperties() {
+            return properties;
+        }
+
+        public void setProperties(@MapFormat(transformation = MapFormat.MapTransformation.FLAT,
+                keyFormat = StringConvention.RAW) Map<String, String> properties) {
+            this.properties = properties == null ? new LinkedHashMap<>() : properties;
+        }
     }
 }

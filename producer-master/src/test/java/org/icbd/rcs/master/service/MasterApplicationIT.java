@@ -83,7 +83,9 @@ class MasterApplicationIT {
         p.put("icbd.master.ssh-port", 0);
         p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
         p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
+        // The older name of icbd.master.kafka.bootstrap-servers: the systemd env files still use it.
         p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
+        p.put("icbd.master.kafka.properties.client.id", "icbd-master-it");
         p.put("icbd.master.http-port", -1);
         return p;
     }
@@ -112,6 +114,13 @@ class MasterApplicationIT {
         assertEquals(repository.version("ubuntu", 2).uuid(),
                 ((org.icbd.rcs.events.ImageVersionPublished) events.get(1)).uuid());
         assertEquals("done: 1 versions republished", context.getBean(MasterService.class).republishState());
+    }
+
+    @Test
+    void kafkaPassThroughPropertiesReachItsClients() throws Exception {
+        assertTrue(java.lang.management.ManagementFactory.getPlatformMBeanServer().isRegistered(
+                new javax.management.ObjectName("kafka.producer:type=producer-metrics,client-id=icbd-master-it")),
+                "the publisher's producer carries icbd.master.kafka.properties.client.id");
     }
 
     @Test
@@ -194,6 +203,15 @@ class MasterApplicationIT {
         Map<String, Object> badPort = settings();
         badPort.put("icbd.master.ssh-port", 70000);
         assertStartFails(badPort, "icbd.master.ssh-port 70000 is out of range");
+
+        Map<String, Object> badBootstrap = settings();
+        badBootstrap.put("icbd.master.kafka.bootstrap-servers", "nowhere");
+        assertStartFails(badBootstrap, "icbd.master.kafka.bootstrap-servers: bootstrap 'nowhere' is not a list");
+
+        Map<String, Object> fixedProperty = settings();
+        fixedProperty.put("icbd.master.kafka.properties.acks", "1");
+        assertStartFails(fixedProperty, "icbd.master.kafka.properties.acks: Kafka property acks cannot be passed"
+                + " through");
 
         Map<String, Object> badName = settings();
         badName.put("icbd.master.name", "Head Quarters");

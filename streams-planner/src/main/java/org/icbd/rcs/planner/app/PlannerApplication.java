@@ -1,5 +1,6 @@
 package org.icbd.rcs.planner.app;
 
+import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -43,6 +44,9 @@ public final class PlannerApplication implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlannerApplication.class);
 
+    /** The Micronaut environment of the planner's context: selects {@code application-planner.yml}. */
+    public static final String ENVIRONMENT = PlannerSettings.ENVIRONMENT;
+
     /** How long {@link #close()} waits for the stream threads to commit and stop. */
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** How long {@link #start} waits for the cluster to answer the topic check. */
@@ -74,6 +78,33 @@ public final class PlannerApplication implements AutoCloseable {
                 terminated.countDown();
             }
         });
+    }
+
+    /**
+     * The planner's checked settings: {@code application-planner.yml}, then the environment
+     * ({@code ICBD_PLANNER_OFFLINE_AFTER}...) and system properties, then {@code properties}
+     * (full names, e.g. {@code icbd.planner.stall-deadline}), which win. The context that binds
+     * them is the planner's own environment and lives only as long as that.
+     *
+     * @throws InvalidPlannerSettingException naming the first bad setting
+     */
+    public static PlannerConfig config(Map<String, Object> properties) {
+        try (ApplicationContext context = ApplicationContext.builder()
+                .environments(ENVIRONMENT)
+                .deduceEnvironment(false)
+                .deduceCloudEnvironment(false)
+                .banner(false)
+                .properties(properties)
+                .start()) {
+            return context.getBean(PlannerSettings.class).checkConfig();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InvalidPlannerSettingException invalid) {
+                    throw invalid;
+                }
+            }
+            throw e;
+        }
     }
 
     /**
@@ -139,10 +170,9 @@ public final class PlannerApplication implements AutoCloseable {
     }
 
     private static void checkTopics(PlannerConfig config) {
-        Map<String, Object> adminConfig = new HashMap<>(config.clientProperties());
-        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis());
-        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis());
+        Map<String, Object> adminConfig = config.kafka().adminConfig(config.applicationId() + "-topic-check", Map.of(
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis()));
         Map<String, TopicDescription> described = new HashMap<>();
         List<String> missing = new ArrayList<>();
         try (Admin admin = Admin.create(adminConfig)) {

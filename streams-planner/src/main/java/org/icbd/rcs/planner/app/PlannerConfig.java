@@ -2,19 +2,24 @@ package org.icbd.rcs.planner.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
+import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.planner.topology.TopologySettings;
 
 /**
  * Every setting of the planner application, typed, defaulted and validated on construction: a
  * bad value fails with a message naming the setting as the command line spells it.
+ * {@link PlannerSettings} binds them from {@code icbd.planner.*}.
  *
- * @param bootstrapServers  {@code host:port[,host:port...]} of the Kafka cluster
+ * @param kafka             the Kafka cluster and the pass-through client properties (TLS, SASL,
+ *                          client tuning), which Kafka Streams gets after and therefore over the
+ *                          planner's own tuning, never over its fixed settings (see {@link KafkaClientSettings})
  * @param applicationId     the Kafka Streams application id: consumer group, transactional id
  *                          prefix and the prefix of the internal topics. Instances sharing it share
  *                          the work; a new id starts from scratch
@@ -24,13 +29,11 @@ import org.icbd.rcs.planner.topology.TopologySettings;
  * @param commitInterval    how often Streams commits; with exactly-once, outputs become visible
  *                          to {@code read_committed} readers only at a commit, so this bounds
  *                          the planner's latency
- * @param clientProperties  passed to Kafka Streams as they are (TLS, SASL, client tuning), after
- *                          and therefore over the planner's own settings
  */
-public record PlannerConfig(String bootstrapServers, String applicationId, Path stateDir, TopologySettings topology,
-                            Duration commitInterval, Map<String, String> clientProperties) {
+public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Path stateDir, TopologySettings topology,
+                            Duration commitInterval) {
 
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = KafkaClientSettings.DEFAULT_BOOTSTRAP_SERVERS;
     public static final String DEFAULT_APPLICATION_ID = "icbd-planner";
     /**
      * Streams keeps each application id's stores in a subdirectory, so instances with different
@@ -41,66 +44,70 @@ public record PlannerConfig(String bootstrapServers, String applicationId, Path 
     /** A new version becomes a visible task within about one commit interval. */
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(100);
 
-    private static final Pattern HOST_PORT = Pattern.compile("[^\\s,:]+:\\d{1,5}");
     /** What Kafka accepts in a group id and in topic names, which the application id becomes part of. */
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
     public PlannerConfig {
-        Objects.requireNonNull(bootstrapServers, "bootstrap is missing");
-        for (String server : bootstrapServers.split(",", -1)) {
-            if (!HOST_PORT.matcher(server.strip()).matches()) {
-                throw new IllegalArgumentException("bootstrap '" + bootstrapServers
-                        + "' is not a list of host:port separated by commas");
-            }
-        }
-        Objects.requireNonNull(applicationId, "application-id is missing");
-        if (!APPLICATION_ID.matcher(applicationId).matches()) {
-            throw new IllegalArgumentException("application-id '" + applicationId
-                    + "' must be 1-200 characters of a-z, A-Z, 0-9, '.', '_' or '-'");
-        }
+        Objects.requireNonNull(kafka, "bootstrap is missing");
+        checkApplicationId(applicationId);
         Objects.requireNonNull(stateDir, "state-dir is missing");
         Objects.requireNonNull(topology, "topology settings are missing");
         Objects.requireNonNull(commitInterval, "commit-interval is missing");
         if (commitInterval.isNegative() || commitInterval.isZero()) {
             throw new IllegalArgumentException("commit-interval must be positive, got " + commitInterval);
         }
-        clientProperties = Map.copyOf(Objects.requireNonNull(clientProperties, "client properties are missing"));
+    }
+
+    /** Valid iff Kafka accepts it in a group id and in topic names; the message names application-id. */
+    static void checkApplicationId(String applicationId) {
+        Objects.requireNonNull(applicationId, "application-id is missing");
+        if (!APPLICATION_ID.matcher(applicationId).matches()) {
+            throw new IllegalArgumentException("application-id '" + applicationId
+                    + "' must be 1-200 characters of a-z, A-Z, 0-9, '.', '_' or '-'");
+        }
     }
 
     public static PlannerConfig defaults() {
-        return new PlannerConfig(DEFAULT_BOOTSTRAP_SERVERS, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR,
-                TopologySettings.DEFAULTS, DEFAULT_COMMIT_INTERVAL, Map.of());
+        return new PlannerConfig(KafkaClientSettings.of(DEFAULT_BOOTSTRAP_SERVERS), DEFAULT_APPLICATION_ID,
+                DEFAULT_STATE_DIR, TopologySettings.DEFAULTS, DEFAULT_COMMIT_INTERVAL);
     }
 
+    public PlannerConfig withKafka(KafkaClientSettings value) {
+        return new PlannerConfig(value, applicationId, stateDir, topology, commitInterval);
+    }
+
+    /** The same pass-through properties on another cluster. */
     public PlannerConfig withBootstrapServers(String value) {
-        return new PlannerConfig(value, applicationId, stateDir, topology, commitInterval, clientProperties);
+        return withKafka(new KafkaClientSettings(value, kafka.properties()));
     }
 
     public PlannerConfig withApplicationId(String value) {
-        return new PlannerConfig(bootstrapServers, value, stateDir, topology, commitInterval, clientProperties);
+        return new PlannerConfig(kafka, value, stateDir, topology, commitInterval);
     }
 
     public PlannerConfig withStateDir(Path value) {
-        return new PlannerConfig(bootstrapServers, applicationId, value, topology, commitInterval, clientProperties);
+        return new PlannerConfig(kafka, applicationId, value, topology, commitInterval);
     }
 
     public PlannerConfig withTopology(TopologySettings value) {
-        return new PlannerConfig(bootstrapServers, applicationId, stateDir, value, commitInterval, clientProperties);
+        return new PlannerConfig(kafka, applicationId, stateDir, value, commitInterval);
     }
 
     public PlannerConfig withCommitInterval(Duration value) {
-        return new PlannerConfig(bootstrapServers, applicationId, stateDir, topology, value, clientProperties);
+        return new PlannerConfig(kafka, applicationId, stateDir, topology, value);
     }
 
-    public PlannerConfig withClientProperties(Map<String, String> value) {
-        return new PlannerConfig(bootstrapServers, applicationId, stateDir, topology, commitInterval, value);
+    /** The bootstrap servers of {@link #kafka}. */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     /**
      * The Kafka Streams configuration.
      * <ul>
-     *   <li>{@code exactly_once_v2}: a task, its status, the store updates behind them and the
-     *       input offsets commit together, so a restart neither loses nor repeats a task;</li>
+     *   <li>{@code exactly_once_v2} (fixed by {@link KafkaClientSettings#streamsConfig}): a task, its
+     *       status, the store updates behind them and the input offsets commit together, so a
+     *       restart neither loses nor repeats a task;</li>
      *   <li>{@code commit.interval.ms} = {@link #commitInterval} (100 ms): with exactly-once the
      *       commit is when outputs become visible;</li>
      *   <li>{@code statestore.cache.max.bytes} = 0: the topology has no table whose output a cache
@@ -114,24 +121,22 @@ public record PlannerConfig(String bootstrapServers, String applicationId, Path 
      * </ul>
      */
     public Properties streamsProperties() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        Map<String, Object> tuning = new LinkedHashMap<>();
+        tuning.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        tuning.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+        tuning.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
+        tuning.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        tuning.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        tuning.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class);
+        tuning.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class);
         // There is no global store today; should one come, it is handled the same way.
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionHandler.class);
+        tuning.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        tuning.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionHandler.class);
         // A planner that starts for the first time reads every input from the beginning.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        props.putAll(clientProperties);
+        tuning.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        Properties props = new Properties();
+        props.putAll(kafka.streamsConfig(applicationId, tuning));
         return props;
     }
 }

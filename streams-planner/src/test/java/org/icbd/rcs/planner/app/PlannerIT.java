@@ -19,15 +19,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.icbd.rcs.events.Compression;
@@ -40,6 +34,9 @@ import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.kafka.KafkaClientSettings;
+import org.icbd.rcs.kafka.TopicReader;
+import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.planner.topology.TopologySettings;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.PairKey;
@@ -72,7 +69,8 @@ class PlannerIT {
     Path stateDirs;
 
     private KafkaProducer<String, byte[]> producer;
-    private KafkaConsumer<String, byte[]> consumer;
+    private TopicReader<String, ReplicationTask> taskReader;
+    private TopicReader<String, ReplicationStatus> statusReader;
     private final List<ReplicationTask> tasks = new ArrayList<>();
     private final Map<String, ReplicationStatus> statuses = new HashMap<>();
     private final Map<ReplicationTask, Long> taskSeenAtNanos = new HashMap<>();
@@ -81,32 +79,22 @@ class PlannerIT {
 
     @BeforeEach
     void clients() {
-        Map<String, Object> p = new HashMap<>(KAFKA.kafka().clientConfig());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-
-        Map<String, Object> c = new HashMap<>(KAFKA.kafka().clientConfig());
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaClientSettings kafka = KafkaClientSettings.of(KAFKA.bootstrapServers());
+        producer = new KafkaProducer<>(kafka.producerConfig("planner-it"), new StringSerializer(),
+                new ByteArraySerializer());
         // The broker may park an empty fetch for up to this long (500 ms by default): keep the
-        // test's own consumer from adding to the latency it measures.
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (Topic<String, ?> topic : List.of(Topics.REPLICATION_TASKS, Topics.REPLICATION_STATUS)) {
-            consumer.partitionsFor(topic.name()).forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        // test's own readers from adding to the latency it measures.
+        KafkaClientSettings reading = kafka.withProperties(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"));
+        taskReader = TopicReader.open(reading, "planner-it-tasks", Topics.REPLICATION_TASKS, WAIT);
+        statusReader = TopicReader.open(reading, "planner-it-statuses", Topics.REPLICATION_STATUS, WAIT);
     }
 
     @AfterEach
     void closeClients() {
         planners.forEach(PlannerApplication::close);
         producer.close();
-        consumer.close();
+        taskReader.close();
+        statusReader.close();
     }
 
     @Test
@@ -254,19 +242,26 @@ class PlannerIT {
     }
 
     private void drain() {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-            if (r.topic().equals(Topics.REPLICATION_TASKS.name())) {
-                ReplicationTask task = Topics.REPLICATION_TASKS.valueSerde().deserializer().deserialize(r.topic(),
-                        r.value());
-                tasks.add(task);
-                taskSeenAtNanos.putIfAbsent(task, System.nanoTime());
-            } else if (r.value() == null) {
-                statuses.remove(r.key());
+        taskReader.poll(Duration.ofMillis(10), r -> {
+            ReplicationTask task = readable(r).value();
+            tasks.add(task);
+            taskSeenAtNanos.putIfAbsent(task, System.nanoTime());
+        });
+        statusReader.poll(Duration.ofMillis(10), r -> {
+            TopicRecord.Read<String, ReplicationStatus> read = readable(r);
+            if (read.isTombstone()) {
+                statuses.remove(read.key());
             } else {
-                statuses.put(r.key(), Topics.REPLICATION_STATUS.valueSerde().deserializer().deserialize(r.topic(),
-                        r.value()));
+                statuses.put(read.key(), read.value());
             }
+        });
+    }
+
+    private static <V> TopicRecord.Read<String, V> readable(TopicRecord<String, V> record) {
+        if (record instanceof TopicRecord.Unreadable<String, V> bad) {
+            throw new AssertionError("the planner wrote an unreadable record " + bad.where(), bad.error());
         }
+        return (TopicRecord.Read<String, V>) record;
     }
 
     private static String uuid(int version) {
