@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -71,7 +70,7 @@ public final class TopicsCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        BootstrapOption kafka;
+        KafkaOptions kafka;
 
         @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "3",
                 description = "Replicas of each created topic; the cluster needs at least this many brokers "
@@ -98,7 +97,7 @@ public final class TopicsCommand implements Runnable {
                 int brokers = brokers(admin);
                 if (brokers < replicationFactor) {
                     err.printf("icbd topics ensure: the cluster at %s has %d broker(s), fewer than "
-                            + "--replication-factor %d: add brokers or lower it%n", kafka.bootstrap(), brokers,
+                            + "--replication-factor %d: add brokers or lower it%n", kafka.clientSettings().bootstrapServers(), brokers,
                             replicationFactor);
                     return EXIT_FAILED;
                 }
@@ -147,20 +146,18 @@ public final class TopicsCommand implements Runnable {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be positive");
             }
-            for (String server : kafka.bootstrap().split(",", -1)) {
+            for (String server : kafka.clientSettings().bootstrapServers().split(",", -1)) {
                 if (!server.strip().matches("[^:\\s]+:\\d{1,5}")) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap '" + kafka.bootstrap()
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap '" + kafka.clientSettings().bootstrapServers()
                             + "' is not a list of host:port separated by commas");
                 }
             }
         }
 
         private Map<String, Object> adminConfig() {
-            Map<String, Object> config = new HashMap<>();
-            config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
-            return config;
+            return kafka.clientSettings().adminConfig("icbd-topics-ensure", Map.of(
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000)));
         }
 
         /** The number of brokers the cluster lists; asking it first tells "unreachable" from "cannot create". */
@@ -172,7 +169,7 @@ public final class TopicsCommand implements Runnable {
                 return nodes.size();
             } catch (ExecutionException | TimeoutException e) {
                 Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                throw new Unreachable("cannot reach Kafka at " + kafka.bootstrap() + " within " + timeout + " ("
+                throw new Unreachable("cannot reach Kafka at " + kafka.clientSettings().bootstrapServers() + " within " + timeout + " ("
                         + cause + "); check --bootstrap and that the cluster is up", cause);
             }
         }
