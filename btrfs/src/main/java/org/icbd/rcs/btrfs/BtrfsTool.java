@@ -7,6 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +58,16 @@ public final class BtrfsTool {
             Pattern.MULTILINE);
     private static final Pattern LIST_LINE = Pattern.compile("^ID (\\d+) gen (\\d+) top level (\\d+)"
             + " parent_uuid (\\S+)\\s+received_uuid (\\S+)\\s+uuid (\\S+) path (.+)$");
+    /** A {@code btrfs subvolume list -s} line: the creation time ({@code otime}) of one snapshot. */
+    private static final Pattern OTIME_LINE = Pattern.compile("^ID (\\d+) gen \\d+ cgen \\d+ top level \\d+"
+            + " otime (-|\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}) path (.+)$");
+    /** {@code subvolume show}'s times: local time with its offset. */
+    private static final DateTimeFormatter SHOW_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z");
+    /**
+     * {@code subvolume list}'s times: local time without an offset; {@link CommandRunner} runs every
+     * command with {@code TZ=UTC0}, so local time is UTC.
+     */
+    private static final DateTimeFormatter LIST_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final int MAX_OUTPUT_IN_MESSAGE = 2000;
 
     private final CommandRunner runner;
@@ -131,6 +147,25 @@ public final class BtrfsTool {
         String output = runner.run(List.of(BTRFS, "subvolume", "list", "-u", "-q", "-R", target.toString()), timeout)
                 .stdout();
         return parseList(output);
+    }
+
+    /**
+     * The read-only subvolumes that lie directly in the subvolume containing {@code path} (wherever in
+     * it, {@code btrfs subvolume list -o}), in id order, with their creation times: two commands
+     * however many there are ({@code list -o -r -u -q -R} for identities, {@code list -o -r -s} for the
+     * times, which btrfs prints for snapshots only). Paths are relative to the top-level subvolume. The
+     * two commands are not one snapshot of the filesystem: a subvolume created between them is left
+     * out, and one deleted between them has no creation time.
+     */
+    public List<ReadOnlySubvolume> listReadOnly(Path path) {
+        Path target = absolute(path);
+        List<SubvolumeListEntry> entries = parseList(runner.run(List.of(BTRFS, "subvolume", "list", "-o", "-r", "-u",
+                "-q", "-R", target.toString()), timeout).stdout());
+        Map<Long, Optional<Instant>> times = parseCreationTimes(runner.run(List.of(BTRFS, "subvolume", "list", "-o",
+                "-r", "-s", target.toString()), timeout).stdout());
+        return entries.stream()
+                .map(e -> new ReadOnlySubvolume(e, times.getOrDefault(e.id(), Optional.empty())))
+                .toList();
     }
 
     /**
@@ -346,7 +381,8 @@ public final class BtrfsTool {
                     optionalUuid(required(fields, "Parent UUID")),
                     optionalUuid(required(fields, "Received UUID")),
                     List.of(required(fields, "Flags").split("[\\s,|]+")).contains("readonly"),
-                    Long.parseLong(required(fields, "Generation")));
+                    Long.parseLong(required(fields, "Generation")),
+                    showTime(fields.get("Creation time")));
         } catch (IllegalArgumentException e) {
             throw new BtrfsException("unexpected output from `btrfs subvolume show " + path + "`: " + e.getMessage()
                     + " in: " + abbreviate(output), e);
@@ -368,6 +404,41 @@ public final class BtrfsTool {
                     optionalUuid(m.group(5)), m.group(7)));
         }
         return List.copyOf(entries);
+    }
+
+    /** Snapshot id to creation time, from {@code btrfs subvolume list -s}; "-" (none recorded) is empty. */
+    static Map<Long, Optional<Instant>> parseCreationTimes(String output) {
+        Map<Long, Optional<Instant>> times = new HashMap<>();
+        for (String line : output.lines().toList()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Matcher m = OTIME_LINE.matcher(line);
+            if (!m.matches()) {
+                throw new BtrfsException("unexpected line from `btrfs subvolume list -s`: " + abbreviate(line));
+            }
+            Optional<Instant> time;
+            try {
+                time = m.group(2).equals("-") ? Optional.empty()
+                        : Optional.of(LocalDateTime.parse(m.group(2), LIST_TIME).toInstant(ZoneOffset.UTC));
+            } catch (DateTimeParseException e) {
+                throw new BtrfsException("unexpected time from `btrfs subvolume list -s`: " + abbreviate(line), e);
+            }
+            times.put(Long.parseLong(m.group(1)), time);
+        }
+        return Map.copyOf(times);
+    }
+
+    /** A "Creation time:" value; absent (an older format) or "-" (none recorded) is empty. */
+    private static Optional<Instant> showTime(String value) {
+        if (value == null || value.equals("-")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(value, SHOW_TIME).toInstant());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("unreadable 'Creation time' '" + value + "'", e);
+        }
     }
 
     private static String required(Map<String, String> fields, String key) {

@@ -17,10 +17,17 @@ import java.util.Optional;
 final class MountTable {
     static final Path PROC_SELF_MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    /** One mount: where, what kind, from what. */
-    record Mount(Path mountPoint, String fsType, String source) {
+    /**
+     * One mount: where, what kind, from what.
+     *
+     * @param root what of the filesystem is mounted there, as a path within it; for btrfs the path of
+     *     the mounted subvolume from the top level ({@code /} for the top level itself, {@code /@pool});
+     *     btrfs leaves out the directory within the subvolume that a bind mount may have mounted
+     */
+    record Mount(Path mountPoint, String root, String fsType, String source) {
         Mount {
             Objects.requireNonNull(mountPoint, "mountPoint");
+            Objects.requireNonNull(root, "root");
             Objects.requireNonNull(fsType, "fsType");
             Objects.requireNonNull(source, "source");
         }
@@ -56,7 +63,7 @@ final class MountTable {
             if (separator + 2 >= fields.length) {
                 throw new IllegalArgumentException("malformed mountinfo line: " + line);
             }
-            mounts.add(new Mount(Path.of(unescape(fields[4])), unescape(fields[separator + 1]),
+            mounts.add(new Mount(Path.of(unescape(fields[4])), unescape(fields[3]), unescape(fields[separator + 1]),
                     unescape(fields[separator + 2])));
         }
         return new MountTable(mounts);

@@ -1,6 +1,7 @@
 package org.icbd.rcs.btrfs;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,9 +18,12 @@ import java.util.UUID;
  *     version keeps across sites, and what {@code btrfs receive -p} finds a delta's parent by
  * @param readOnly whether its flags say {@code readonly}
  * @param generation the transaction id of its last change
+ * @param creationTime when it was created (its root item's {@code otime}, whole seconds): for a
+ *     snapshot when it was taken, for a received subvolume when the receive began; empty when btrfs
+ *     recorded none (prints "-": filesystems older than kernel 3.10)
  */
 public record SubvolumeInfo(Path path, String name, long id, UUID uuid, Optional<UUID> parentUuid,
-        Optional<UUID> receivedUuid, boolean readOnly, long generation) {
+        Optional<UUID> receivedUuid, boolean readOnly, long generation, Optional<Instant> creationTime) {
 
     /** The id of a filesystem's top-level subvolume. */
     public static final long TOP_LEVEL_ID = 5;
@@ -30,6 +34,7 @@ public record SubvolumeInfo(Path path, String name, long id, UUID uuid, Optional
         Objects.requireNonNull(uuid, "uuid");
         Objects.requireNonNull(parentUuid, "parentUuid");
         Objects.requireNonNull(receivedUuid, "receivedUuid");
+        Objects.requireNonNull(creationTime, "creationTime");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank (subvolume " + path + ")");
         }

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * <p>A command is an argument list handed to {@link ProcessBuilder}; no shell ever sees it, so no
  * argument is ever interpreted. Every command gets a bounded stderr tail, drained on its own thread so
  * that the child never blocks writing to it, and one DEBUG log line with its argument list, outcome and
- * duration. Children run with {@code LC_ALL=C} so that the output parsed by callers does not depend on
- * the host's locale.
+ * duration. Children run with {@code LC_ALL=C} and {@code TZ=UTC0} so that the output parsed by callers
+ * depends on neither the host's locale nor its time zone ({@code btrfs subvolume list -s} prints local
+ * times without an offset).
  *
  * <p>Two forms: {@link #run} for small commands whose stdout fits in memory, and {@link #start} for
  * streams, where the caller owns the child's stdin and stdout. Instances are immutable and thread-safe.
@@ -133,6 +134,7 @@ public final class CommandRunner {
         }
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("LC_ALL", "C");
+        builder.environment().put("TZ", "UTC0");
         builder.redirectErrorStream(stdout == Stdout.TAIL);
         long startNanos = System.nanoTime();
         Process process;

@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.icbd.rcs.command.CommandRunner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,7 +104,70 @@ class BtrfsFsCheckIT {
         assertTrue(snapshots.stream().allMatch(SubvolumeInfo::readOnly));
         assertEquals(List.of(), check.listSnapshots(versions.resolve("3")));
 
+        // Listed in a constant number of commands, the snapshots are what show says of each.
+        for (SubvolumeInfo s : snapshots) {
+            assertEquals(btrfs.show(s.path()), s);
+            assertTrue(s.creationTime().isPresent(), s::toString);
+        }
+
         assertThrows(BtrfsException.class, () -> check.listSnapshots(tmp));
         assertThrows(BtrfsException.class, () -> check.listSnapshots(versions.resolve("missing")));
+    }
+
+    @Test
+    void aReadOnlySubvolumeThatIsNoSnapshotGetsItsCreationTimeFromShow() throws IOException {
+        Path work = pool.mountPoint().resolve("work");
+        btrfs.createSubvolume(work);
+        Files.writeString(work.resolve("motd"), "hello\n");
+        SubvolumeInfo sent = btrfs.snapshotReadOnly(work, pool.mountPoint().resolve("1"));
+        Path received = Files.createDirectories(pool.mountPoint().resolve("received"));
+        try (PipedInputStream in = new PipedInputStream(1 << 20);
+             PipedOutputStream out = new PipedOutputStream(in)) {
+            CompletableFuture<Long> sending = CompletableFuture.supplyAsync(() -> {
+                try (out) {
+                    return btrfs.sendTo(sent.path(), Optional.empty(), out);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            btrfs.receive(received, in);
+            sending.join();
+        }
+
+        List<SubvolumeInfo> listed = check.listSnapshots(received);
+        assertEquals(1, listed.size());
+        assertEquals(btrfs.show(received.resolve("1")), listed.get(0));
+        assertEquals(Optional.of(sent.uuid()), listed.get(0).receivedUuid());
+        assertTrue(listed.get(0).creationTime().isPresent());
+    }
+
+    @Test
+    void snapshotsAreFoundUnderAPoolMountedAsASubvolumeBelowTheTopLevel() throws IOException {
+        Path subvolume = pool.mountPoint().resolve("@pool");
+        btrfs.createSubvolume(subvolume);
+        Path work = Files.createDirectories(subvolume.resolve("images/x")).resolve("work");
+        btrfs.createSubvolume(work);
+        Path versions = Files.createDirectories(subvolume.resolve("images/x/versions"));
+        btrfs.snapshotReadOnly(work, versions.resolve("1"));
+        btrfs.snapshotReadOnly(work, versions.resolve("2"));
+        // Same names elsewhere on the filesystem must not be taken for them.
+        Path decoy = Files.createDirectories(pool.mountPoint().resolve("images/x/versions"));
+        btrfs.snapshotReadOnly(work, decoy.resolve("1"));
+
+        String device = MountTable.read(MountTable.PROC_SELF_MOUNTINFO).mountAt(pool.mountPoint().toRealPath())
+                .orElseThrow().source();
+        Path second = Files.createDirectories(tmp.resolve("second"));
+        CommandRunner runner = new CommandRunner();
+        runner.run(List.of("mount", "-o", "subvol=@pool", device, second.toString()), Duration.ofSeconds(30));
+        try {
+            List<SubvolumeInfo> listed = check.listSnapshots(second.resolve("images/x/versions"));
+            assertEquals(List.of("1", "2"), listed.stream().map(SubvolumeInfo::name).toList());
+            for (SubvolumeInfo s : listed) {
+                assertEquals(btrfs.show(s.path()), s);
+                assertEquals(btrfs.show(versions.resolve(s.name())).uuid(), s.uuid());
+            }
+        } finally {
+            runner.run(List.of("umount", second.toString()), Duration.ofSeconds(30));
+        }
     }
 }

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,7 @@ class BtrfsOutputParsingTest {
         // Generation 8, not "Gen at creation: 7".
         assertEquals(new SubvolumeInfo(Path.of("/pool/work"), "work", 256,
                 UUID.fromString("337aad22-490c-094e-94ad-caf60add1b2b"), Optional.empty(), Optional.empty(),
-                false, 8), info);
+                false, 8, Optional.of(Instant.parse("2026-11-22T00:45:38Z"))), info);
     }
 
     @Test
@@ -114,6 +116,44 @@ class BtrfsOutputParsingTest {
     }
 
     @Test
+    void creationTimesComeFromShowWithTheirOffset() {
+        assertEquals(Optional.of(Instant.parse("2026-11-22T00:47:20Z")), BtrfsTool.parseShow(Path.of("/r/vers/v2"),
+                sample("subvolume-show-snapshot-of-received.txt")).creationTime());
+        String elsewhere = sample("subvolume-show-local-snapshot.txt")
+                .replace("Creation time: \t\t2026-11-22 00:45:38 +0000", "Creation time: \t\t2026-11-22 01:45:38 +0100");
+        assertEquals(Optional.of(Instant.parse("2026-11-22T00:45:38Z")),
+                BtrfsTool.parseShow(Path.of("/pool/v1"), elsewhere).creationTime());
+        String none = sample("subvolume-show-local-snapshot.txt")
+                .replace("Creation time: \t\t2026-11-22 00:45:38 +0000", "Creation time: \t\t-");
+        assertEquals(Optional.empty(), BtrfsTool.parseShow(Path.of("/pool/v1"), none).creationTime());
+        String garbled = sample("subvolume-show-local-snapshot.txt").replace("00:45:38 +0000", "yesterday");
+        BtrfsException e = assertThrows(BtrfsException.class, () -> BtrfsTool.parseShow(Path.of("/pool/v1"), garbled));
+        assertTrue(e.getMessage().contains("Creation time"), e.getMessage());
+    }
+
+    @Test
+    void readOnlyListingOfASubvolumeMountedBelowTheTopLevel() {
+        // Captured on a pool mounted with subvol=pool2: 1 and 2 are snapshots of work, 7 a snapshot of
+        // a received subvolume in recv/, 3 a full receive (no snapshot: no creation time in list -s).
+        List<SubvolumeListEntry> entries = BtrfsTool.parseList(sample("subvolume-list-o-r-uqR.txt"));
+        assertEquals(List.of("pool2/images/x/versions/1", "pool2/images/x/versions/2", "pool2/images/x/recv/1",
+                "pool2/images/x/versions/7", "pool2/images/x/versions/3"),
+                entries.stream().map(SubvolumeListEntry::path).toList());
+        assertEquals(new SubvolumeListEntry(271, 19, 264, UUID.fromString("dd154be7-a7e9-a149-8b5e-244544f84bf4"),
+                Optional.empty(), Optional.of(UUID.fromString("1cf68c0e-5011-674b-8277-adfecdd1f166")),
+                "pool2/images/x/versions/3"), entries.get(4));
+
+        Map<Long, Optional<Instant>> times = BtrfsTool.parseCreationTimes(sample("subvolume-list-o-r-s.txt"));
+        assertEquals(Map.of(266L, Optional.of(Instant.parse("2026-12-01T22:27:04Z")),
+                267L, Optional.of(Instant.parse("2026-12-01T22:28:04Z")),
+                270L, Optional.of(Instant.parse("2026-12-01T22:28:04Z"))), times);
+        assertEquals(Map.of(300L, Optional.empty()), BtrfsTool.parseCreationTimes(
+                "ID 300 gen 9 cgen 9 top level 5 otime - path images/my image/versions/1\n"));
+        assertThrows(BtrfsException.class, () -> BtrfsTool.parseCreationTimes(
+                "ID 300 gen 9 top level 5 path images/u/versions/1\n"));
+    }
+
+    @Test
     void listPathsMayContainSpaces() {
         String line = "ID 300 gen 9 top level 5 parent_uuid -                                    "
                 + "received_uuid -                                    "
@@ -138,13 +178,15 @@ class BtrfsOutputParsingTest {
     void recordsRejectBadValuesNamingTheField() {
         UUID uuid = UUID.randomUUID();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SubvolumeInfo(
-                Path.of("/p"), "p", 4, uuid, Optional.empty(), Optional.empty(), true, 1));
+                Path.of("/p"), "p", 4, uuid, Optional.empty(), Optional.empty(), true, 1, Optional.empty()));
         assertTrue(e.getMessage().startsWith("id must be"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new SubvolumeInfo(
-                Path.of("/p"), " ", 256, uuid, Optional.empty(), Optional.empty(), true, 1));
+                Path.of("/p"), " ", 256, uuid, Optional.empty(), Optional.empty(), true, 1, Optional.empty()));
         assertThrows(NullPointerException.class, () -> new SubvolumeInfo(
-                Path.of("/p"), "p", 256, uuid, null, Optional.empty(), true, 1));
-        SubvolumeInfo info = new SubvolumeInfo(Path.of("/p"), "p", 256, uuid, Optional.empty(), Optional.empty(), true, 1);
+                Path.of("/p"), "p", 256, uuid, null, Optional.empty(), true, 1, Optional.empty()));
+        assertThrows(NullPointerException.class, () -> new SubvolumeInfo(
+                Path.of("/p"), "p", 256, uuid, Optional.empty(), Optional.empty(), true, 1, null));
+        SubvolumeInfo info = new SubvolumeInfo(Path.of("/p"), "p", 256, uuid, Optional.empty(), Optional.empty(), true, 1, Optional.empty());
         assertThrows(IllegalArgumentException.class, () -> new ReceivedSubvolume(Path.of("/q"), info));
     }
 

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.icbd.rcs.command.CommandFailedException;
@@ -86,6 +89,42 @@ class BtrfsToolIT {
         assertFalse(Files.exists(v1.path()));
         btrfs.deleteSubvolume(work);
         assertEquals(List.of(), btrfs.list(pool.mountPoint()));
+    }
+
+    @Test
+    void showAndListReadOnlyAgreeOnEverySnapshotAndItsCreationTime() throws IOException {
+        Path image = Files.createDirectories(pool.mountPoint().resolve("images/debian"));
+        Path work = image.resolve("work");
+        btrfs.createSubvolume(work);
+        Path versions = Files.createDirectories(image.resolve("versions"));
+        // btrfs keeps whole seconds.
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        List<SubvolumeInfo> shown = new ArrayList<>();
+        for (int v = 1; v <= 6; v++) {
+            Files.writeString(work.resolve("motd"), "version " + v + "\n");
+            shown.add(btrfs.snapshotReadOnly(work, versions.resolve(Integer.toString(v))));
+        }
+        Instant after = Instant.now();
+        btrfs.createSubvolume(versions.resolve("read-write"));
+
+        for (SubvolumeInfo v : shown) {
+            Instant created = v.creationTime().orElseThrow(() -> new AssertionError("no creation time: " + v));
+            assertTrue(!created.isBefore(before) && !created.isAfter(after),
+                    created + " lies between " + before + " and " + after);
+        }
+        List<ReadOnlySubvolume> listed = btrfs.listReadOnly(versions);
+        assertEquals(shown.size(), listed.size(), "the read-write subvolume and work are not listed: " + listed);
+        for (int i = 0; i < shown.size(); i++) {
+            SubvolumeInfo show = shown.get(i);
+            SubvolumeListEntry entry = listed.get(i).listed();
+            assertEquals("images/debian/versions/" + (i + 1), entry.path());
+            assertEquals(show.id(), entry.id());
+            assertEquals(show.uuid(), entry.uuid());
+            assertEquals(show.parentUuid(), entry.parentUuid());
+            assertEquals(show.receivedUuid(), entry.receivedUuid());
+            assertEquals(show.generation(), entry.generation());
+            assertEquals(show.creationTime(), listed.get(i).creationTime());
+        }
     }
 
     @Test

@@ -31,14 +31,15 @@ class MountTableTest {
     @Test
     void parsesEveryLineWithAndWithoutOptionalFields() {
         assertEquals(8, table.mounts().size());
-        assertEquals(new MountTable.Mount(Path.of("/dev"), "devtmpfs", "devtmpfs"), table.mounts().get(2));
-        assertEquals(new MountTable.Mount(Path.of("/tmp/bx/ma"), "btrfs", "/dev/loop0"), table.mounts().get(3));
+        assertEquals(new MountTable.Mount(Path.of("/dev"), "/", "devtmpfs", "devtmpfs"), table.mounts().get(2));
+        assertEquals(new MountTable.Mount(Path.of("/tmp/bx/ma"), "/", "btrfs", "/dev/loop0"), table.mounts().get(3));
     }
 
     @Test
     void decodesOctalEscapes() {
         assertEquals(Path.of("/tmp/my pool"), table.mounts().get(4).mountPoint());
         assertEquals(Path.of("/srv/back\\slash\ttab"), table.mounts().get(7).mountPoint());
+        assertEquals("/sub", table.mounts().get(7).root());
         assertEquals("a\nb", MountTable.unescape("a\\012b"));
         assertEquals("trailing\\04", MountTable.unescape("trailing\\04"));
         assertEquals("\\999", MountTable.unescape("\\999"));
@@ -56,7 +57,7 @@ class MountTableTest {
     @Test
     void theLastOfStackedMountsWins() {
         assertEquals("tmpfs", fsTypeOf("/tmp/bx/ma/versions"));
-        assertEquals(Optional.of(new MountTable.Mount(Path.of("/tmp/bx/ma"), "tmpfs", "tmpfs")),
+        assertEquals(Optional.of(new MountTable.Mount(Path.of("/tmp/bx/ma"), "/", "tmpfs", "tmpfs")),
                 table.mountAt(Path.of("/tmp/bx/ma")));
         assertEquals(Optional.empty(), table.mountAt(Path.of("/tmp/bx")));
     }

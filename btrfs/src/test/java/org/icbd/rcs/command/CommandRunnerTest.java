@@ -54,6 +54,12 @@ class CommandRunnerTest {
     }
 
     @Test
+    void commandsRunInTheCLocaleAndInUtc() {
+        assertEquals("C\nUTC0\n", runner.run(List.of("printenv", "LC_ALL", "TZ"), TIMEOUT).stdout());
+        assertEquals("+0000\n", runner.run(List.of("date", "+%z"), TIMEOUT).stdout());
+    }
+
+    @Test
     void stdoutLargerThanAPipeBufferIsCapturedWhole() {
         CommandResult result = runner.run(List.of("head", "-c", "5000000", "/dev/zero"), TIMEOUT);
         assertEquals(5_000_000, result.stdout().length());

@@ -1,5 +1,6 @@
 package org.icbd.rcs.events;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -11,8 +12,17 @@ import java.util.Set;
  * it subscribes to. The replica republishes it at every heartbeat with a new {@code lastSeen}; a
  * tombstone (null value) deregisters it.
  *
+ * <p>{@code compression} was added after schema 1 was first written, and stays schema 1: it is
+ * optional, a reader that predates it ignores it, and a registration without it reads as one
+ * with no preference.
+ *
  * @param publicKeyFingerprint the SHA-256 fingerprint of the key it authenticates to the master with
  * @param software             the replica's software version, for operators
+ * @param compression          the stream encoding the replica prefers for its own tasks (the
+ *                             trade of CPU for bandwidth suits its link); empty: no preference, and
+ *                             the planner's configured default applies. A code this build does not
+ *                             know (a newer replica's codec) reads as empty rather than losing the
+ *                             registration
  */
 public record ReplicaRegistered(
         int schemaVersion,
@@ -22,6 +32,7 @@ public record ReplicaRegistered(
         String sshUser,
         String publicKeyFingerprint,
         String software,
+        @JsonDeserialize(contentUsing = Compression.KnownOrAbsent.class) Optional<Compression> compression,
         Instant lastSeen) {
 
     public static final int SCHEMA_VERSION = 1;
@@ -40,14 +51,23 @@ public record ReplicaRegistered(
         Fields.nonBlank(sshUser, "sshUser");
         Fields.nonBlank(publicKeyFingerprint, "publicKeyFingerprint");
         Fields.nonBlank(software, "software");
+        compression = Fields.optional(compression);
         Fields.present(lastSeen, "lastSeen");
     }
 
     public static ReplicaRegistered of(String replicaId, String site, List<Subscription> subscriptions,
                                        String sshUser, String publicKeyFingerprint, String software,
-                                       Instant lastSeen) {
+                                       Optional<Compression> compression, Instant lastSeen) {
         return new ReplicaRegistered(SCHEMA_VERSION, replicaId, site, subscriptions, sshUser,
-                publicKeyFingerprint, software, lastSeen);
+                publicKeyFingerprint, software, compression, lastSeen);
+    }
+
+    /** A registration without a compression preference. */
+    public static ReplicaRegistered of(String replicaId, String site, List<Subscription> subscriptions,
+                                       String sshUser, String publicKeyFingerprint, String software,
+                                       Instant lastSeen) {
+        return of(replicaId, site, subscriptions, sshUser, publicKeyFingerprint, software, Optional.empty(),
+                lastSeen);
     }
 
     public Optional<Subscription> subscription(String image) {
@@ -57,6 +77,6 @@ public record ReplicaRegistered(
     /** The same registration, seen again at {@code at}. */
     public ReplicaRegistered heartbeat(Instant at) {
         return new ReplicaRegistered(schemaVersion, replicaId, site, subscriptions, sshUser, publicKeyFingerprint,
-                software, at);
+                software, compression, at);
     }
 }

@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ReplicaRegistered;
@@ -61,6 +65,48 @@ class JsonSerdeTest {
         assertTrue(e.getMessage().contains("image '../etc'"), e.getMessage());
         EventFormatException missing = rejected(PUBLISHED.formatted("").replace(",\"master\":\"m\"", ""));
         assertTrue(missing.getMessage().contains("master"), missing.getMessage());
+    }
+
+    @Test
+    void aRegistrationWithoutACompressionPreferenceReadsAsHavingNone() throws IOException {
+        // The golden file written before the field existed.
+        ReplicaRegistered old = readRegistration(golden("replica-registered"));
+        assertEquals(Optional.empty(), old.compression());
+        assertEquals(Optional.empty(), old.heartbeat(old.lastSeen().plusSeconds(10)).compression());
+
+        ReplicaRegistered none = readRegistration(golden("replica-registered-compression"));
+        assertEquals(Optional.of(Compression.NONE), none.compression());
+        assertEquals(Optional.of(Compression.NONE), none.heartbeat(none.lastSeen().plusSeconds(10)).compression());
+        assertEquals(Optional.of(Compression.LZ4), readRegistration(withCompression("\"lz4\"")).compression());
+        assertEquals(Optional.empty(), readRegistration(withCompression("null")).compression());
+    }
+
+    @Test
+    void aCodecThisBuildDoesNotKnowReadsAsNoPreferenceButAnythingElseIsMalformed() throws IOException {
+        ReplicaRegistered newer = readRegistration(withCompression("\"brotli\""));
+        assertEquals(Optional.empty(), newer.compression());
+        assertEquals("lab-112-a", newer.replicaId());
+
+        EventFormatException e = assertThrows(EventFormatException.class,
+                () -> readRegistration(withCompression("4")));
+        assertEquals(EventFormatException.Kind.MALFORMED, e.kind());
+    }
+
+    private static String golden(String name) throws IOException {
+        try (InputStream in = JsonSerdeTest.class.getResourceAsStream("/golden/" + name + ".json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String withCompression(String json) throws IOException {
+        String golden = golden("replica-registered-compression");
+        assertTrue(golden.contains("\"compression\" : \"none\""), golden);
+        return golden.replace("\"compression\" : \"none\"", "\"compression\" : " + json);
+    }
+
+    private static ReplicaRegistered readRegistration(String json) {
+        return Topics.REPLICAS.valueSerde().deserializer().deserialize(Topics.REPLICAS.name(),
+                json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
@@ -81,8 +82,11 @@ public final class ReplicaService implements AutoCloseable {
             started.add(master);
             ReplicaPublisher publisher = new ReplicaPublisher(id, config.kafka(), config.ackTimeout());
             started.add(publisher);
+            // The codec is a preference the planner honours for this replica's tasks; whatever a task
+            // names is what is asked of the master, so a task issued before a change still applies.
             ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
-                    config.master().user(), config.master().identityFingerprint(), software(), clock.instant());
+                    config.master().user(), config.master().identityFingerprint(), software(),
+                    Optional.of(config.compression()), clock.instant());
             publisher.publishRegistration(registration);
             TaskApplier applier = new TaskApplier(id, pool, master, publisher, config.keepByImage(), config.backoff(),
                     config.progressInterval(), clock);
@@ -97,7 +101,7 @@ public final class ReplicaService implements AutoCloseable {
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
-                    + " compression preference {} (a task's own compression wins)", id, config.site(), config.pool(),
+                    + " compression {} announced to the planner", id, config.site(), config.pool(),
                     config.master(), config.subscriptions(), config.kafka().bootstrapServers(), config.groupId(),
                     config.compression());
         } catch (RuntimeException e) {

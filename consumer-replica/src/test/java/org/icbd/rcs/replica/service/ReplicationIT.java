@@ -193,6 +193,8 @@ class ReplicationIT {
         replica.start();
         awaitState("the initial state from disk", s -> s.versions().isEmpty() && s.lastStep().isEmpty());
         assertFalse(kafka.registrations(id).isEmpty(), "registered");
+        assertEquals(Optional.of(Compression.LZ4), kafka.registrations(id).get(0).compression(),
+                "the configured codec (the default) is announced");
 
         kafka.send(task("t-full", List.of(), chain(List.of(v1, v2, v3), true), Compression.LZ4));
 
@@ -210,6 +212,8 @@ class ReplicationIT {
         assertEquals(List.of(1, 2, 3), appliedVersions);
         assertTrue(kafka.states(id, IMAGE).stream().anyMatch(s -> s.transfer().isPresent()), "progress published");
         await("a heartbeat").atMost(WAIT).until(() -> kafka.registrations(id).size() >= 2);
+        assertTrue(kafka.registrations(id).stream()
+                .allMatch(r -> r.compression().equals(Optional.of(Compression.LZ4))), "every heartbeat repeats the codec");
     }
 
     @Test

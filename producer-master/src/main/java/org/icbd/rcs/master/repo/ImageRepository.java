@@ -12,11 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +21,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.icbd.rcs.btrfs.BtrfsException;
@@ -49,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The disk is the truth: every answer is read from it when asked, nothing is remembered except
- * facts of read-only snapshots, which never change (creation time and size, keyed by UUID).
+ * the sizes of read-only snapshots, which never change (keyed by UUID).
  * Thread-safe.
  */
 public final class ImageRepository {
@@ -63,9 +58,6 @@ public final class ImageRepository {
 
     /** A version directory name: a positive decimal without leading zeros, as the grammar writes it. */
     private static final Pattern VERSION_NAME = Pattern.compile("[1-9][0-9]{0,9}");
-    private static final Pattern CREATION_TIME = Pattern.compile("^\\s*Creation time:\\s*(.+)$", Pattern.MULTILINE);
-    private static final DateTimeFormatter BTRFS_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z");
-    private static final Duration SHOW_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * File locks belong to the whole JVM: a second lock on the same file from this process throws
@@ -77,17 +69,12 @@ public final class ImageRepository {
     private final Path pool;
     private final BtrfsTool btrfs;
     private final BtrfsFsCheck fsCheck;
-    private final CommandRunner runner;
-    /** Facts of read-only snapshots by UUID: immutable, so cached for the life of the process. */
-    private final Map<String, SnapshotFacts> factsByUuid = new ConcurrentHashMap<>();
-
-    private record SnapshotFacts(Instant createdAt, long sizeBytes) {
-    }
+    /** Sizes of read-only snapshots by UUID: immutable, so cached for the life of the process. */
+    private final Map<String, Long> sizeByUuid = new ConcurrentHashMap<>();
 
     public ImageRepository(Path pool, CommandRunner runner) {
         this.pool = Objects.requireNonNull(pool, "pool").toAbsolutePath().normalize();
-        this.runner = Objects.requireNonNull(runner, "runner");
-        this.btrfs = new BtrfsTool(runner);
+        this.btrfs = new BtrfsTool(Objects.requireNonNull(runner, "runner"));
         this.fsCheck = new BtrfsFsCheck(btrfs);
     }
 
@@ -167,7 +154,8 @@ public final class ImageRepository {
 
     /**
      * The versions of an image, oldest first: the read-only subvolumes under {@code versions/} whose
-     * names are version numbers. Each one's parent is the version before it in this list.
+     * names are version numbers. Each one's parent is the version before it in this list. Listed with
+     * a constant number of btrfs commands, however many versions there are.
      */
     public List<ImageVersion> versions(String image) {
         checkPool();
@@ -286,37 +274,20 @@ public final class ImageRepository {
         return real;
     }
 
+    /**
+     * A version's creation time is btrfs's own ({@code otime} in its root item, as the listing reads
+     * it): the inode times of a snapshot's root are copied from its source, so they would not do.
+     */
     private ImageVersion describe(String image, SubvolumeInfo snapshot, ImageVersion previous) {
         String uuid = snapshot.uuid().toString();
-        SnapshotFacts facts = factsByUuid.computeIfAbsent(uuid, u -> readFacts(snapshot.path()));
+        Instant createdAt = snapshot.creationTime().orElseThrow(() -> new RepositoryException(Reason.DISK,
+                "image " + image + " version " + versionOf(snapshot.path()) + " (" + snapshot.path()
+                        + ") has no creation time in btrfs (only filesystems older than kernel 3.10 lack one)"));
+        long sizeBytes = sizeByUuid.computeIfAbsent(uuid, u -> apparentSize(snapshot.path()));
         return new ImageVersion(image, versionOf(snapshot.path()), uuid,
                 Optional.ofNullable(previous).map(ImageVersion::version),
                 Optional.ofNullable(previous).map(ImageVersion::uuid),
-                facts.createdAt(), facts.sizeBytes(), snapshot.path());
-    }
-
-    private SnapshotFacts readFacts(Path snapshot) {
-        return new SnapshotFacts(creationTime(snapshot), apparentSize(snapshot));
-    }
-
-    /**
-     * btrfs records a subvolume's creation time only in its root item ({@code otime}); the inode
-     * times of a snapshot's root are copied from its source, so only {@code btrfs subvolume show}
-     * tells it.
-     */
-    private Instant creationTime(Path snapshot) {
-        String output = runner.run(List.of("btrfs", "subvolume", "show", snapshot.toString()), SHOW_TIMEOUT).stdout();
-        Matcher m = CREATION_TIME.matcher(output);
-        if (!m.find()) {
-            throw new RepositoryException(Reason.DISK, "`btrfs subvolume show " + snapshot
-                    + "` printed no creation time");
-        }
-        try {
-            return OffsetDateTime.parse(m.group(1).strip(), BTRFS_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new RepositoryException(Reason.DISK, "`btrfs subvolume show " + snapshot
-                    + "` printed an unreadable creation time '" + m.group(1).strip() + "'", e);
-        }
+                createdAt, sizeBytes, snapshot.path());
     }
 
     /** Sum of the sizes of the regular files, links not followed; cheap for images made of a few big files. */

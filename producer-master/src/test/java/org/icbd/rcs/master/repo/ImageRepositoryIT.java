@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import org.icbd.rcs.btrfs.BtrfsTool;
@@ -66,6 +68,32 @@ class ImageRepositoryIT {
 
         // Numbers are never reused: the next one follows the highest entry, whatever it is.
         assertEquals(5, repository.snapshotNext("mixed").version());
+    }
+
+    @Test
+    void versionsCarryBtrfssCreationTimeAndMatchWhatShowSaysOfEach() {
+        Path versions = repository.imageDir("timed").resolve("versions");
+        repository.init("timed");
+        // btrfs keeps whole seconds.
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        for (int i = 0; i < 5; i++) {
+            repository.snapshotNext("timed");
+        }
+        Instant after = Instant.now();
+
+        List<ImageVersion> listed = repository.versions("timed");
+        assertEquals(List.of(1, 2, 3, 4, 5), listed.stream().map(ImageVersion::version).toList());
+        for (ImageVersion v : listed) {
+            var shown = btrfs.show(versions.resolve(Integer.toString(v.version())));
+            assertEquals(shown.uuid().toString(), v.uuid());
+            assertEquals(shown.creationTime(), Optional.of(v.createdAt()));
+            assertTrue(!v.createdAt().isBefore(before) && !v.createdAt().isAfter(after),
+                    v.createdAt() + " lies between " + before + " and " + after);
+        }
+        for (int i = 1; i < listed.size(); i++) {
+            assertEquals(Optional.of(listed.get(i - 1).uuid()), listed.get(i).parentUuid());
+        }
+        assertEquals(listed, repository.versions("timed"), "the same answer when asked again");
     }
 
     @Test

@@ -120,7 +120,8 @@ public final class PlannerApplication implements AutoCloseable {
         checkStateDir(config);
         checkTopics(config);
         PlannerApplication app = new PlannerApplication(config);
-        LOG.info("Starting planner {} on {} (state dir {}, offline after {}, stall deadline {}, compression {})",
+        LOG.info("Starting planner {} on {} (state dir {}, offline after {}, stall deadline {},"
+                + " compression {} for replicas that state no preference)",
                 config.applicationId(), config.bootstrapServers(), config.stateDir(), config.topology().offlineAfter(),
                 config.topology().stallDeadline(), config.topology().compression());
         app.streams.start();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ReplicaImageState;
@@ -79,9 +81,12 @@ public sealed interface ImageInput {
     /**
      * The replica subscribes to the image, as of its registration seen at {@code lastSeen}. Every
      * heartbeat repeats it with a newer {@code lastSeen}.
+     *
+     * @param compression the replica's announced preference; empty when it announced none (also
+     *                    how a record written before the field existed reads)
      */
-    record Subscribed(String replicaId, String image, String site, int keep, Instant lastSeen)
-            implements ImageInput {
+    record Subscribed(String replicaId, String image, String site, int keep, Optional<Compression> compression,
+                      Instant lastSeen) implements ImageInput {
         public Subscribed {
             Fields.name(replicaId, "replicaId");
             Fields.name(image, "image");
@@ -89,6 +94,7 @@ public sealed interface ImageInput {
             if (keep < 1) {
                 throw new IllegalArgumentException("keep must be at least 1, got " + keep);
             }
+            compression = Fields.optional(compression);
             Fields.present(lastSeen, "lastSeen");
         }
     }

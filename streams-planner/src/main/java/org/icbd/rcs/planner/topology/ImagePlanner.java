@@ -115,7 +115,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         PairKey pair = new PairKey(s.replicaId(), s.image());
         String key = storeKey(pair);
         Instant heard = s.lastSeen().isAfter(now) ? now : s.lastSeen();
-        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), heard);
+        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), s.compression(), heard);
         SubscriptionEntry stored = subscriptions.get(key);
         if (next.equals(stored)) {
             return;
@@ -126,7 +126,13 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return;
         }
         if (stored == null) {
-            LOG.info("Replica {} subscribes to image {} (keep {})", pair.replicaId(), pair.image(), s.keep());
+            LOG.info("Replica {} subscribes to image {} (keep {}, compression {})", pair.replicaId(), pair.image(),
+                    s.keep(), next.codec(settings.compression()).code());
+        } else if (!stored.compression().equals(next.compression())) {
+            // The outstanding task keeps its codec: the replica decodes every codec; the next task
+            // asks for the new one.
+            LOG.info("Replica {} image {}: compression preference now {}", pair.replicaId(), pair.image(),
+                    next.codec(settings.compression()).code());
         }
         subscriptions.put(key, next);
         review(pair, now, false);

@@ -40,7 +40,9 @@ import org.icbd.rcs.topic.PairKey;
  *       the replica is online (a task re-issued to a silent replica would only queue up).</li>
  * </ul>
  * The task asks for the plan's steps, {@code expectHave} = the versions the replica reported, and
- * the configured compression. Its id is {@code <replica>/<image>/<n>}: {@code n} counts the pair's
+ * the compression the replica announced in its registration, else the configured one. A change of
+ * that preference alone issues nothing: the outstanding task keeps its codec and the next one
+ * asks for the new. Its id is {@code <replica>/<image>/<n>}: {@code n} counts the pair's
  * tasks, and slashes (which names cannot contain) keep ids of different pairs apart.
  * An empty plan or a conflict settles the ledger: nothing is outstanding.
  *
@@ -118,7 +120,7 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
                 PairKey pair = facts.pair();
                 String taskId = pair.replicaId() + "/" + pair.image() + "/" + n;
                 issued = Optional.of(ReplicationTask.of(taskId, pair.replicaId(), pair.image(), have, steps,
-                        settings.compression(), now));
+                        facts.subscription().codec(settings.compression()), now));
                 ledger = new TaskLedger(n, Optional.of(
                         new TaskLedger.Outstanding(taskId, have, steps, now, progress, now)));
             }

@@ -64,7 +64,8 @@ final class RegistrationFanOut implements Processor<String, RegistrationChange, 
             }
             for (Subscription s : r.subscriptions()) {
                 context.forward(record.withKey(s.image())
-                        .withValue(new ImageInput.Subscribed(replica, s.image(), r.site(), s.keep(), r.lastSeen())));
+                        .withValue(new ImageInput.Subscribed(replica, s.image(), r.site(), s.keep(),
+                                r.compression(), r.lastSeen())));
             }
             registrations.put(replica, r);
         } else {

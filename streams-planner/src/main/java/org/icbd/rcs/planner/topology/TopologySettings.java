@@ -15,7 +15,8 @@ import org.icbd.rcs.events.Compression;
  *
  * @param offlineAfter   a pair is OFFLINE once its replica's last heartbeat is older than this
  * @param stallDeadline  an issued task that shows no progress for this long is issued again
- * @param compression    the stream encoding every task asks for
+ * @param compression    the stream encoding a task asks for when its replica announced no
+ *                       preference in its registration
  * @param punctuateEvery how often the wall-clock sweep looks for silent replicas and stalled tasks
  */
 public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Compression compression,

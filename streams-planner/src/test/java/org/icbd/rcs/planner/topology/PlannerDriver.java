@@ -22,6 +22,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ImageVersionPublished;
@@ -123,10 +124,21 @@ final class PlannerDriver implements AutoCloseable {
     }
 
     void register(String replica, String site, Subscription... subscriptions) {
+        register(replica, site, Optional.empty(), subscriptions);
+    }
+
+    /** Registers {@code replica} announcing {@code compression} as its preferred codec (if any). */
+    void register(String replica, String site, Optional<Compression> compression, Subscription... subscriptions) {
         ReplicaRegistered registered = ReplicaRegistered.of(replica, site, List.of(subscriptions), "icbd",
-                "SHA256:test", "test", now());
+                "SHA256:test", "test", compression, now());
         registrations.put(replica, registered);
         send(replicas, Topics.REPLICAS, replica, registered);
+    }
+
+    /** The replica registers again as before but for its codec preference, as after a restart with a new setting. */
+    void announce(String replica, Optional<Compression> compression) {
+        ReplicaRegistered before = registrations.get(replica);
+        register(replica, before.site(), compression, before.subscriptions().toArray(Subscription[]::new));
     }
 
     /** The replica's last registration, seen again now. */

@@ -94,6 +94,57 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void eachReplicasTasksAskForTheCodecItAnnouncedElseTheConfiguredOne() {
+        planner.register("lab-a", "lab", Optional.of(Compression.NONE), new Subscription("ubuntu", 2));
+        planner.register("lab-b", "lab", Optional.of(Compression.LZ4), new Subscription("ubuntu", 2));
+        // A replica of the build before the preference existed: its registration has no such field.
+        planner.pipeRaw(Topics.REPLICAS, "lab-c", """
+                {"schemaVersion":1,"replicaId":"lab-c","site":"hall","subscriptions":[{"image":"ubuntu","keep":2}],
+                 "sshUser":"icbd","publicKeyFingerprint":"SHA256:test","software":"icbd-rcs 0.1.0",
+                 "lastSeen":"%s"}""".formatted(planner.now()));
+        planner.drain();
+
+        planner.publish("ubuntu", 1);
+
+        List<ReplicationTask> tasks = planner.tasks();
+        assertEquals(3, tasks.size());
+        assertEquals(Compression.NONE, last(tasks, "lab-a").compression());
+        assertEquals(Compression.LZ4, last(tasks, "lab-b").compression());
+        assertEquals(SETTINGS.compression(), last(tasks, "lab-c").compression(), "no preference: the planner's");
+        assertEquals(List.of(), planner.deadLetters());
+    }
+
+    @Test
+    void aChangedCodecPreferenceAloneIssuesNothingAndTheNextTaskAsksForIt() {
+        planner.register("lab-a", "lab", Optional.of(Compression.LZ4), new Subscription("ubuntu", 2));
+        planner.publish("ubuntu", 1);
+        planner.report("lab-a", "ubuntu");
+        ReplicationTask first = single(planner.tasks());
+        assertEquals(Compression.LZ4, first.compression());
+        planner.drain();
+
+        planner.advance(Duration.ofSeconds(1));
+        planner.announce("lab-a", Optional.of(Compression.NONE));
+        assertEquals(List.of(), planner.tasks(), "the outstanding task keeps its codec");
+        assertEquals(List.of(), planner.statuses(), "a codec is nothing an operator's status shows");
+
+        planner.report("lab-a", "ubuntu", List.of(1),
+                Optional.of(StepReport.applied(first.taskId(), 1, 4096, 120)), Optional.empty());
+        planner.publish("ubuntu", 2);
+        ReplicationTask next = single(planner.tasks());
+        assertEquals(List.of(TransferStep.delta(1, uuid("ubuntu", 1), 2, uuid("ubuntu", 2))), next.steps());
+        assertEquals(Compression.NONE, next.compression());
+
+        // Back to no preference: the configured codec again.
+        planner.advance(Duration.ofSeconds(1));
+        planner.announce("lab-a", Optional.empty());
+        planner.report("lab-a", "ubuntu", List.of(1, 2),
+                Optional.of(StepReport.applied(next.taskId(), 2, 512, 30)), Optional.empty());
+        planner.publish("ubuntu", 3);
+        assertEquals(SETTINGS.compression(), single(planner.tasks()).compression());
+    }
+
+    @Test
     void versionsPublishedBeforeTheRegistrationArePlannedAtRegistration() {
         planner.publish("ubuntu", 1);
         planner.publish("ubuntu", 2);

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.ErrorClass;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ImageVersionPublished;
@@ -26,7 +27,8 @@ class StateSerdeTest {
         roundTrip(History.class, History.EMPTY.apply(ImageVersionPublished.of("ubuntu", 1, uuid("ubuntu", 1),
                 Optional.empty(), Optional.empty(), 0, T, "master")).apply(ImageVersionPublished.of("ubuntu", 2,
                 uuid("ubuntu", 2), Optional.of(1), Optional.of(uuid("ubuntu", 1)), 0, T, "master")));
-        roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, T));
+        roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, Optional.empty(), T));
+        roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, Optional.of(Compression.NONE), T));
         roundTrip(HeldState.class, new HeldState(state(), Optional.of(T)));
         roundTrip(TaskLedger.class, TaskLedger.NONE);
         roundTrip(TaskLedger.class, new TaskLedger(4, Optional.of(new TaskLedger.Outstanding("lab-a/ubuntu/4",
@@ -36,10 +38,23 @@ class StateSerdeTest {
 
     @Test
     void repartitionedInputsRoundTrip() {
-        roundTrip(ImageInput.class, new ImageInput.Subscribed("lab-a", "ubuntu", "lab", 2, T));
+        roundTrip(ImageInput.class, new ImageInput.Subscribed("lab-a", "ubuntu", "lab", 2, Optional.empty(), T));
+        roundTrip(ImageInput.class, new ImageInput.Subscribed("lab-a", "ubuntu", "lab", 2,
+                Optional.of(Compression.LZ4), T));
         roundTrip(ImageInput.class, new ImageInput.Unsubscribed("lab-a", "ubuntu"));
         roundTrip(ImageInput.class, new ImageInput.StateReported(state()));
         roundTrip(ImageInput.class, new ImageInput.StateCleared("lab-a", "ubuntu"));
+    }
+
+    @Test
+    void valuesWrittenBeforeTheCompressionPreferenceReadAsHavingNone() {
+        // As a planner of the previous build stored and repartitioned them.
+        assertEquals(new SubscriptionEntry("lab", 3, Optional.empty(), T), new StateSerde<>(SubscriptionEntry.class)
+                .deserialize("t", "{\"site\":\"lab\",\"keep\":3,\"lastSeen\":\"2026-03-02T08:00:00Z\"}".getBytes()));
+        assertEquals(new ImageInput.Subscribed("lab-a", "ubuntu", "lab", 2, Optional.empty(), T),
+                new StateSerde<>(ImageInput.class).deserialize("t", ("{\"input\":\"subscribed\",\"replicaId\":\"lab-a\","
+                        + "\"image\":\"ubuntu\",\"site\":\"lab\",\"keep\":2,\"lastSeen\":\"2026-03-02T08:00:00Z\"}")
+                        .getBytes()));
     }
 
     @Test
