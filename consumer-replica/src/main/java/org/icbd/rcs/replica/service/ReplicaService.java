@@ -19,6 +19,7 @@ import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.icbd.rcs.replica.step.PullStepRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +86,10 @@ public final class ReplicaService implements AutoCloseable {
             ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
                     config.master().user(), config.master().identityFingerprint(), software(), clock.instant());
             publisher.publishRegistration(registration);
-            TaskApplier applier = new TaskApplier(id, pool, master, publisher, config.keepByImage(), config.backoff(),
-                    config.progressInterval(), clock);
+            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock);
+            started.add(steps);
+            TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
+                    clock);
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 applier.report(s.image());

@@ -3,27 +3,22 @@ package org.icbd.rcs.replica.service;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.apply.TaskApplier;
 import org.icbd.rcs.replica.apply.TaskOutcome;
 import org.icbd.rcs.replica.report.PublishException;
-import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.icbd.rcs.replica.report.ReplicaReports;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +31,6 @@ import org.slf4j.LoggerFactory;
  * <p>An offset is committed only after the task's state (or the dead letter) was acknowledged by
  * Kafka. A task abandoned because the service stops is not committed, so it is delivered again
  * after a restart (and is harmless if it was in fact finished: the disk then has its target).
- *
- * <p>The group ({@code icbd-replica-<id>} by default) has this one (static) member, so there is
- * nobody to rebalance to: {@code max.poll.interval.ms} is unbounded, as one task may take hours.
  */
 public final class TaskConsumer implements AutoCloseable {
 
@@ -48,42 +40,34 @@ public final class TaskConsumer implements AutoCloseable {
 
     private final String replicaId;
     private final TaskApplier applier;
-    private final ReplicaPublisher publisher;
+    private final ReplicaReports publisher;
     private final Backoff backoff;
     private final Clock clock;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TaskSource consumer;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile boolean started;
 
     public TaskConsumer(String replicaId, String bootstrapServers, String groupId, Map<String, String> clientProperties,
-                        TaskApplier applier, ReplicaPublisher publisher, Backoff backoff, Clock clock) {
+                        TaskApplier applier, ReplicaReports publisher, Backoff backoff, Clock clock) {
+        this(replicaId, new KafkaTaskSource(replicaId, bootstrapServers, groupId, clientProperties), applier, publisher,
+                backoff, clock);
+    }
+
+    TaskConsumer(String replicaId, TaskSource consumer, TaskApplier applier, ReplicaReports publisher, Backoff backoff,
+                 Clock clock) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.applier = Objects.requireNonNull(applier, "applier");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.clock = Objects.requireNonNull(clock, "clock");
-        Map<String, Object> config = new HashMap<>(clientProperties);
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "icbd-replica-" + replicaId + "-tasks");
-        // Static membership: a replica restarted after a crash takes its partitions back at once instead
-        // of waiting for its dead predecessor's session to expire; a second live replica with the same
-        // id is fenced rather than sharing the tasks.
-        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + replicaId);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // A task issued before this replica's first poll must not be missed.
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Integer.MAX_VALUE);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::loop, "replica-tasks-" + replicaId);
     }
 
     public void start() {
-        consumer.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+        consumer.subscribe();
         thread.start();
         started = true;
     }
@@ -210,7 +194,7 @@ public final class TaskConsumer implements AutoCloseable {
 
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (!offsets.isEmpty()) {
-            consumer.commitSync(Map.copyOf(offsets));
+            consumer.commit(Map.copyOf(offsets));
         }
     }
 
