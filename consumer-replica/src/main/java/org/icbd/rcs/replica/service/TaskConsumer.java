@@ -72,6 +72,11 @@ public final class TaskConsumer implements AutoCloseable {
         started = true;
     }
 
+    /** Whether the task loop runs: started, and neither closed nor ended. */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
     private void loop() {
         try {
             int failures = 0;

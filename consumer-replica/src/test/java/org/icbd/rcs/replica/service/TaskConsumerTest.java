@@ -1,0 +1,88 @@
+package org.icbd.rcs.replica.service;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.events.TransferStep;
+import org.icbd.rcs.replica.apply.Backoff;
+import org.icbd.rcs.replica.apply.TaskApplier;
+import org.icbd.rcs.replica.testing.MemoryVersions;
+import org.icbd.rcs.replica.testing.RecordedReports;
+import org.icbd.rcs.replica.testing.ScriptedSteps;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The task loop's failure handling, over an in-memory partition and a scripted step runner: a
+ * failure under a task rewinds it and pauses, whatever the retry settings, and never ends the loop.
+ */
+@Timeout(60)
+class TaskConsumerTest {
+
+    private static final String REPLICA = "r1";
+    private static final String IMAGE = "ubuntu";
+    private static final String UUID_1 = UUID.randomUUID().toString();
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final MemoryTaskSource source = new MemoryTaskSource();
+    private final MemoryVersions versions = new MemoryVersions();
+    private final ScriptedSteps steps = new ScriptedSteps(versions);
+    private final RecordedReports reports = new RecordedReports();
+    private TaskConsumer consumer;
+
+    @AfterEach
+    void close() {
+        if (consumer != null) {
+            consumer.close();
+        }
+    }
+
+    private TaskConsumer start(Backoff backoff) {
+        TaskApplier applier = new TaskApplier(REPLICA, versions, steps, reports, Map.of(IMAGE, 2), backoff,
+                Clock.systemUTC());
+        consumer = new TaskConsumer(REPLICA, source, applier, reports, backoff, Clock.systemUTC());
+        consumer.start();
+        return consumer;
+    }
+
+    private static ReplicationTask task() {
+        return ReplicationTask.of("t1", REPLICA, IMAGE, List.of(), List.of(TransferStep.full(1, UUID_1)),
+                Compression.NONE, Instant.now());
+    }
+
+    @Test
+    void aFailureUnderATaskWithASingleAttemptAllowedPausesAndRetriesTheTask() {
+        start(new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), 1));
+        reports.refuseStates(1);
+        source.append(task());
+
+        await("the task applied and committed").atMost(WAIT).until(() -> source.committed().equals(Optional.of(1L)));
+        assertEquals(1, reports.refused());
+        assertEquals(List.of(new HeldVersion(1, UUID_1)), versions.held(IMAGE));
+        assertTrue(consumer.isAlive(), "the task loop still runs");
+    }
+
+    @Test
+    void failuresInARowPastEveryRetrySettingNeverEndTheLoop() {
+        start(new Backoff(Duration.ofMillis(1), Duration.ofMillis(8), 3));
+        reports.refuseStates(12);
+        source.append(task());
+
+        await("the task committed after twelve failures").atMost(WAIT)
+                .until(() -> source.committed().equals(Optional.of(1L)));
+        assertEquals(12, reports.refused());
+        assertTrue(consumer.isAlive(), "the task loop still runs");
+    }
+}
