@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
@@ -29,9 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), scan the pool,
  * publish the registration and one state per subscribed image from disk, then heartbeat and
- * consume tasks. Stop: abort the transfer in flight (channel closed, receive killed, staging
- * cleaned, state published, offset left uncommitted), then release everything. No static state:
- * several replicas can run in one JVM, each with its own pool.
+ * consume tasks; the heartbeat lives only as long as the task loop ({@link #death()}). Stop: abort
+ * the transfer in flight (channel closed, receive killed, staging cleaned, state published, offset
+ * left uncommitted), then release everything. No static state: several replicas can run in one
+ * JVM, each with its own pool.
  */
 public final class ReplicaService implements AutoCloseable {
 
@@ -43,6 +45,7 @@ public final class ReplicaService implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private TaskConsumer consumer;
     private boolean running;
+    private CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
 
     public ReplicaService(ReplicaConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -94,10 +97,20 @@ public final class ReplicaService implements AutoCloseable {
             for (Subscription s : config.subscriptions()) {
                 applier.report(s.image());
             }
-            started.add(new Heartbeat(publisher, registration, config.heartbeatInterval(), clock));
+            Heartbeat heartbeat = new Heartbeat(publisher, registration, config.heartbeatInterval(), clock);
+            started.add(heartbeat);
             consumer = new TaskConsumer(id, config.bootstrapServers(), config.groupId(), config.kafkaProperties(),
-                    applier, publisher, config.backoff(), clock);
+                    applier, publisher, LoopPause.of(config.backoff()), clock);
             started.add(consumer);
+            CompletableFuture<TaskLoopDeath> died = new CompletableFuture<>();
+            death = died;
+            // A replica that no longer applies tasks must not look alive: the planner then shows it OFFLINE.
+            consumer.death().thenAccept(d -> {
+                heartbeat.close();
+                log.error("replica {}: {}; heartbeats stopped, so the planner shows this replica OFFLINE until it"
+                        + " is restarted", id, d.reason());
+                died.complete(d);
+            });
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
@@ -108,6 +121,14 @@ public final class ReplicaService implements AutoCloseable {
             closeStarted();
             throw e;
         }
+    }
+
+    /**
+     * Completes when the task loop of the running service died (not when the service is closed): the
+     * process should then exit non-zero so that its service manager restarts it.
+     */
+    public synchronized CompletableFuture<TaskLoopDeath> death() {
+        return death.copy();
     }
 
     /** Whether the service started and was not closed. */

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,7 +16,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicationTask;
-import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.apply.TaskApplier;
 import org.icbd.rcs.replica.apply.TaskOutcome;
 import org.icbd.rcs.replica.report.PublishException;
@@ -26,7 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The replica's consumer of {@code icbd.replication-tasks}: one thread, one task at a time, in
  * topic order. Tasks keyed to other replicas are skipped without work; records this build cannot
- * read go to {@code icbd.dead-letters}; nothing stops the loop but {@link #close()}.
+ * read go to {@code icbd.dead-letters}; a failure under a task (a state not acknowledged, a commit
+ * refused, the disk failing) rewinds it and pauses ({@link LoopPause}), whatever the count. What
+ * ends the loop other than {@link #close()} (polling itself failing, an error) completes {@link
+ * #death()}, so that the replica stops looking alive.
  *
  * <p>An offset is committed only after the task's state (or the dead letter) was acknowledged by
  * Kafka. A task abandoned because the service stops is not committed, so it is delivered again
@@ -41,27 +45,28 @@ public final class TaskConsumer implements AutoCloseable {
     private final String replicaId;
     private final TaskApplier applier;
     private final ReplicaReports publisher;
-    private final Backoff backoff;
+    private final LoopPause pause;
     private final Clock clock;
     private final TaskSource consumer;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
     private volatile boolean closing;
     private volatile boolean started;
 
     public TaskConsumer(String replicaId, String bootstrapServers, String groupId, Map<String, String> clientProperties,
-                        TaskApplier applier, ReplicaReports publisher, Backoff backoff, Clock clock) {
+                        TaskApplier applier, ReplicaReports publisher, LoopPause pause, Clock clock) {
         this(replicaId, new KafkaTaskSource(replicaId, bootstrapServers, groupId, clientProperties), applier, publisher,
-                backoff, clock);
+                pause, clock);
     }
 
-    TaskConsumer(String replicaId, TaskSource consumer, TaskApplier applier, ReplicaReports publisher, Backoff backoff,
+    TaskConsumer(String replicaId, TaskSource consumer, TaskApplier applier, ReplicaReports publisher, LoopPause pause,
                  Clock clock) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.applier = Objects.requireNonNull(applier, "applier");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
-        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        this.pause = Objects.requireNonNull(pause, "pause");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.thread = new Thread(this::loop, "replica-tasks-" + replicaId);
     }
@@ -77,7 +82,16 @@ public final class TaskConsumer implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /**
+     * Completes once the task loop ended without {@link #close()} asking it to; never completes
+     * otherwise. Completing it does not complete the loop's own future.
+     */
+    public CompletableFuture<TaskLoopDeath> death() {
+        return death.copy();
+    }
+
     private void loop() {
+        Throwable fatal = null;
         try {
             int failures = 0;
             while (!closing) {
@@ -97,9 +111,8 @@ public final class TaskConsumer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     // Kafka or the disk failed under a task: it was rewound and is tried again after a
                     // pause. The loop itself never dies of it.
-                    failures++;
-                    Duration delay = backoff.delayAfter(Math.min(failures, backoff.maxAttempts() - 1))
-                            .orElse(backoff.max());
+                    failures = failures == Integer.MAX_VALUE ? failures : failures + 1;
+                    Duration delay = pause.after(failures);
                     if (e instanceof PublishException) {
                         log.warn("replica {}: {}; the task is retried in {} ms", replicaId, e.getMessage(),
                                 delay.toMillis());
@@ -111,7 +124,10 @@ public final class TaskConsumer implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
-            log.error("replica {}: the task consumer stopped on an unexpected error", replicaId, e);
+            // Polling failed (a fenced or unauthorised consumer, say) or something no task explains:
+            // nothing here can resume the loop; a restart of the process can.
+            fatal = e;
+            log.error("replica {}: the task loop died", replicaId, e);
         } finally {
             try {
                 consumer.close(Duration.ofSeconds(5));
@@ -119,6 +135,10 @@ public final class TaskConsumer implements AutoCloseable {
                 log.warn("replica {}: closing the task consumer failed: {}", replicaId, e.toString());
             }
             stopped.countDown();
+            if (!closing) {
+                death.complete(new TaskLoopDeath(fatal == null ? "the task loop ended without being stopped"
+                        : "the task loop died of " + fatal, Optional.ofNullable(fatal)));
+            }
         }
     }
 

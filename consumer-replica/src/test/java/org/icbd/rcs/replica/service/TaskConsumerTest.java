@@ -2,6 +2,7 @@ package org.icbd.rcs.replica.service;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ReplicationTask;
@@ -52,7 +56,8 @@ class TaskConsumerTest {
     private TaskConsumer start(Backoff backoff) {
         TaskApplier applier = new TaskApplier(REPLICA, versions, steps, reports, Map.of(IMAGE, 2), backoff,
                 Clock.systemUTC());
-        consumer = new TaskConsumer(REPLICA, source, applier, reports, backoff, Clock.systemUTC());
+        // As the service wires it: the loop's pause takes the step backoff's delays, never its attempt count.
+        consumer = new TaskConsumer(REPLICA, source, applier, reports, LoopPause.of(backoff), Clock.systemUTC());
         consumer.start();
         return consumer;
     }
@@ -84,5 +89,35 @@ class TaskConsumerTest {
                 .until(() -> source.committed().equals(Optional.of(1L)));
         assertEquals(12, reports.refused());
         assertTrue(consumer.isAlive(), "the task loop still runs");
+        assertFalse(consumer.death().isDone());
+    }
+
+    @Test
+    void aLoopWhosePollFailsDiesAndSaysWhy() {
+        start(new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), 3));
+        source.append(task());
+        await("the first task committed").atMost(WAIT).until(() -> source.committed().equals(Optional.of(1L)));
+
+        source.failPolls(new FencedInstanceIdException("another member of the group has this static instance id"));
+
+        TaskLoopDeath death = consumer.death().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        assertTrue(death.reason().contains("FencedInstanceIdException"), death.reason());
+        assertTrue(death.cause().orElseThrow() instanceof FencedInstanceIdException);
+        assertFalse(consumer.isAlive());
+        assertTrue(source.closed(), "the consumer left its group");
+    }
+
+    @Test
+    void aClosedLoopIsNotADeadOne() {
+        start(new Backoff(Duration.ofMillis(10), Duration.ofMillis(50), 3));
+        source.append(task());
+        await("the task committed").atMost(WAIT).until(() -> source.committed().equals(Optional.of(1L)));
+
+        CompletableFuture<TaskLoopDeath> death = consumer.death();
+        consumer.close();
+
+        assertFalse(consumer.isAlive());
+        assertTrue(source.closed());
+        assertFalse(death.isDone(), "close() is a stop, not a death");
     }
 }
