@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -49,7 +48,6 @@ public final class TaskConsumer implements AutoCloseable {
     private final Clock clock;
     private final TaskSource consumer;
     private final Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
     private final CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
     private volatile boolean closing;
     private volatile boolean started;
@@ -134,7 +132,6 @@ public final class TaskConsumer implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("replica {}: closing the task consumer failed: {}", replicaId, e.toString());
             }
-            stopped.countDown();
             if (!closing) {
                 death.complete(new TaskLoopDeath(fatal == null ? "the task loop ended without being stopped"
                         : "the task loop died of " + fatal, Optional.ofNullable(fatal)));
@@ -256,14 +253,13 @@ public final class TaskConsumer implements AutoCloseable {
             consumer.close(Duration.ofSeconds(5));
             return;
         }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (thread.isAlive()) {
-            try {
-                if (!stopped.await(60, TimeUnit.SECONDS)) {
-                    log.warn("replica {}: the task consumer did not stop within 60 s", replicaId);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            log.warn("replica {}: the task consumer did not stop within 60 s", replicaId);
         }
     }
 }

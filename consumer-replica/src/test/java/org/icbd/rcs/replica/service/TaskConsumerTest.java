@@ -103,7 +103,7 @@ class TaskConsumerTest {
         TaskLoopDeath death = consumer.death().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
         assertTrue(death.reason().contains("FencedInstanceIdException"), death.reason());
         assertTrue(death.cause().orElseThrow() instanceof FencedInstanceIdException);
-        assertFalse(consumer.isAlive());
+        await("the loop's thread ended").atMost(WAIT).until(() -> !consumer.isAlive());
         assertTrue(source.closed(), "the consumer left its group");
     }
 
