@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.Compression;
@@ -217,13 +218,25 @@ class ReplicaStopIT {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "icbd-replica-" + id,
                 ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + id);
-        try (KafkaConsumer<String, byte[]> usurper = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            usurper.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+        List<KafkaConsumer<String, byte[]>> usurper = new ArrayList<>();
+        try {
             await("the replica's task loop fenced").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-                usurper.poll(Duration.ofMillis(100));
+                if (usurper.isEmpty()) {
+                    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(config, new StringDeserializer(),
+                            new ByteArrayDeserializer());
+                    usurper.add(c);
+                    c.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+                }
+                try {
+                    usurper.get(0).poll(Duration.ofMillis(100));
+                } catch (FencedInstanceIdException e) {
+                    // The replica's consumer joined after this one: join again, after it.
+                    usurper.remove(0).close(Duration.ofSeconds(5));
+                }
                 return done.call();
             });
+        } finally {
+            usurper.forEach(c -> c.close(Duration.ofSeconds(5)));
         }
     }
 
