@@ -1,46 +1,41 @@
 package org.icbd.rcs.replica.apply;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.icbd.rcs.btrfs.ReceivedSubvolume;
-import org.icbd.rcs.events.ErrorClass;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
-import org.icbd.rcs.replica.disk.ReplicaPool;
-import org.icbd.rcs.replica.pull.MasterClient;
-import org.icbd.rcs.replica.pull.SendChannel;
-import org.icbd.rcs.replica.report.ReplicaPublisher;
-import org.icbd.rcs.transfer.TransferRequest;
+import org.icbd.rcs.replica.disk.VersionStore;
+import org.icbd.rcs.replica.report.ReplicaReports;
+import org.icbd.rcs.replica.step.AbortSignal;
+import org.icbd.rcs.replica.step.StepFailure;
+import org.icbd.rcs.replica.step.StepObserver;
+import org.icbd.rcs.replica.step.StepOrder;
+import org.icbd.rcs.replica.step.StepProgress;
+import org.icbd.rcs.replica.step.StepResult;
+import org.icbd.rcs.replica.step.StepRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies replication tasks to a replica's pool, one at a time: compares the task with the disk,
- * pulls each step from the master into staging, verifies it, promotes it, reports, and prunes
- * beyond {@code keep}. Transient failures are retried with bounded backoff; permanent ones are
- * reported and the replica waits for a new task.
+ * Drives replication tasks on a replica, one at a time: compares the task with the disk, runs each
+ * remaining step through the {@link StepRunner} (which pulls, verifies and promotes it), reports
+ * every step's outcome, and prunes beyond {@code keep}. TRANSIENT failures are retried with bounded
+ * backoff; PERMANENT ones are reported and the replica waits for a new task.
  *
- * <p>Invariants: nothing reaches {@code versions/} unverified (read-only, received uuid = the
- * step's uuid); staging is empty after every step, failed or not; versions held before a task are
- * never touched by it except by retention, which never deletes the newest. Every state published
- * is read from the disk at that moment.
+ * <p>Invariants: versions held before a task are never touched by it except by retention, which
+ * never deletes the newest. Every state published is read from the disk at that moment (the held
+ * versions of a progress state are the last ones read). What reaches {@code versions/} and the
+ * staging left after a failure are the step runner's.
  *
  * <p>{@link #apply} runs on one thread; {@link #stop()} may be called from any other.
  */
@@ -48,41 +43,29 @@ public final class TaskApplier implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TaskApplier.class);
 
-    /** After a receive that failed mid-stream, how long the master's own verdict is waited for. */
-    private static final Duration VERDICT_AFTER_REJECT = Duration.ofSeconds(1);
-
     private final String replicaId;
-    private final ReplicaPool pool;
-    private final MasterClient master;
-    private final ReplicaPublisher publisher;
+    private final VersionStore pool;
+    private final StepRunner steps;
+    private final ReplicaReports publisher;
     private final Map<String, Integer> keepByImage;
     private final Backoff backoff;
-    private final Duration progressInterval;
     private final Clock clock;
-    private final ScheduledExecutorService timer;
     /** The last step's report per image, for the states published until the next step. */
     private final Map<String, StepReport> lastSteps = new ConcurrentHashMap<>();
+    /** Raised by {@link #stop()}: abandons the step in flight and every later one. */
+    private final AbortSignal stopping = new AbortSignal();
+    /** Wakes a backoff pause when the applier stops. */
+    private final Object pause = new Object();
 
-    private final Object lock = new Object();
-    private boolean stopping;
-    private SendChannel current;
-
-    public TaskApplier(String replicaId, ReplicaPool pool, MasterClient master, ReplicaPublisher publisher,
-                       Map<String, Integer> keepByImage, Backoff backoff, Duration progressInterval, Clock clock) {
+    public TaskApplier(String replicaId, VersionStore pool, StepRunner steps, ReplicaReports publisher,
+                       Map<String, Integer> keepByImage, Backoff backoff, Clock clock) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.pool = Objects.requireNonNull(pool, "pool");
-        this.master = Objects.requireNonNull(master, "master");
+        this.steps = Objects.requireNonNull(steps, "steps");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.keepByImage = Map.copyOf(keepByImage);
         this.backoff = Objects.requireNonNull(backoff, "backoff");
-        this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
         this.clock = Objects.requireNonNull(clock, "clock");
-        // Two threads: a progress publish blocked on Kafka must not delay the stall check.
-        this.timer = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "replica-transfer-" + replicaId);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** Publishes the state of {@code image} as the disk has it now, and waits for the acknowledgement. */
@@ -128,13 +111,12 @@ public final class TaskApplier implements AutoCloseable {
                 return TaskOutcome.DONE;
             }
             List<TransferStep> remaining = ((DiskMatch.Proceed) match).remaining();
-            Optional<FailedStep> failed = applySteps(task, remaining);
+            Optional<FailedStep> failed = applySteps(task, remaining, held);
             if (failed.isEmpty()) {
                 prune(image, keep);
                 return TaskOutcome.DONE;
             }
             FailedStep f = failed.get();
-            cleanStaging(image);
             if (isStopping()) {
                 publishFailure(task, f, f.failure().getMessage());
                 return TaskOutcome.ABANDONED;
@@ -161,141 +143,47 @@ public final class TaskApplier implements AutoCloseable {
         }
     }
 
-    /** Runs the steps in order; stops at the first failure and returns it. */
-    private Optional<FailedStep> applySteps(ReplicationTask task, List<TransferStep> steps) {
-        for (TransferStep step : steps) {
-            long start = System.nanoTime();
-            long[] bytes = {0};
-            try {
-                HeldVersion promoted = runStep(task, step, bytes);
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                lastSteps.put(task.image(), StepReport.applied(task.taskId(), step.version(), bytes[0], millis));
-                log.info("replica {} image {} version {} task {}: applied ({} bytes in {} ms, {} MB/s, received uuid {})",
-                        replicaId, task.image(), step.version(), task.taskId(), bytes[0], millis,
-                        String.format("%.1f", bytes[0] / 1e6 / Math.max(0.001, millis / 1000.0)),
-                        promoted.receivedUuid());
-                report(task.image());
-            } catch (StepFailure failure) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                return Optional.of(new FailedStep(step, failure, bytes[0], millis));
+    /**
+     * Runs the steps in order; stops at the first failure and returns it.
+     *
+     * @param held the versions held before the first step
+     */
+    private Optional<FailedStep> applySteps(ReplicationTask task, List<TransferStep> chain, List<HeldVersion> held) {
+        List<HeldVersion> before = held;
+        for (TransferStep step : chain) {
+            List<HeldVersion> heldNow = before;
+            StepObserver observer = progress -> publishProgress(task, step, heldNow, progress);
+            StepResult result = steps.run(new StepOrder(task.taskId(), task.image(), step, task.compression()),
+                    observer, stopping);
+            if (result instanceof StepResult.Failed failed) {
+                return Optional.of(new FailedStep(step, failed.failure(), failed.wireBytes(),
+                        failed.elapsed().toMillis()));
             }
+            StepResult.Applied applied = (StepResult.Applied) result;
+            long bytes = applied.wireBytes();
+            long millis = applied.elapsed().toMillis();
+            lastSteps.put(task.image(), StepReport.applied(task.taskId(), step.version(), bytes, millis));
+            log.info("replica {} image {} version {} task {}: applied ({} bytes in {} ms, {} MB/s, received uuid {})",
+                    replicaId, task.image(), step.version(), task.taskId(), bytes, millis,
+                    String.format("%.1f", bytes / 1e6 / Math.max(0.001, millis / 1000.0)),
+                    applied.promoted().receivedUuid());
+            before = report(task.image()).versions();
         }
         return Optional.empty();
     }
 
-    /** One step: parent check, pull into staging, verify, promote. */
-    private HeldVersion runStep(ReplicationTask task, TransferStep step, long[] bytes) throws StepFailure {
-        String image = task.image();
-        List<HeldVersion> held = pool.held(image);
-        String what = "pulling " + image + " version " + step.version()
-                + step.parentVersion().map(p -> " (delta from " + p + ")").orElse(" (full)")
-                + " from " + master.endpoint().address() + " for task " + task.taskId();
-        if (step.parentVersion().isPresent()) {
-            int parent = step.parentVersion().get();
-            String parentUuid = step.parentUuid().orElseThrow();
-            boolean present = held.stream().anyMatch(h -> h.version() == parent && h.receivedUuid().equals(parentUuid));
-            if (!present) {
-                throw new StepFailure(ErrorClass.PERMANENT, what + " cannot start: its parent, version " + parent
-                        + " with received uuid " + parentUuid + ", is not in " + pool.versionsDir(image)
-                        + " (held: " + held + "); the planner must send a full step or another parent");
-            }
-        }
-        Optional<HeldVersion> existing = held.stream().filter(h -> h.version() == step.version()).findFirst();
-        if (existing.isPresent()) {
-            throw new StepFailure(ErrorClass.PERMANENT, what + " cannot start: " + pool.versionDir(image, step.version())
-                    + " already exists with received uuid " + existing.get().receivedUuid()
-                    + " and is never overwritten; remove it by hand if it is wrong");
-        }
-        TransferRequest request = new TransferRequest(image, step.version(), step.parentVersion(), task.compression());
-        Instant startedAt = clock.instant();
-        SendChannel channel;
-        try {
-            channel = master.open(request);
-        } catch (IOException | RuntimeException e) {
-            throw FailureClassifier.classifyConnect(what, e);
-        }
-        try (channel) {
-            synchronized (lock) {
-                current = channel;
-                if (stopping) {
-                    channel.abort();
-                }
-            }
-            log.info("replica {} image {} version {} task {}: receiving `{}` into {}", replicaId, image,
-                    step.version(), task.taskId(), request.print(), pool.stagingDir(image));
-            publishProgress(task, step, held, channel, startedAt);
-            ReceivedSubvolume received = null;
-            Throwable receiveError = null;
-            try (Ticker progress = new Ticker(timer, progressInterval,
-                    () -> publishProgress(task, step, held, channel, startedAt));
-                 Ticker stallCheck = new Ticker(timer, SendChannel.STALL_CHECK, () -> {
-                     if (channel.checkStall()) {
-                         log.warn("replica {} image {} version {} task {}: no data from the master for {}; the"
-                                 + " channel is abandoned", replicaId, image, step.version(), task.taskId(),
-                                 master.endpoint().stallTimeout());
-                     }
-                 })) {
-                InputStream stream = channel.stream();
-                received = pool.receive(image, stream);
-                // btrfs receive -e stops at the end command; the rest (an LZ4 frame's end mark and
-                // checksum) must still be read and checked.
-                stream.transferTo(OutputStream.nullOutputStream());
-            } catch (IOException | RuntimeException e) {
-                receiveError = e;
-            }
-            bytes[0] = channel.wireBytes();
-            // The master's verdict comes once its stream ended; a receive that gave up mid-stream on a
-            // live channel only glances for one (the master is still sending and would not end soon).
-            boolean streamOver = receiveError == null || channel.reachedEnd() || channel.readFailure().isPresent()
-                    || channel.closedByPeer();
-            Optional<Integer> exit = channel.awaitExit(streamOver ? master.endpoint().connectTimeout()
-                    : VERDICT_AFTER_REJECT);
-            boolean connectionLost = !channel.aborted() && (channel.readFailure().isPresent()
-                    || exit.isEmpty() && (channel.reachedEnd() || channel.closedByPeer()));
-            StreamOutcome outcome = new StreamOutcome(channel.wireBytes(), exit, channel.masterReason(),
-                    channel.stalled(), channel.aborted() || isStopping(), connectionLost,
-                    Optional.ofNullable(receiveError));
-            synchronized (lock) {
-                current = null;
-            }
-            Optional<StepFailure> failure = FailureClassifier.classify(what, outcome);
-            if (failure.isPresent()) {
-                throw failure.get();
-            }
-            return verifyAndPromote(what, image, step, received);
-        }
-    }
-
-    private HeldVersion verifyAndPromote(String what, String image, TransferStep step, ReceivedSubvolume received)
-            throws StepFailure {
-        Optional<String> receivedUuid = received.info().receivedUuid().map(UUID::toString);
-        if (!received.info().readOnly() || !receivedUuid.equals(Optional.of(step.uuid()))) {
-            throw new StepFailure(ErrorClass.PERMANENT, what + ": verification failed: " + received.path()
-                    + " is " + (received.info().readOnly() ? "read-only" : "read-write") + " with received uuid "
-                    + receivedUuid.orElse("none") + ", expected read-only with " + step.uuid()
-                    + "; it was deleted and nothing was promoted; check the master's version " + step.version());
-        }
-        try {
-            return pool.promote(image, step.version(), received);
-        } catch (RuntimeException e) {
-            throw new StepFailure(ErrorClass.PERMANENT, what + ": promoting " + received.path() + " to "
-                    + pool.versionDir(image, step.version()) + " failed: " + e.getMessage(), e);
-        }
-    }
-
     private void publishProgress(ReplicationTask task, TransferStep step, List<HeldVersion> held,
-                                 SendChannel channel, Instant startedAt) {
-        long bytes = channel.wireBytes();
-        Instant now = clock.instant();
-        double seconds = Math.max(0.001, Duration.between(startedAt, now).toMillis() / 1000.0);
+                                 StepProgress progress) {
+        long bytes = progress.wireBytes();
+        double seconds = Math.max(0.001, Duration.between(progress.startedAt(), progress.at()).toMillis() / 1000.0);
         long rate = (long) (bytes / seconds);
         log.info("replica {} image {} version {} task {}: {} MiB received, {} MB/s", replicaId, task.image(),
                 step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),
                 String.format("%.1f", rate / 1e6));
-        TransferProgress progress = new TransferProgress(task.taskId(), step.version(), step.parentVersion(), bytes,
-                rate, startedAt);
+        TransferProgress transfer = new TransferProgress(task.taskId(), step.version(), step.parentVersion(), bytes,
+                rate, progress.startedAt());
         publisher.publishProgress(ReplicaImageState.of(replicaId, task.image(), held,
-                Optional.ofNullable(lastSteps.get(task.image())), Optional.of(progress), now));
+                Optional.ofNullable(lastSteps.get(task.image())), Optional.of(transfer), progress.at()));
     }
 
     private void publishFailure(ReplicationTask task, FailedStep f, String reason) {
@@ -323,32 +211,21 @@ public final class TaskApplier implements AutoCloseable {
         report(image);
     }
 
-    private void cleanStaging(String image) {
-        try {
-            pool.cleanStaging(image);
-        } catch (RuntimeException e) {
-            log.warn("replica {} image {}: cleaning {} failed: {}; it is retried before the next receive and at start",
-                    replicaId, image, pool.stagingDir(image), e.getMessage());
-        }
-    }
-
     private boolean isStopping() {
-        synchronized (lock) {
-            return stopping;
-        }
+        return stopping.isRaised();
     }
 
     /** Waits {@code delay} unless stopped first; false when stopped. */
     private boolean sleep(Duration delay) {
         long deadline = System.nanoTime() + delay.toNanos();
-        synchronized (lock) {
-            while (!stopping) {
+        synchronized (pause) {
+            while (!stopping.isRaised()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return true;
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    TimeUnit.NANOSECONDS.timedWait(pause, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
@@ -359,23 +236,19 @@ public final class TaskApplier implements AutoCloseable {
     }
 
     /**
-     * Aborts the transfer in flight (its channel is closed, its receive killed, staging cleaned by
-     * {@link #apply}) and makes {@link #apply} return {@link TaskOutcome#ABANDONED}. Any thread.
+     * Aborts the step in flight (its channel is closed, its receive killed, staging cleaned by the
+     * step runner) and makes {@link #apply} return {@link TaskOutcome#ABANDONED}. Any thread.
      */
     public void stop() {
-        synchronized (lock) {
-            stopping = true;
-            if (current != null) {
-                current.abort();
-            }
-            lock.notifyAll();
+        stopping.raise();
+        synchronized (pause) {
+            pause.notifyAll();
         }
     }
 
     @Override
     public void close() {
         stop();
-        timer.shutdownNow();
     }
 
     /** A step that failed, with what it had moved by then. */

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>Only one replica service may use a pool: {@link #open} takes an exclusive lock, so promotions
  * (check that the target is absent, then snapshot) never race another writer.
  */
-public final class ReplicaPool implements AutoCloseable {
+public final class ReplicaPool implements VersionStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaPool.class);
 
@@ -126,6 +126,7 @@ public final class ReplicaPool implements AutoCloseable {
      * The versions held of {@code image}, ascending: every {@code versions/<n>} that is a read-only
      * subvolume with a received uuid. Anything else there is logged and ignored, never reported.
      */
+    @Override
     public List<HeldVersion> held(String image) {
         Path dir = versionsDir(image);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -238,6 +239,7 @@ public final class ReplicaPool implements AutoCloseable {
     }
 
     /** Deletes {@code versions/<version>} of {@code image}. */
+    @Override
     public void deleteVersion(String image, int version) {
         btrfs.deleteSubvolume(versionDir(image, version));
     }

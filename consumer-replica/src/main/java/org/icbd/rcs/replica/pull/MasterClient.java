@@ -79,7 +79,8 @@ public final class MasterClient implements AutoCloseable {
             channel.setErr(stderr);
             channel.open().verify(endpoint.connectTimeout());
             log.debug("replica {}: opened `{}` on {}", replicaId, request.print(), endpoint.address());
-            return new SendChannel(session, channel, stderr, request, endpoint.stallTimeout());
+            return new SendChannel(session, channel, stderr, request, endpoint.stallTimeout(),
+                    endpoint.connectTimeout());
         } catch (IOException | RuntimeException e) {
             session.close(true);
             throw e;

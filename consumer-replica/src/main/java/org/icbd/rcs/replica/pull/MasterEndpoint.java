@@ -10,7 +10,8 @@ import org.apache.sshd.common.config.keys.KeyUtils;
  * Where and how a replica pulls: the master's address and pinned host key, the replica's identity,
  * and how long it waits.
  *
- * @param connectTimeout for connecting, authenticating and opening the channel, each
+ * @param connectTimeout for connecting, authenticating and opening the channel, each, and for the
+ *                       master's exit status once its stream ended
  * @param stallTimeout   the longest the stream may deliver nothing before the step is abandoned
  */
 public record MasterEndpoint(String host, int port, String user, PublicKey hostKey, KeyPair identity,

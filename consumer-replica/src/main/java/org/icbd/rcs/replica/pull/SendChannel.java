@@ -30,6 +30,12 @@ public final class SendChannel implements AutoCloseable {
     /** How often {@link #checkStall()} should run: often enough to honour short stall timeouts. */
     public static final Duration STALL_CHECK = Duration.ofSeconds(1);
 
+    /**
+     * After a receive that failed mid-stream on a live channel, how long the master's own verdict is
+     * glanced for: the master is still sending and would not end soon.
+     */
+    static final Duration VERDICT_AFTER_REJECT = Duration.ofSeconds(1);
+
     private final ClientSession session;
     private final ChannelExec channel;
     private final MasterStderr stderr;
@@ -41,16 +47,21 @@ public final class SendChannel implements AutoCloseable {
     private final AtomicReference<IOException> readFailure = new AtomicReference<>();
     private final InputStream wire;
     private final Duration stallTimeout;
+    private final Duration verdictTimeout;
     /** When a read last returned, or the channel opened. */
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
 
+    /**
+     * @param verdictTimeout how long the master's exit status is waited for once its stream ended
+     */
     SendChannel(ClientSession session, ChannelExec channel, MasterStderr stderr, TransferRequest request,
-                Duration stallTimeout) {
+                Duration stallTimeout, Duration verdictTimeout) {
         this.session = session;
         this.channel = channel;
         this.stderr = stderr;
         this.request = request;
         this.stallTimeout = stallTimeout;
+        this.verdictTimeout = verdictTimeout;
         this.wire = new Metered(channel.getInvertedOut());
     }
 
@@ -138,6 +149,28 @@ public final class SendChannel implements AutoCloseable {
             status = channel.getExitStatus();
         }
         return Optional.ofNullable(status);
+    }
+
+    /**
+     * Ends the transfer as this side saw it, once the receive consuming {@link #stream()} is over:
+     * awaits the master's verdict and returns everything observed of the channel.
+     *
+     * <p>The verdict comes once the master's stream ended, so it is waited for up to the verdict
+     * timeout when the receive read the stream to its end or the channel ended on its own; a receive
+     * that gave up mid-stream on a live channel only glances for one ({@link #VERDICT_AFTER_REJECT}).
+     * The connection counts as lost when a read failed on its own, or the stream ended (or the channel
+     * closed) without an exit status; never when this side aborted it.
+     *
+     * @param receiveError the receiving side's failure (btrfs receive, LZ4 decoding, a read of the
+     *                     channel); empty when btrfs receive accepted the stream
+     */
+    public StreamOutcome finish(Optional<Throwable> receiveError) {
+        boolean streamOver = receiveError.isEmpty() || eof.get() || readFailure.get() != null || closedByPeer();
+        Optional<Integer> exit = awaitExit(streamOver ? verdictTimeout : VERDICT_AFTER_REJECT);
+        boolean connectionLost = !aborted.get() && (readFailure.get() != null
+                || exit.isEmpty() && (eof.get() || closedByPeer()));
+        return new StreamOutcome(wireBytes.get(), exit, masterReason(), stalled.get(), aborted.get(), connectionLost,
+                receiveError);
     }
 
     /** Closes the channel and its session at once; reads fail from now on. Idempotent, any thread. */

@@ -46,8 +46,17 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
+    /** Stops the heartbeat: once this returns, no heartbeat is sent any more. Any thread. */
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("replica {}: a heartbeat was still being sent 5 s after the heartbeat stopped",
+                        registration.replicaId());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@code publish*} methods return only once the broker acknowledged the record, since the caller
  * commits offsets (or declares itself started) on that basis.
  */
-public final class ReplicaPublisher implements AutoCloseable {
+public final class ReplicaPublisher implements ReplicaReports, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaPublisher.class);
 
@@ -65,11 +65,13 @@ public final class ReplicaPublisher implements AutoCloseable {
     }
 
     /** Publishes the state of one image and waits for the acknowledgement. */
+    @Override
     public void publishState(ReplicaImageState state) {
         await(send(Topics.REPLICA_STATE, key(state), state), "state of " + key(state));
     }
 
     /** Publishes a progress state without waiting; a failure is logged, the next tick tries again. */
+    @Override
     public void publishProgress(ReplicaImageState state) {
         send(Topics.REPLICA_STATE, key(state), state, (metadata, e) -> {
             if (e != null) {
@@ -79,6 +81,7 @@ public final class ReplicaPublisher implements AutoCloseable {
     }
 
     /** Publishes a record this replica could not use, under its original key, and waits. */
+    @Override
     public void publishDeadLetter(String originalKey, DeadLetter letter) {
         await(send(Topics.DEAD_LETTERS, originalKey, letter),
                 "dead letter for " + letter.topic() + "-" + letter.partition() + "@" + letter.offset());

@@ -2,7 +2,7 @@ package org.icbd.rcs.replica.service;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.icbd.rcs.replica.config.InvalidSettingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,11 +12,15 @@ import org.slf4j.LoggerFactory;
  * Arguments are {@code name=value} settings. SIGTERM stops the replica gracefully (the transfer in
  * flight is aborted, staging cleaned, the state published). Operators use {@code icbd replica run}.
  *
- * <p>Exit codes: 0 after a stop, 1 when it could not start, 2 for a bad setting or argument.
+ * <p>Exit codes: 0 after a stop, 1 when it could not start, 2 for a bad setting or argument, 3 when
+ * its task loop died (it no longer applies tasks; the log says why, and the service manager restarts it).
  */
 public final class ReplicaMain {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaMain.class);
+
+    /** The exit status of a replica whose task loop died. */
+    public static final int EXIT_TASK_LOOP_DIED = 3;
 
     private ReplicaMain() {
     }
@@ -43,15 +47,16 @@ public final class ReplicaMain {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             replica.close();
-            stopped.countDown();
+            stopped.complete(null);
         }, "replica-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Object first = CompletableFuture.anyOf(stopped, replica.service().death()).join();
+        if (first instanceof TaskLoopDeath death) {
+            log.error("replica {}: exiting with status {}: {}", replica.service().config().replicaId(),
+                    EXIT_TASK_LOOP_DIED, death.reason());
+            System.exit(EXIT_TASK_LOOP_DIED);
         }
     }
 }

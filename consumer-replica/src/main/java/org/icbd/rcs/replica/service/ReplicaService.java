@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
@@ -20,6 +21,7 @@ import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.icbd.rcs.replica.step.PullStepRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), scan the pool,
  * publish the registration and one state per subscribed image from disk, then heartbeat and
- * consume tasks. Stop: abort the transfer in flight (channel closed, receive killed, staging
- * cleaned, state published, offset left uncommitted), then release everything. No static state:
- * several replicas can run in one JVM, each with its own pool.
+ * consume tasks; the heartbeat lives only as long as the task loop ({@link #death()}). Stop: abort
+ * the transfer in flight (channel closed, receive killed, staging cleaned, state published, offset
+ * left uncommitted), then release everything. No static state: several replicas can run in one
+ * JVM, each with its own pool.
  */
 public final class ReplicaService implements AutoCloseable {
 
@@ -43,6 +46,7 @@ public final class ReplicaService implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private TaskConsumer consumer;
     private boolean running;
+    private CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
 
     public ReplicaService(ReplicaConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -88,16 +92,28 @@ public final class ReplicaService implements AutoCloseable {
                     config.master().user(), config.master().identityFingerprint(), software(),
                     Optional.of(config.compression()), clock.instant());
             publisher.publishRegistration(registration);
-            TaskApplier applier = new TaskApplier(id, pool, master, publisher, config.keepByImage(), config.backoff(),
-                    config.progressInterval(), clock);
+            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock);
+            started.add(steps);
+            TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
+                    clock);
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 applier.report(s.image());
             }
-            started.add(new Heartbeat(publisher, registration, config.heartbeatInterval(), clock));
-            consumer = new TaskConsumer(id, config.kafka(), config.groupId(), applier, publisher, config.backoff(),
-                    clock);
+            Heartbeat heartbeat = new Heartbeat(publisher, registration, config.heartbeatInterval(), clock);
+            started.add(heartbeat);
+            consumer = new TaskConsumer(id, config.kafka(), config.groupId(), applier, publisher,
+                    LoopPause.of(config.backoff()), clock);
             started.add(consumer);
+            CompletableFuture<TaskLoopDeath> died = new CompletableFuture<>();
+            death = died;
+            // A replica that no longer applies tasks must not look alive: the planner then shows it OFFLINE.
+            consumer.death().thenAccept(d -> {
+                heartbeat.close();
+                log.error("replica {}: {}; heartbeats stopped, so the planner shows this replica OFFLINE until it"
+                        + " is restarted", id, d.reason());
+                died.complete(d);
+            });
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
@@ -108,6 +124,14 @@ public final class ReplicaService implements AutoCloseable {
             closeStarted();
             throw e;
         }
+    }
+
+    /**
+     * Completes when the task loop of the running service died (not when the service is closed): the
+     * process should then exit non-zero so that its service manager restarts it.
+     */
+    public synchronized CompletableFuture<TaskLoopDeath> death() {
+        return death.copy();
     }
 
     /** Whether the service started and was not closed. */

@@ -3,28 +3,23 @@ package org.icbd.rcs.replica.service;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ReplicationTask;
 import org.icbd.rcs.kafka.KafkaClientSettings;
-import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.apply.TaskApplier;
 import org.icbd.rcs.replica.apply.TaskOutcome;
 import org.icbd.rcs.replica.report.PublishException;
-import org.icbd.rcs.replica.report.ReplicaPublisher;
+import org.icbd.rcs.replica.report.ReplicaReports;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +27,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The replica's consumer of {@code icbd.replication-tasks}: one thread, one task at a time, in
  * topic order. Tasks keyed to other replicas are skipped without work; records this build cannot
- * read go to {@code icbd.dead-letters}; nothing stops the loop but {@link #close()}.
+ * read go to {@code icbd.dead-letters}; a failure under a task (a state not acknowledged, a commit
+ * refused, the disk failing) rewinds it and pauses ({@link LoopPause}), whatever the count. What
+ * ends the loop other than {@link #close()} (polling itself failing, an error) completes {@link
+ * #death()}, so that the replica stops looking alive.
  *
  * <p>An offset is committed only after the task's state (or the dead letter) was acknowledged by
  * Kafka. A task abandoned because the service stops is not committed, so it is delivered again
  * after a restart (and is harmless if it was in fact finished: the disk then has its target).
- *
- * <p>The group ({@code icbd-replica-<id>} by default) has this one (static) member, so there is
- * nobody to rebalance to: {@code max.poll.interval.ms} is unbounded, as one task may take hours.
  */
 public final class TaskConsumer implements AutoCloseable {
 
@@ -49,43 +44,52 @@ public final class TaskConsumer implements AutoCloseable {
 
     private final String replicaId;
     private final TaskApplier applier;
-    private final ReplicaPublisher publisher;
-    private final Backoff backoff;
+    private final ReplicaReports publisher;
+    private final LoopPause pause;
     private final Clock clock;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final TaskSource consumer;
     private final Thread thread;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
     private volatile boolean closing;
     private volatile boolean started;
 
     public TaskConsumer(String replicaId, KafkaClientSettings kafka, String groupId, TaskApplier applier,
-                        ReplicaPublisher publisher, Backoff backoff, Clock clock) {
+                        ReplicaReports publisher, LoopPause pause, Clock clock) {
+        this(replicaId, new KafkaTaskSource(replicaId, kafka, groupId), applier, publisher, pause, clock);
+    }
+
+    TaskConsumer(String replicaId, TaskSource consumer, TaskApplier applier, ReplicaReports publisher, LoopPause pause,
+                 Clock clock) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.applier = Objects.requireNonNull(applier, "applier");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
-        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        this.pause = Objects.requireNonNull(pause, "pause");
         this.clock = Objects.requireNonNull(clock, "clock");
-        // The consumer role fixes read_committed, no auto-commit and the group; a group without offsets
-        // starts at the beginning, so a task issued before this replica's first poll is not missed.
-        Map<String, Object> config = new HashMap<>();
-        // Static membership: a replica restarted after a crash takes its partitions back at once instead
-        // of waiting for its dead predecessor's session to expire; a second live replica with the same
-        // id is fenced rather than sharing the tasks.
-        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + replicaId);
-        config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, Integer.MAX_VALUE);
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
-        this.consumer = new KafkaConsumer<>(kafka.consumerConfig("icbd-replica-" + replicaId + "-tasks", groupId, config),
-                new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::loop, "replica-tasks-" + replicaId);
     }
 
     public void start() {
-        consumer.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+        consumer.subscribe();
         thread.start();
         started = true;
     }
 
+    /** Whether the task loop runs: started, and neither closed nor ended. */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /**
+     * Completes once the task loop ended without {@link #close()} asking it to; never completes
+     * otherwise. Completing it does not complete the loop's own future.
+     */
+    public CompletableFuture<TaskLoopDeath> death() {
+        return death.copy();
+    }
+
     private void loop() {
+        Throwable fatal = null;
         try {
             int failures = 0;
             while (!closing) {
@@ -105,9 +109,8 @@ public final class TaskConsumer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     // Kafka or the disk failed under a task: it was rewound and is tried again after a
                     // pause. The loop itself never dies of it.
-                    failures++;
-                    Duration delay = backoff.delayAfter(Math.min(failures, backoff.maxAttempts() - 1))
-                            .orElse(backoff.max());
+                    failures = failures == Integer.MAX_VALUE ? failures : failures + 1;
+                    Duration delay = pause.after(failures);
                     if (e instanceof PublishException) {
                         log.warn("replica {}: {}; the task is retried in {} ms", replicaId, e.getMessage(),
                                 delay.toMillis());
@@ -119,14 +122,20 @@ public final class TaskConsumer implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
-            log.error("replica {}: the task consumer stopped on an unexpected error", replicaId, e);
+            // Polling failed (a fenced or unauthorised consumer, say) or something no task explains:
+            // nothing here can resume the loop; a restart of the process can.
+            fatal = e;
+            log.error("replica {}: the task loop died", replicaId, e);
         } finally {
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
                 log.warn("replica {}: closing the task consumer failed: {}", replicaId, e.toString());
             }
-            stopped.countDown();
+            if (!closing) {
+                death.complete(new TaskLoopDeath(fatal == null ? "the task loop ended without being stopped"
+                        : "the task loop died of " + fatal, Optional.ofNullable(fatal)));
+            }
         }
     }
 
@@ -207,7 +216,7 @@ public final class TaskConsumer implements AutoCloseable {
 
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (!offsets.isEmpty()) {
-            consumer.commitSync(Map.copyOf(offsets));
+            consumer.commit(Map.copyOf(offsets));
         }
     }
 
@@ -244,14 +253,13 @@ public final class TaskConsumer implements AutoCloseable {
             consumer.close(Duration.ofSeconds(5));
             return;
         }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (thread.isAlive()) {
-            try {
-                if (!stopped.await(60, TimeUnit.SECONDS)) {
-                    log.warn("replica {}: the task consumer did not stop within 60 s", replicaId);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            log.warn("replica {}: the task consumer did not stop within 60 s", replicaId);
         }
     }
 }

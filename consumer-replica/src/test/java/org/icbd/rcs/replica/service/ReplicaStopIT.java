@@ -12,10 +12,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.ErrorClass;
 import org.icbd.rcs.events.HeldVersion;
@@ -30,6 +36,7 @@ import org.icbd.rcs.replica.testing.ReplicaSite;
 import org.icbd.rcs.testkit.KafkaProbe;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.testkit.Trees;
+import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -200,5 +207,63 @@ class ReplicaStopIT {
         assertFalse(Files.exists(replica.versionDir(IMAGE, 1)), "nothing partial is ever promoted");
 
         awaitArrivalAfterRestart();
+    }
+
+    /**
+     * Joins the replica's consumer group with its static instance id, which fences the replica's own
+     * consumer (its poll fails for good, which no pause can mend), and polls until {@code done}.
+     */
+    private void fenceTheReplicasConsumerUntil(java.util.concurrent.Callable<Boolean> done) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "icbd-replica-" + id,
+                ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "icbd-replica-" + id);
+        List<KafkaConsumer<String, byte[]>> usurper = new ArrayList<>();
+        try {
+            await("the replica's task loop fenced").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                if (usurper.isEmpty()) {
+                    KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(config, new StringDeserializer(),
+                            new ByteArrayDeserializer());
+                    usurper.add(c);
+                    c.subscribe(List.of(Topics.REPLICATION_TASKS.name()));
+                }
+                try {
+                    usurper.get(0).poll(Duration.ofMillis(100));
+                } catch (FencedInstanceIdException e) {
+                    // The replica's consumer joined after this one: join again, after it.
+                    usurper.remove(0).close(Duration.ofSeconds(5));
+                }
+                return done.call();
+            });
+        } finally {
+            usurper.forEach(c -> c.close(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void aReplicaWhoseTaskLoopDiesStopsHeartbeating() {
+        replica.start();
+        ReplicaService service = replica.application().service();
+        awaitState("the replica's initial state", s -> s.versions().isEmpty());
+
+        fenceTheReplicasConsumerUntil(() -> service.death().isDone());
+
+        assertTrue(service.death().join().reason().contains("FencedInstanceIdException"),
+                service.death().join().reason());
+        Instant diedAt = Instant.now();
+        // Heartbeats come every second in these tests: three intervals without one is a stopped heartbeat.
+        await("no heartbeat after the task loop died").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> kafka.registrations(id).stream().noneMatch(r -> r.lastSeen().isAfter(diedAt)));
+    }
+
+    @Test
+    void aChildReplicaWhoseTaskLoopDiesExitsNonZeroSayingWhy() throws Exception {
+        startChild();
+
+        fenceTheReplicasConsumerUntil(() -> !child.isAlive());
+
+        assertEquals(ReplicaMain.EXIT_TASK_LOOP_DIED, child.exitValue());
+        String log = Files.readString(tmp.resolve("child-replica.log"));
+        assertTrue(log.contains("exiting with status 3: the task loop died of"), log);
     }
 }

@@ -413,4 +413,20 @@ class ReplicationIT {
         assertTrue(failed.lastStep().get().error().orElseThrow().contains("host key"), failed.lastStep().get().error().get());
         assertEquals(List.of(), failed.versions());
     }
+
+    @Test
+    void aKeyTheMasterDoesNotAuthoriseIsPermanentAndNothingIsReceived() throws IOException {
+        ImageVersion v1 = version1(1L << 20);
+        Path otherKey = org.icbd.rcs.testkit.TestKeys.writePrivate(
+                org.icbd.rcs.testkit.TestKeys.generate(), tmp.resolve("unauthorised_key"));
+        replica.set("icbd.replica.ssh.private-key-file", otherKey.toString());
+        replica.start();
+        kafka.send(task("t-auth", List.of(), chain(List.of(v1), true), Compression.NONE));
+        ReplicaImageState failed = awaitState("the refusal", s -> s.lastStep()
+                .filter(l -> l.outcome() == Outcome.FAILED).isPresent());
+        assertEquals(Optional.of(ErrorClass.PERMANENT), failed.lastStep().orElseThrow().errorClass());
+        assertTrue(failed.lastStep().get().error().orElseThrow().contains("did not accept this replica's key"),
+                failed.lastStep().get().error().get());
+        assertEquals(List.of(), failed.versions());
+    }
 }

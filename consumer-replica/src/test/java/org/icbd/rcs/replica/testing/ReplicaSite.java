@@ -78,6 +78,11 @@ public final class ReplicaSite implements AutoCloseable {
         return this;
     }
 
+    /** The running replica; null when it is not running. */
+    public ReplicaApplication application() {
+        return running;
+    }
+
     /** Stops the replica gracefully (as SIGTERM would); the pool stays. */
     public void stop() {
         if (running != null) {

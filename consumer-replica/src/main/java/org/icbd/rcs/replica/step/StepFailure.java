@@ -1,4 +1,4 @@
-package org.icbd.rcs.replica.apply;
+package org.icbd.rcs.replica.step;
 
 import java.util.Objects;
 import org.icbd.rcs.events.ErrorClass;

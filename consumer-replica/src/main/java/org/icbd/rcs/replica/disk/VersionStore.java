@@ -1,0 +1,14 @@
+package org.icbd.rcs.replica.disk;
+
+import java.util.List;
+import org.icbd.rcs.events.HeldVersion;
+
+/** What the task driver reads and prunes of a replica's pool: {@link ReplicaPool} on disk. */
+public interface VersionStore {
+
+    /** The versions held of {@code image}, ascending, each verified (read-only, with a received uuid). */
+    List<HeldVersion> held(String image);
+
+    /** Deletes one held version of {@code image}. */
+    void deleteVersion(String image, int version);
+}
