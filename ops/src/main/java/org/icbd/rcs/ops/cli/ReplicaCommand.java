@@ -10,9 +10,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.replica.service.ReplicaApplication;
+import org.icbd.rcs.replica.service.ReplicaMain;
+import org.icbd.rcs.replica.service.TaskLoopDeath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -149,21 +152,34 @@ public final class ReplicaCommand implements Runnable {
             properties.putAll(kafka.asSettings(P + "kafka"));
 
             ReplicaApplication replica = ReplicaApplication.run(properties);
-            CountDownLatch stopped = new CountDownLatch(1);
+            CompletableFuture<Void> stopped = new CompletableFuture<>();
             Thread hook = new Thread(() -> {
                 replica.close();
-                stopped.countDown();
+                stopped.complete(null);
             }, "icbd-replica-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             spec.commandLine().getOut().println("icbd replica: " + replica.service().config().replicaId()
                     + " is running; SIGTERM or Ctrl-C stops it");
             spec.commandLine().getOut().flush();
             ReadyFile.announce(Map.of("replica", replica.service().config().replicaId()));
+            Object first;
             try {
-                stopped.await();
+                first = CompletableFuture.anyOf(stopped, replica.service().death()).get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 replica.close();
+                return 0;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("waiting for the replica to stop failed", e.getCause());
+            }
+            if (first instanceof TaskLoopDeath death) {
+                // The heartbeat has stopped with the loop; exiting lets systemd restart the service
+                // instead of leaving a process that looks alive and does nothing.
+                spec.commandLine().getErr().println("icbd replica: " + replica.service().config().replicaId()
+                        + ": the task loop died (" + death.reason() + "); exiting with status "
+                        + ReplicaMain.EXIT_TASK_LOOP_DIED + " so that the service manager restarts it");
+                spec.commandLine().getErr().flush();
+                return ReplicaMain.EXIT_TASK_LOOP_DIED;
             }
             return 0;
         }
