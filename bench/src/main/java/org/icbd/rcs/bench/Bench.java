@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link Route#RAW}: {@code btrfs send | btrfs receive} into a second pool (and {@code btrfs
  *       send} alone, to show what btrfs produces);
- *   <li>{@link Route#LOOPBACK}: the master's SSH send service and a replica puller in two child JVMs,
- *       over the loopback interface, without and with LZ4;
+ *   <li>{@link Route#LOOPBACK}: the master's SSH send service and the replica's step runner in two
+ *       child JVMs ({@link MasterSite}, {@link ReplicaSite}), over the loopback interface, without and
+ *       with LZ4;
  *   <li>{@link Route#LINK}: the same with the replica in its own network namespace, joined to the
  *       master's by a veth pair shaped with a token bucket.
  * </ul>
@@ -198,7 +199,7 @@ public final class Bench implements AutoCloseable {
             }
             for (ReplicaHandle replica : replicas) {
                 for (Compression compression : List.of(Compression.NONE, Compression.LZ4)) {
-                    String c = compression == Compression.LZ4 ? "lz4" : "none";
+                    String c = compression.code();
                     Map<String, Long> pids = Map.of("master", master.orElseThrow().pid(), "replica", replica.pid());
                     for (boolean delta : new boolean[] {false, true}) {
                         record(samples, caseKeys, replica.route().code() + " " + c, replica.route().code(), c, delta,
@@ -263,15 +264,10 @@ public final class Bench implements AutoCloseable {
 
     private ReplicaHandle startReplica(Route route, Optional<String> netns, String masterHost, int sshPort, Path keys) {
         Path root = directory(replicaMount.resolve(route.code()));
-        List<String> args = new ArrayList<>(List.of("bench", "replica-site",
+        List<String> args = List.of("bench", "replica-site",
                 "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
                 "--host-key-pin", keys.resolve("host_key.pin").toString(),
-                "--identity", keys.resolve("replica").toString(), "--puller", settings.puller().name(),
-                "--cipher", settings.cipher()));
-        if (settings.windowBytes() > 0) {
-            args.addAll(List.of("--window", Long.toString(settings.windowBytes())));
-        }
-        settings.kex().ifPresent(kex -> args.addAll(List.of("--kex", kex)));
+                "--identity", keys.resolve("replica").toString());
         String name = "replica-" + route.code();
         SiteProcess process = SiteProcess.start(name, netns, settings.siteJvmOptions(), args,
                 logs.resolve(name + ".log"));
@@ -334,8 +330,8 @@ public final class Bench implements AutoCloseable {
         ImageVersion version = repository.snapshotNext(WARM_UP_IMAGE);
         long start = System.nanoTime();
         for (ReplicaHandle replica : replicas) {
-            for (String compression : List.of("none", "lz4")) {
-                String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - " + compression + " "
+            for (Compression compression : List.of(Compression.NONE, Compression.LZ4)) {
+                String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - " + compression.code() + " "
                         + version.uuid();
                 SiteReply reply = replica.process().request(command, stepTimeout);
                 if (!reply.ok()) {
@@ -396,7 +392,7 @@ public final class Bench implements AutoCloseable {
                                Map<String, Long> pids) {
         ImageVersion target = versions.target(delta);
         String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
-                + (compression == Compression.LZ4 ? "lz4" : "none") + " " + target.uuid();
+                + compression.code() + " " + target.uuid();
         sync();
         ShapedLink.QdiscCounters before = replica.route() == Route.LINK ? link.counters() : null;
         SiteReply reply;
@@ -504,10 +500,6 @@ public final class Bench implements AutoCloseable {
         info.put("seed", settings.seed());
         info.put("updateFraction", settings.updateFraction());
         info.put("siteJvmOptions", settings.siteJvmOptions());
-        info.put("puller", settings.puller().name().toLowerCase(Locale.ROOT));
-        info.put("cipher", settings.cipher());
-        info.put("windowBytes", settings.windowBytes());
-        info.put("kex", settings.kex().orElse("(MINA default order)"));
         info.put("linkGro", settings.linkGro());
         info.put("workDir", settings.workDir().toString());
         return info;

@@ -3,7 +3,6 @@ package org.icbd.rcs.bench;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,21 +17,15 @@ import java.util.Set;
  * @param seed              the dataset's seed
  * @param updateFraction    the share of the disk image's blocks (and of files) version 2 changes
  * @param siteJvmOptions    options of the master and replica JVMs
- * @param cipher            the cipher the replica offers first
- * @param windowBytes       the SSH channel window the replica grants; 0 for MINA's default
- * @param kex               the key exchange the replica offers first; empty for MINA's default order
- * @param puller            which SSH client the replica pulls with
  * @param linkGro           whether the replica's end of the link coalesces received segments (GRO), as a NIC does
  */
 public record BenchSettings(Path workDir, long datasetBytes, int repeat, String rate, Set<Route> routes, Path jsonOut,
-                            long seed, double updateFraction, List<String> siteJvmOptions, String cipher,
-                            long windowBytes, Optional<String> kex, boolean linkGro,
-                            ReplicaSite.Puller puller) {
+                            long seed, double updateFraction, List<String> siteJvmOptions,
+                            boolean linkGro) {
 
     /** Below this the dataset is mostly metadata and the figures mean little; the IT runs at it. */
     public static final long MIN_DATASET_BYTES = 64L << 20;
     public static final long DEFAULT_DATASET_BYTES = 2L << 30;
-    public static final String DEFAULT_CIPHER = "aes128-gcm@openssh.com";
 
     public BenchSettings {
         Objects.requireNonNull(workDir, "--work-dir");
@@ -52,9 +45,5 @@ public record BenchSettings(Path workDir, long datasetBytes, int repeat, String 
             throw new IllegalArgumentException("--update-fraction must be within (0, 1], got " + updateFraction);
         }
         siteJvmOptions = List.copyOf(siteJvmOptions);
-        Objects.requireNonNull(puller, "--puller");
-        if (windowBytes < 0) {
-            throw new IllegalArgumentException("--window must not be negative, got " + windowBytes);
-        }
     }
 }

@@ -2,56 +2,53 @@ package org.icbd.rcs.bench;
 
 import java.io.BufferedReader;
 import java.io.DataOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import net.jpountz.lz4.LZ4FrameInputStream;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
-import org.icbd.rcs.btrfs.ReceivedSubvolume;
-import org.icbd.rcs.btrfs.SubvolumeInfo;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
-import org.icbd.rcs.replica.pull.SendChannel;
-import org.icbd.rcs.transfer.TransferRequest;
+import org.icbd.rcs.replica.step.AbortSignal;
+import org.icbd.rcs.replica.step.PullStepRunner;
+import org.icbd.rcs.replica.step.StepObserver;
+import org.icbd.rcs.replica.step.StepOrder;
+import org.icbd.rcs.replica.step.StepResult;
+import org.icbd.rcs.replica.step.StepTimings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The replica side of the bench, run in a child JVM of its own ({@code icbd bench replica-site}),
- * possibly in another network namespace. It pulls steps with the replica service's own parts: the
- * {@link MasterClient} (the master's host key pinned, one session and exec channel per step) and the
- * {@link ReplicaPool} (receive into {@code <root>/.incoming/<image>/}, promote by a read-only snapshot
- * into {@code <root>/images/<image>/versions/<n>}); between them it does what the service's step does:
- * reads the rest of the stream, awaits the master's exit status and verifies the received subvolume
- * (read-only, received uuid = the master's snapshot uuid). Kafka is left out: progress reports do not
- * move bytes. With {@link Puller#BENCH} the bench's own {@link SshPuller} replaces the MasterClient,
- * to try ciphers, key exchanges and windows.
+ * possibly in another network namespace. It pulls steps with the replica service's own step runner,
+ * {@link PullStepRunner}, over the service's {@link MasterClient} (the master's host key pinned, one
+ * session and exec channel per step) into the service's {@link ReplicaPool}: what it measures is what
+ * ships. Kafka is left out: progress reports do not move bytes, so the runner's observer tells nobody.
  *
  * <p>Protocol, one command per stdin line, one {@link SiteReply} per stdout line:
  * <ul>
- *   <li>{@code pull <image> <version> <parent|-> <none|lz4> <uuid>}: one step, timed from the request to
- *       the promoted version; {@code ok wire= stream= nanos= connect= transfer= promote= cipher=}
+ *   <li>{@code pull <image> <version> <parent|-> <none|lz4> <uuid>}: one step, its parent found in the
+ *       pool by version; {@code ok wire= stream= nanos= connect= transfer= promote= cipher=}
  *   <li>{@code probe <host> <port> <bytes>}: reads that many bytes from a {@link ProbeServer};
  *       {@code ok bytes= nanos=}
  * </ul>
@@ -61,41 +58,39 @@ public final class ReplicaSite {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSite.class);
     private static final int COPY_BUFFER_BYTES = 1 << 20;
-    /** How long the master's exit status may take once the stream ended. */
-    private static final Duration EXIT_WAIT = Duration.ofSeconds(30);
-    private static final String SSH_USER = "icbd";
-
-    /** Which SSH client pulls. */
-    public enum Puller {
-        /** The replica service's {@link MasterClient}, as configured there. */
-        REPLICA,
-        /** The bench's {@link SshPuller}, whose cipher, key exchange and window can be chosen. */
-        BENCH
-    }
+    /**
+     * What the reply's {@code cipher} field says: the runner does not expose the negotiated cipher, so
+     * it names the client whose own cipher order (AES-GCM first) decided it.
+     */
+    static final String CIPHER = "MasterClient";
 
     /**
-     * @param root        the replica's pool directory
-     * @param masterHost  the master's address as seen from here
-     * @param masterPort  its SSH port
-     * @param hostKeyPin  a file holding the master's host key (an OpenSSH public key line)
-     * @param identity    this replica's private key (OpenSSH format)
-     * @param puller      which SSH client pulls
-     * @param cipher      the cipher offered first ({@link Puller#BENCH} only)
-     * @param windowBytes the SSH channel window; empty for MINA's default ({@link Puller#BENCH} only)
-     * @param kex         the key exchange offered first; empty for MINA's default order ({@link Puller#BENCH} only)
+     * @param root       the replica's pool directory
+     * @param masterHost the master's address as seen from here
+     * @param masterPort its SSH port
+     * @param hostKeyPin a file holding the master's host key (an OpenSSH public key line)
+     * @param identity   this replica's private key (OpenSSH format)
      */
-    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity, Puller puller,
-                           String cipher, Optional<Long> windowBytes, Optional<String> kex) {
+    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity) {
+
+        public Settings {
+            Objects.requireNonNull(root, "--root");
+            Objects.requireNonNull(masterHost, "--master-host");
+            Objects.requireNonNull(hostKeyPin, "--host-key-pin");
+            Objects.requireNonNull(identity, "--identity");
+        }
     }
 
+    private final String replicaId;
     private final ReplicaPool pool;
-    private final Optional<MasterClient> master;
-    private final Optional<SshPuller> benchPuller;
+    private final PullStepRunner steps;
+    /** Names each step in the runner's logs: the bench has no tasks. */
+    private final AtomicLong stepCount = new AtomicLong();
 
-    private ReplicaSite(ReplicaPool pool, Optional<MasterClient> master, Optional<SshPuller> benchPuller) {
+    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps) {
+        this.replicaId = replicaId;
         this.pool = pool;
-        this.master = master;
-        this.benchPuller = benchPuller;
+        this.steps = steps;
     }
 
     public static int run(Settings settings, BufferedReader in, PrintWriter out) throws Exception {
@@ -107,20 +102,16 @@ public final class ReplicaSite {
                     key, null).iterator().next();
         }
         String replicaId = "bench-" + settings.root().getFileName();
-        CommandRunner runner = new CommandRunner();
-        Optional<MasterClient> master = Optional.empty();
-        Optional<SshPuller> benchPuller = Optional.empty();
-        if (settings.puller() == Puller.REPLICA) {
-            master = Optional.of(new MasterClient(replicaId, new MasterEndpoint(settings.masterHost(),
-                    settings.masterPort(), SSH_USER, hostKey, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT,
-                    ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT)));
-        } else {
-            benchPuller = Optional.of(new SshPuller(settings.masterHost(), settings.masterPort(), hostKey, identity,
-                    settings.cipher(), settings.windowBytes(), settings.kex()));
-        }
-        BtrfsTool btrfs = new BtrfsTool(runner, Duration.ofMinutes(10));
-        try (ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs))) {
-            ReplicaSite site = new ReplicaSite(pool, master, benchPuller);
+        BtrfsTool btrfs = new BtrfsTool(new CommandRunner(), Duration.ofMinutes(10));
+        // The service's defaults throughout: the bench measures the replica as it is configured out of the box.
+        MasterEndpoint endpoint = new MasterEndpoint(settings.masterHost(), settings.masterPort(),
+                ReplicaSettings.Ssh.DEFAULT_USER, hostKey, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT,
+                ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT);
+        try (MasterClient master = new MasterClient(replicaId, endpoint);
+             ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs));
+             PullStepRunner steps = new PullStepRunner(replicaId, pool, master,
+                     ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC())) {
+            ReplicaSite site = new ReplicaSite(replicaId, pool, steps);
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid())).render());
             out.flush();
             for (String line; (line = in.readLine()) != null; ) {
@@ -134,21 +125,15 @@ public final class ReplicaSite {
                 out.println(reply.render());
                 out.flush();
             }
-        } finally {
-            master.ifPresent(MasterClient::close);
-            benchPuller.ifPresent(SshPuller::close);
         }
         return 0;
     }
 
-    private SiteReply handle(String[] words) throws Exception {
+    private SiteReply handle(String[] words) throws IOException {
         return switch (words[0]) {
             case "pull" -> {
                 require(words, 6);
-                Optional<Integer> parent = words[3].equals("-") ? Optional.empty() : Optional.of(Integer.parseInt(words[3]));
-                Compression compression = words[4].equals("lz4") ? Compression.LZ4 : Compression.NONE;
-                yield pull(new TransferRequest(words[1], Integer.parseInt(words[2]), parent, compression),
-                        UUID.fromString(words[5]));
+                yield pull(words[1], Integer.parseInt(words[2]), words[3], Compression.forCode(words[4]), words[5]);
             }
             case "probe" -> {
                 require(words, 4);
@@ -165,151 +150,49 @@ public final class ReplicaSite {
         }
     }
 
-    /** One step, as the replica service runs it; the clock runs from the request to the promoted version. */
-    private SiteReply pull(TransferRequest request, UUID expectedUuid) throws IOException {
-        long start = System.nanoTime();
-        String image = request.image();
-        long connected;
-        long transferred;
-        long wire;
-        long stream;
-        String ssh;
-        ReceivedSubvolume received;
-        try (Step step = open(request)) {
-            connected = System.nanoTime();
-            ssh = step.ssh();
-            Counting streamIn = new Counting(step.stream());
-            received = pool.receive(image, streamIn);
-            // btrfs receive -e stops at the end command; the rest (an LZ4 frame's end mark and checksum)
-            // must still be read, and the master's verdict awaited, before the stream counts as whole.
-            streamIn.transferTo(OutputStream.nullOutputStream());
-            Optional<Integer> exit = step.awaitExit(EXIT_WAIT);
-            if (exit.isEmpty() || exit.get() != 0) {
-                pool.cleanStaging(image);
-                throw new IOException(request.print() + ": the master ended with " + exit.map(String::valueOf)
-                        .orElse("no exit status") + ": " + step.masterReason());
-            }
-            transferred = System.nanoTime();
-            wire = step.wireBytes();
-            stream = streamIn.count;
+    /**
+     * One step through the production runner; the clock runs from the runner's start (the parent
+     * check) to the promoted version. A delta's parent is the version this pool holds under
+     * {@code parent}, named by its received uuid as a planner names it.
+     */
+    private SiteReply pull(String image, int version, String parent, Compression compression, String uuid) {
+        TransferStep step;
+        if (parent.equals("-")) {
+            step = TransferStep.full(version, uuid);
+        } else {
+            int parentVersion = Integer.parseInt(parent);
+            String parentUuid = pool.held(image).stream().filter(h -> h.version() == parentVersion)
+                    .map(HeldVersion::receivedUuid).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the parent, version " + parentVersion + " of "
+                            + image + ", is not in " + pool.versionsDir(image) + "; pull it first"));
+            step = TransferStep.delta(parentVersion, parentUuid, version, uuid);
         }
-        SubvolumeInfo info = received.info();
-        if (!info.readOnly() || !info.receivedUuid().equals(Optional.of(expectedUuid))) {
-            pool.cleanStaging(image);
-            throw new IOException(request.print() + ": verification failed: " + received.path() + " read-only="
-                    + info.readOnly() + " received uuid=" + info.receivedUuid().map(UUID::toString).orElse("none")
-                    + ", expected " + expectedUuid);
+        StepOrder order = new StepOrder(replicaId + "-step-" + stepCount.incrementAndGet(), image, step, compression);
+        StepResult result = steps.run(order, StepObserver.NONE, new AbortSignal());
+        if (result instanceof StepResult.Applied applied) {
+            return applied(order, applied);
         }
-        HeldVersion promoted = pool.promote(image, request.version(), received);
-        long end = System.nanoTime();
-        LOG.info("bench replica site: {} promoted to {} (received uuid {}): {} bytes on the wire, {} of stream in {} ms"
-                        + " ({})", request.print(), pool.versionDir(image, request.version()), promoted.receivedUuid(),
-                wire, stream, (end - start) / 1_000_000, ssh);
+        StepResult.Failed failed = (StepResult.Failed) result;
+        return SiteReply.error(failed.failure().errorClass() + " after " + failed.wireBytes()
+                + " bytes on the wire: " + failed.failure().getMessage());
+    }
+
+    private SiteReply applied(StepOrder order, StepResult.Applied applied) {
+        StepTimings t = applied.timings();
+        long stream = applied.streamBytes().orElseThrow(() -> new IllegalStateException(
+                "the step runner did not count the stream of " + order.describe()));
+        LOG.info("bench replica site: {} promoted to {} (received uuid {}): {} bytes on the wire, {} of stream in {} ms",
+                order.describe(), pool.versionDir(order.image(), applied.promoted().version()),
+                applied.promoted().receivedUuid(), applied.wireBytes(), stream, t.total().toMillis());
         Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("wire", wire);
+        reply.put("wire", applied.wireBytes());
         reply.put("stream", stream);
-        reply.put("nanos", end - start);
-        reply.put("connect", connected - start);
-        reply.put("transfer", transferred - connected);
-        reply.put("promote", end - transferred);
-        reply.put("cipher", ssh);
+        reply.put("nanos", t.total().toNanos());
+        reply.put("connect", t.connect().toNanos());
+        reply.put("transfer", t.transfer().toNanos());
+        reply.put("promote", t.promote().toNanos());
+        reply.put("cipher", CIPHER);
         return SiteReply.ok(reply);
-    }
-
-    /** One open transfer, through whichever puller this site uses. */
-    private interface Step extends AutoCloseable {
-        InputStream stream() throws IOException;
-
-        long wireBytes();
-
-        Optional<Integer> awaitExit(Duration timeout);
-
-        String masterReason();
-
-        String ssh();
-
-        @Override
-        void close();
-    }
-
-    private Step open(TransferRequest request) throws IOException {
-        if (master.isPresent()) {
-            SendChannel channel = master.get().open(request);
-            return new Step() {
-                @Override
-                public InputStream stream() throws IOException {
-                    return channel.stream();
-                }
-
-                @Override
-
-                public long wireBytes() {
-                    return channel.wireBytes();
-                }
-
-                @Override
-
-                public Optional<Integer> awaitExit(Duration timeout) {
-                    return channel.awaitExit(timeout);
-                }
-
-                @Override
-
-                public String masterReason() {
-                    return channel.masterReason();
-                }
-
-                @Override
-
-                public String ssh() {
-                    return "MasterClient";
-                }
-
-                @Override
-
-                public void close() {
-                    channel.close();
-                }
-            };
-        }
-        SshPuller.Pull pull = benchPuller.orElseThrow().open(request);
-        Counting wire = new Counting(pull.stdout());
-        return new Step() {
-            @Override
-            public InputStream stream() throws IOException {
-                return request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wire) : wire;
-            }
-
-            @Override
-
-            public long wireBytes() {
-                return wire.count;
-            }
-
-            @Override
-
-            public Optional<Integer> awaitExit(Duration timeout) {
-                return pull.awaitExit(timeout);
-            }
-
-            @Override
-
-            public String masterReason() {
-                return pull.stderr();
-            }
-
-            @Override
-
-            public String ssh() {
-                return pull.cipher() + "," + pull.kex();
-            }
-
-            @Override
-
-            public void close() {
-                pull.close();
-            }
-        };
     }
 
     private static SiteReply probe(String host, int port, long bytes) throws IOException {
@@ -329,32 +212,5 @@ public final class ReplicaSite {
         }
         LOG.info("bench replica site: probe of {}:{}: {} bytes in {} ms", host, port, read, nanos / 1_000_000);
         return SiteReply.ok(Map.of("bytes", read, "nanos", nanos));
-    }
-
-    /** Counts what is read through it. */
-    private static final class Counting extends FilterInputStream {
-        long count;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
     }
 }

@@ -81,24 +81,6 @@ public final class BenchCommand implements Callable<Integer> {
                     + "the services (default: ${DEFAULT-VALUE}).")
     String siteJvmOptions;
 
-    @Option(names = "--puller", defaultValue = "replica",
-            description = "Which SSH client the replica pulls with: replica (the replica service's MasterClient) or "
-                    + "bench (the bench's own, for trying --cipher, --kex and --window) (default: ${DEFAULT-VALUE}).")
-    String puller;
-
-    @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER,
-            description = "With --puller bench: the cipher offered first (default: ${DEFAULT-VALUE}).")
-    String cipher;
-
-    @Option(names = "--window", defaultValue = "0",
-            description = "With --puller bench: the SSH channel window granted, e.g. 8M; 0 for MINA's default (2M).")
-    String window;
-
-    @Option(names = "--kex", defaultValue = "",
-            description = "With --puller bench: the key exchange offered first, e.g. curve25519-sha256; empty for "
-                    + "MINA's default order.")
-    String kex;
-
     @Option(names = "--link-gro", defaultValue = "false", arity = "1",
             description = "Whether the replica's end of the link coalesces received segments (GRO) as a NIC does; "
                     + "needs ethtool (default: ${DEFAULT-VALUE}).")
@@ -108,21 +90,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         BenchSettings settings;
         try {
-            ReplicaSite.Puller replicaPuller = switch (puller.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "replica" -> ReplicaSite.Puller.REPLICA;
-                case "bench" -> ReplicaSite.Puller.BENCH;
-                default -> throw new IllegalArgumentException("--puller must be replica or bench, got '" + puller + "'");
-            };
-            boolean knobs = !cipher.equals(BenchSettings.DEFAULT_CIPHER) || !window.equals("0") || !kex.isBlank();
-            if (knobs && replicaPuller == ReplicaSite.Puller.REPLICA) {
-                throw new IllegalArgumentException("--cipher, --kex and --window need --puller bench: the replica's "
-                        + "MasterClient has its own settings");
-            }
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
-                    Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(), cipher,
-                    Sizes.parse(window, "--window"), kex.isBlank() ? Optional.empty() : Optional.of(kex.strip()),
-                    linkGro, replicaPuller);
+                    Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
+                    linkGro);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -176,7 +147,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The bench's replica site: pulls steps on command, in a JVM (and perhaps a namespace) of its own. */
+    /**
+     * The bench's replica site: pulls steps on command with the replica's step runner, in a JVM (and
+     * perhaps a namespace) of its own.
+     */
     @Command(name = "replica-site", hidden = true, description = "The bench's replica JVM (internal).")
     static final class ReplicaSiteCommand implements Callable<Integer> {
         @Spec
@@ -197,23 +171,10 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--identity", required = true)
         Path identity;
 
-        @Option(names = "--puller", defaultValue = "REPLICA")
-        ReplicaSite.Puller puller;
-
-        @Option(names = "--cipher", defaultValue = BenchSettings.DEFAULT_CIPHER)
-        String cipher;
-
-        @Option(names = "--window", defaultValue = "0")
-        long window;
-
-        @Option(names = "--kex")
-        String kex;
-
         @Override
         public Integer call() throws Exception {
-            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity, puller,
-                    cipher, window > 0 ? Optional.of(window) : Optional.empty(), Optional.ofNullable(kex)), stdin(),
-                    spec.commandLine().getOut());
+            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity),
+                    stdin(), spec.commandLine().getOut());
         }
     }
 

@@ -15,6 +15,8 @@ import org.icbd.rcs.topic.EventJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code icbd bench} end to end at the smallest size, one repetition, every case: it completes,
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchCommandIT {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BenchCommandIT.class);
     private static final CommandRunner RUNNER = new CommandRunner();
 
     @TempDir
@@ -33,6 +36,8 @@ class BenchCommandIT {
         Path json = tmp.resolve("report").resolve("bench.json");
         CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "raw,loopback,link",
                 "--work-dir", tmp.resolve("work").toString(), "--json-out", json.toString());
+        // The figures are for the reader of the test's log, never asserted.
+        LOG.info("icbd bench at 64M printed:\n{}", run.out());
         assertEquals(0, run.exitCode(), run.err() + run.out());
         assertTrue(run.out().contains("targets (goals, not assertions)"), run.out());
 

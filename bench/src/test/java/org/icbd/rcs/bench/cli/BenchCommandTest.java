@@ -30,4 +30,20 @@ class BenchCommandTest {
             assertTrue(run.err().contains(args[1]), run.err());
         }
     }
+
+    @Test
+    void theBenchOwnPullerAndItsKnobsAreGone() {
+        // The replica site runs the production step runner only: these served a second copy of the step.
+        for (String[] args : new String[][] {
+                {"bench", "--puller", "bench"},
+                {"bench", "--cipher", "aes256-gcm@openssh.com"},
+                {"bench", "--kex", "curve25519-sha256"},
+                {"bench", "--window", "8M"}}) {
+            CliRun run = CliRun.of(args);
+            assertEquals(2, run.exitCode(), String.join(" ", args) + ": " + run.err());
+            assertTrue(run.err().contains(args[1]), run.err());
+        }
+        CliRun help = CliRun.of("bench", "--help");
+        assertFalse(help.out().contains("--puller"), help.out());
+    }
 }
