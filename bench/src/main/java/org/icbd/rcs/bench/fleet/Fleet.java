@@ -118,12 +118,17 @@ public final class Fleet implements AutoCloseable {
 
     /** Creates the master's pool and starts the master service on free ports. */
     public void startMaster() {
+        startMaster(List.of());
+    }
+
+    /** Starts the master service with {@code extraArgs} after the fleet's own ({@code --keep 2}, say). */
+    public void startMaster(List<String> extraArgs) {
         if (masterPool == null) {
             masterPool = pool("master");
         }
         sshPort = freePort();
         httpPort = freePort();
-        master = start("master", settings.heap(), List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "master", "serve",
                 "--pool", masterPool.mountPoint().toString(),
                 "--name", MASTER_NAME,
@@ -133,6 +138,8 @@ public final class Fleet implements AutoCloseable {
                 "--authorized-keys", authorizedKeys().toString(),
                 "--bootstrap", bootstrap,
                 "--http-port", String.valueOf(httpPort)));
+        args.addAll(extraArgs);
+        master = start("master", settings.heap(), args);
         master.awaitReady(settings.readyTimeout());
     }
 
