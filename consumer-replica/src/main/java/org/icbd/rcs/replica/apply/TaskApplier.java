@@ -24,6 +24,7 @@ import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.pull.SendChannel;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
@@ -60,6 +61,7 @@ public final class TaskApplier implements AutoCloseable {
     private final Duration progressInterval;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    private final PostApplyHook postApply;
     /** The last step's report per image, for the states published until the next step. */
     private final Map<String, StepReport> lastSteps = new ConcurrentHashMap<>();
 
@@ -68,7 +70,8 @@ public final class TaskApplier implements AutoCloseable {
     private SendChannel current;
 
     public TaskApplier(String replicaId, ReplicaPool pool, MasterClient master, ReplicaPublisher publisher,
-                       Map<String, Integer> keepByImage, Backoff backoff, Duration progressInterval, Clock clock) {
+                       Map<String, Integer> keepByImage, Backoff backoff, Duration progressInterval, Clock clock,
+                       PostApplyHook postApply) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.master = Objects.requireNonNull(master, "master");
@@ -77,6 +80,7 @@ public final class TaskApplier implements AutoCloseable {
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.postApply = Objects.requireNonNull(postApply, "postApply");
         // Two threads: a progress publish blocked on Kafka must not delay the stall check.
         this.timer = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "replica-transfer-" + replicaId);
@@ -169,7 +173,10 @@ public final class TaskApplier implements AutoCloseable {
             try {
                 HeldVersion promoted = runStep(task, step, bytes);
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                lastSteps.put(task.image(), StepReport.applied(task.taskId(), step.version(), bytes[0], millis));
+                StepReport applied = StepReport.applied(task.taskId(), step.version(), bytes[0], millis);
+                // After the promotion has switched current; a failed hook is reported, the version stays.
+                lastSteps.put(task.image(), postApply.afterPromotion(task.image(), step.version(),
+                        pool.versionDir(task.image(), step.version())).map(applied::withHook).orElse(applied));
                 log.info("replica {} image {} version {} task {}: applied ({} bytes in {} ms, {} MB/s, received uuid {})",
                         replicaId, task.image(), step.version(), task.taskId(), bytes[0], millis,
                         String.format("%.1f", bytes[0] / 1e6 / Math.max(0.001, millis / 1000.0)),

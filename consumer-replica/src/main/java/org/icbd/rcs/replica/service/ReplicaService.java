@@ -16,6 +16,7 @@ import org.icbd.rcs.replica.config.ReplicaConfig;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * One replica: its pool, its master, its reports and its task consumer, wired and run in the order
  * that keeps the invariants.
  *
- * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), scan the pool,
+ * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), point every
+ * image's {@code current} at its newest version, scan the pool,
  * publish the registration and one state per subscribed image from disk, then heartbeat and
  * consume tasks. Stop: abort the transfer in flight (channel closed, receive killed, staging
  * cleaned, state published, offset left uncommitted), then release everything. No static state:
@@ -73,6 +75,7 @@ public final class ReplicaService implements AutoCloseable {
             }
             started.add(pool);
             pool.cleanStaging();
+            pool.updateCurrentLinks();
             for (Subscription s : config.subscriptions()) {
                 List<HeldVersion> held = pool.held(s.image());
                 log.info("replica {} image {}: holds {} (keep {})", id, s.image(), held, s.keep());
@@ -85,8 +88,9 @@ public final class ReplicaService implements AutoCloseable {
             ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
                     config.master().user(), config.master().identityFingerprint(), software(), clock.instant());
             publisher.publishRegistration(registration);
+            PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, master, publisher, config.keepByImage(), config.backoff(),
-                    config.progressInterval(), clock);
+                    config.progressInterval(), clock, postApply);
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 applier.report(s.image());
@@ -98,9 +102,9 @@ public final class ReplicaService implements AutoCloseable {
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
-                    + " compression preference {} (a task's own compression wins)", id, config.site(), config.pool(),
-                    config.master(), config.subscriptions(), config.bootstrapServers(), config.groupId(),
-                    config.compression());
+                    + " compression preference {} (a task's own compression wins), post-apply hook {}", id,
+                    config.site(), config.pool(), config.master(), config.subscriptions(), config.bootstrapServers(),
+                    config.groupId(), config.compression(), postApply);
         } catch (RuntimeException e) {
             closeStarted();
             throw e;
