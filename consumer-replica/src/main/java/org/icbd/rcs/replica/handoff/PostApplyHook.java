@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * ICBD_PATH     its absolute path, &lt;pool&gt;/images/&lt;image&gt;/versions/&lt;n&gt;
  * </pre>
  *
+ * <p>{@code current} points at the newest held version, which is the one just promoted unless an older
+ * version was promoted after a newer one; the hook runs either way, once per promotion.
+ *
  * <p>A hook that fails (a non-zero exit, its timeout, or it cannot be started) is logged at WARN and
  * reported; it never undoes the version, which stays promoted with {@code current} pointing at it.
  * Thread-safe; {@link #none()} is the hook of a replica without one.
