@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * that the child never blocks writing to it, and one DEBUG log line with its argument list, outcome and
  * duration. Children run with {@code LC_ALL=C} and {@code TZ=UTC0} so that the output parsed by callers
  * depends on neither the host's locale nor its time zone ({@code btrfs subvolume list -s} prints local
- * times without an offset).
+ * times without an offset). A child inherits this JVM's environment; a caller may add variables to it
+ * (as the replica's post-apply hook's {@code ICBD_*}), never replace it wholesale.
  *
  * <p>Two forms: {@link #run} for small commands whose stdout fits in memory, and {@link #start} for
  * streams, where the caller owns the child's stdin and stdout. Instances are immutable and thread-safe.
@@ -98,9 +101,17 @@ public final class CommandRunner {
      * exit is an answer rather than a failure. Throws as {@link #run} does otherwise.
      */
     public CommandResult runAnyExit(List<String> argv, Duration timeout) {
+        return runAnyExit(argv, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #runAnyExit(List, Duration)}, with {@code environment} added to the child's environment
+     * (an entry of the same name is replaced, {@code LC_ALL} included).
+     */
+    public CommandResult runAnyExit(List<String> argv, Map<String, String> environment, Duration timeout) {
         requirePositive(timeout);
         long startNanos = System.nanoTime();
-        try (RunningCommand command = start(argv, Stdout.PIPE)) {
+        try (RunningCommand command = start(argv, Stdout.PIPE, environment)) {
             closeStdin(command);
             BoundedSink stdout = new BoundedSink(maxStdoutBytes);
             Thread stdoutDrain = drain(command.stdout(), stdout::write, "stdout", command.pid());
@@ -128,13 +139,26 @@ public final class CommandRunner {
      * @throws CommandStartException if it could not be started
      */
     public RunningCommand start(List<String> argv, Stdout stdout) {
+        return start(argv, stdout, Map.of());
+    }
+
+    /**
+     * As {@link #start(List, Stdout)}, with {@code environment} added to the child's environment (an entry
+     * of the same name is replaced, {@code LC_ALL} included).
+     *
+     * @throws CommandStartException if it could not be started
+     */
+    public RunningCommand start(List<String> argv, Stdout stdout, Map<String, String> environment) {
         List<String> command = List.copyOf(argv);
         if (command.isEmpty()) {
             throw new IllegalArgumentException("argv must not be empty");
         }
+        // Map.copyOf rejects null names and values: an unset variable is left out, never passed as "null".
+        Map<String, String> added = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("LC_ALL", "C");
         builder.environment().put("TZ", "UTC0");
+        builder.environment().putAll(added);
         builder.redirectErrorStream(stdout == Stdout.TAIL);
         long startNanos = System.nanoTime();
         Process process;

@@ -14,7 +14,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -192,6 +194,27 @@ class CommandRunnerTest {
     void rejectsEmptyCommandsAndTimeouts() {
         assertThrows(IllegalArgumentException.class, () -> runner.run(List.of(), TIMEOUT));
         assertThrows(IllegalArgumentException.class, () -> runner.run(List.of("true"), Duration.ZERO));
+    }
+
+    @Test
+    void addedVariablesReachTheChildBesideTheInheritedOnes() {
+        CommandResult result = runner.runAnyExit(List.of("env"),
+                Map.of("ICBD_IMAGE", "ubuntu", "ICBD_PATH", "/srv/icbd/images/ubuntu/versions/3"), TIMEOUT);
+        List<String> lines = List.of(result.stdout().split("\n"));
+        assertTrue(lines.contains("ICBD_IMAGE=ubuntu"), result.stdout());
+        assertTrue(lines.contains("ICBD_PATH=/srv/icbd/images/ubuntu/versions/3"), result.stdout());
+        assertTrue(lines.contains("LC_ALL=C"), result.stdout());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("PATH=")), "the JVM's environment is inherited");
+
+        assertFalse(runner.run(List.of("env"), TIMEOUT).stdout().contains("ICBD_IMAGE="),
+                "variables added to one command do not leak into the next");
+    }
+
+    @Test
+    void aNullVariableIsRejectedBeforeAnythingStarts() {
+        Map<String, String> env = new HashMap<>();
+        env.put("ICBD_VERSION", null);
+        assertThrows(NullPointerException.class, () -> runner.runAnyExit(List.of("true"), env, TIMEOUT));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.icbd.rcs.events;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -9,6 +10,8 @@ import java.util.Optional;
  * @param error      the reason, present iff the outcome is FAILED
  * @param bytes      stream bytes received (as on the wire, i.e. compressed when compression was used)
  * @param millis     from the request to the verified, promoted version (or to the failure)
+ * @param hook       the post-apply hook's outcome; only on an APPLIED step, and only when a hook is
+ *                   configured (a record written before hooks existed has none)
  */
 public record StepReport(
         String taskId,
@@ -17,7 +20,8 @@ public record StepReport(
         Optional<ErrorClass> errorClass,
         Optional<String> error,
         long bytes,
-        long millis) {
+        long millis,
+        Optional<HookReport> hook) {
 
     public StepReport {
         Fields.nonBlank(taskId, "lastStep.taskId");
@@ -33,6 +37,23 @@ public record StepReport(
         }
         Fields.nonNegative(bytes, "lastStep.bytes");
         Fields.nonNegative(millis, "lastStep.millis");
+        hook = Fields.optional(hook);
+        if (outcome != Outcome.APPLIED && hook.isPresent()) {
+            throw new IllegalArgumentException("lastStep.hook is only reported for an APPLIED outcome: the hook"
+                    + " runs after a promotion");
+        }
+    }
+
+    /** A report without a hook outcome. */
+    public StepReport(String taskId, int version, Outcome outcome, Optional<ErrorClass> errorClass,
+                      Optional<String> error, long bytes, long millis) {
+        this(taskId, version, outcome, errorClass, error, bytes, millis, Optional.empty());
+    }
+
+    /** This report with the post-apply hook's outcome. */
+    public StepReport withHook(HookReport report) {
+        return new StepReport(taskId, version, outcome, errorClass, error, bytes, millis,
+                Optional.of(Objects.requireNonNull(report, "hook")));
     }
 
     public static StepReport applied(String taskId, int version, long bytes, long millis) {

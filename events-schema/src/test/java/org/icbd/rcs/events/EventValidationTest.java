@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +76,30 @@ class EventValidationTest {
         rejects("FAILED", () -> new StepReport("t", 1, Outcome.FAILED, Optional.empty(), Optional.empty(), 0, 0));
         rejects("APPLIED", () -> new StepReport("t", 1, Outcome.APPLIED, Optional.of(ErrorClass.PERMANENT),
                 Optional.of("x"), 0, 0));
+    }
+
+    @Test
+    void hookReportsCarryAnErrorIffTheHookDidNotExitZero() {
+        assertTrue(HookReport.succeeded(5).ok());
+        assertEquals(Optional.of(0), HookReport.succeeded(5).exitCode());
+        rejects("hook.error", () -> new HookReport(Optional.of(0), Optional.of("x"), 0));
+        rejects("hook.error", () -> new HookReport(Optional.of(3), Optional.empty(), 0));
+        rejects("hook.error", () -> new HookReport(Optional.empty(), Optional.empty(), 0));
+        rejects("hook.error", () -> HookReport.exited(3, " ", 0));
+        rejects("hook.millis", () -> HookReport.noExit("timed out", -1));
+        rejects("hook", () -> StepReport.failed("t", 1, ErrorClass.PERMANENT, "x", 0, 0)
+                .withHook(HookReport.succeeded(1)));
+    }
+
+    @Test
+    void aStateWrittenBeforeHooksExistedReadsWithoutOne() {
+        String old = "{\"schemaVersion\":1,\"replicaId\":\"r\",\"image\":\"u\",\"versions\":[],"
+                + "\"lastStep\":{\"taskId\":\"t\",\"version\":1,\"outcome\":\"APPLIED\",\"bytes\":1,"
+                + "\"millis\":2},\"at\":\"2026-11-22T10:15:30Z\"}";
+        ReplicaImageState state = Topics.REPLICA_STATE.valueSerde()
+                .deserializer().deserialize("icbd.replica-state", old.getBytes(StandardCharsets.UTF_8));
+        assertEquals(Optional.of(StepReport.applied("t", 1, 1, 2)), state.lastStep());
+        assertEquals(Optional.empty(), state.lastStep().orElseThrow().hook());
     }
 
     @Test

@@ -38,6 +38,13 @@ public final class Samples {
                         ReplicaImageState.of("lab-110-a", "ubuntu",
                                 List.of(new HeldVersion(1, U1), new HeldVersion(2, U2)),
                                 Optional.of(StepReport.applied("t-42", 2, 52_428_800L, 1_830L)), Optional.empty(), T)),
+                Map.entry("replica-image-state-hook-failed",
+                        ReplicaImageState.of("lab-110-a", "ubuntu",
+                                List.of(new HeldVersion(1, U1), new HeldVersion(2, U2)),
+                                Optional.of(StepReport.applied("t-42", 2, 52_428_800L, 1_830L)
+                                        .withHook(HookReport.exited(3, "`/usr/local/sbin/icbd-reload-exports ubuntu`"
+                                                + " exited 3: exportfs: /srv/icbd/images/ubuntu/current: busy", 41L))),
+                                Optional.empty(), T)),
                 Map.entry("replica-image-state-failed",
                         ReplicaImageState.of("lab-110-a", "ubuntu", List.of(new HeldVersion(1, U1)),
                                 Optional.of(StepReport.failed("t-43", 2, ErrorClass.TRANSIENT,

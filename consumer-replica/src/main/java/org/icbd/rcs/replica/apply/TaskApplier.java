@@ -15,6 +15,7 @@ import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.replica.disk.VersionStore;
+import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.report.ReplicaReports;
 import org.icbd.rcs.replica.step.AbortSignal;
 import org.icbd.rcs.replica.step.StepFailure;
@@ -50,6 +51,7 @@ public final class TaskApplier implements AutoCloseable {
     private final Map<String, Integer> keepByImage;
     private final Backoff backoff;
     private final Clock clock;
+    private final PostApplyHook postApply;
     /** The last step's report per image, for the states published until the next step. */
     private final Map<String, StepReport> lastSteps = new ConcurrentHashMap<>();
     /** Raised by {@link #stop()}: abandons the step in flight and every later one. */
@@ -59,6 +61,13 @@ public final class TaskApplier implements AutoCloseable {
 
     public TaskApplier(String replicaId, VersionStore pool, StepRunner steps, ReplicaReports publisher,
                        Map<String, Integer> keepByImage, Backoff backoff, Clock clock) {
+        this(replicaId, pool, steps, publisher, keepByImage, backoff, clock, PostApplyHook.none());
+    }
+
+    /** @param postApply run after each promotion (once {@code current} has switched); its failure is reported */
+    public TaskApplier(String replicaId, VersionStore pool, StepRunner steps, ReplicaReports publisher,
+                       Map<String, Integer> keepByImage, Backoff backoff, Clock clock, PostApplyHook postApply) {
+        this.postApply = Objects.requireNonNull(postApply, "postApply");
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.pool = Objects.requireNonNull(pool, "pool");
         this.steps = Objects.requireNonNull(steps, "steps");
@@ -162,7 +171,10 @@ public final class TaskApplier implements AutoCloseable {
             StepResult.Applied applied = (StepResult.Applied) result;
             long bytes = applied.wireBytes();
             long millis = applied.elapsed().toMillis();
-            lastSteps.put(task.image(), StepReport.applied(task.taskId(), step.version(), bytes, millis));
+            StepReport report = StepReport.applied(task.taskId(), step.version(), bytes, millis);
+            // After the promotion has switched current; a failed hook is reported, the version stays.
+            lastSteps.put(task.image(), postApply.afterPromotion(task.image(), step.version(),
+                    pool.versionDir(task.image(), step.version())).map(report::withHook).orElse(report));
             log.info("replica {} image {} version {} task {}: applied ({} bytes in {} ms, {} MB/s, received uuid {})",
                     replicaId, task.image(), step.version(), task.taskId(), bytes, millis,
                     String.format("%.1f", bytes / 1e6 / Math.max(0.001, millis / 1000.0)),

@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
@@ -24,6 +25,7 @@ import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.KafkaSettingsException;
 import org.icbd.rcs.replica.apply.Backoff;
+import org.icbd.rcs.replica.handoff.PostApplyCommand;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
 
@@ -32,9 +34,10 @@ import org.icbd.rcs.replica.pull.MasterEndpoint;
  * has been validated, files read and keys parsed. {@link #from} is the one gate: a replica with a
  * bad setting never starts, and the {@link InvalidSettingException} names the setting.
  *
- * @param compression the encoding asked of the master when a task names none; tasks of schema 1
- *                    always name one, and the task's value wins
+ * @param compression the codec this replica prefers for its link, announced in its registration; the
+ *                    planner's tasks for it ask for that codec
  * @param kafka       {@code kafka.bootstrap-servers} and {@code kafka.properties.*}, for every client
+ * @param postApply   the command run after each promotion; empty when none is configured
  */
 public record ReplicaConfig(
         String replicaId,
@@ -48,10 +51,12 @@ public record ReplicaConfig(
         String groupId,
         Duration ackTimeout,
         MasterEndpoint master,
-        Backoff backoff) {
+        Backoff backoff,
+        Optional<PostApplyCommand> postApply) {
 
     public ReplicaConfig {
         subscriptions = List.copyOf(subscriptions);
+        postApply = postApply == null ? Optional.empty() : postApply;
     }
 
     /** The {@code keep} of each subscribed image. */
@@ -121,10 +126,35 @@ public record ReplicaConfig(
         if (r.getMaxAttempts() < 1) {
             throw new InvalidSettingException(p + "retry.max-attempts", "must be at least 1, got " + r.getMaxAttempts());
         }
+        Optional<PostApplyCommand> postApply = postApply(s.getPostApply(), p + "post-apply.");
         return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
                 ackTimeout,
                 new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
-                new Backoff(initial, max, r.getMaxAttempts()));
+                new Backoff(initial, max, r.getMaxAttempts()), postApply);
+    }
+
+    /** An empty command is no hook; otherwise its executable must be an absolute path to an executable file. */
+    private static Optional<PostApplyCommand> postApply(ReplicaSettings.PostApply a, String p) {
+        Duration timeout = positive(a.getTimeout(), p + "timeout");
+        List<String> argv = a.getCommand() == null ? List.of() : a.getCommand();
+        if (argv.isEmpty()) {
+            return Optional.empty();
+        }
+        String setting = p + "command";
+        for (String arg : argv) {
+            if (arg == null) {
+                throw new InvalidSettingException(setting, "contains a null element");
+            }
+        }
+        Path executable = Path.of(argv.get(0));
+        if (!executable.isAbsolute()) {
+            throw new InvalidSettingException(setting, "the executable must be an absolute path (no search of PATH,"
+                    + " no shell), got '" + argv.get(0) + "'");
+        }
+        if (!Files.isRegularFile(executable) || !Files.isExecutable(executable)) {
+            throw new InvalidSettingException(setting, executable + " is not an executable file");
+        }
+        return Optional.of(new PostApplyCommand(argv, timeout));
     }
 
     /** Parses {@code image[:keep]} entries; an image may appear once. */

@@ -48,6 +48,9 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *       initial-backoff: 1s
  *       max-backoff: 60s
  *       max-attempts: 5
+ *     post-apply:                          # optional; run after each promotion, once current is switched
+ *       command: [/usr/local/sbin/icbd-reload-exports, --quiet]   # absolute path, no shell
+ *       timeout: 60s
  * </pre>
  */
 @Requires(env = ReplicaSettings.ENVIRONMENT)
@@ -80,6 +83,7 @@ public class ReplicaSettings {
     private Master master = new Master();
     private Ssh ssh = new Ssh();
     private Retry retry = new Retry();
+    private PostApply postApply = new PostApply();
 
     /**
      * Checks every setting, reads the key files and returns the typed configuration.
@@ -184,6 +188,14 @@ public class ReplicaSettings {
 
     public void setRetry(Retry retry) {
         this.retry = retry;
+    }
+
+    public PostApply getPostApply() {
+        return postApply;
+    }
+
+    public void setPostApply(PostApply postApply) {
+        this.postApply = postApply;
     }
 
     /** {@code icbd.replica.kafka.*}: where the topics are. */
@@ -370,6 +382,38 @@ public class ReplicaSettings {
 
         public void setMaxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
+        }
+    }
+
+    /**
+     * {@code icbd.replica.post-apply.*}: the hand-off to the boot layer, a command run after each
+     * promotion with {@code ICBD_IMAGE}, {@code ICBD_VERSION} and {@code ICBD_PATH} in its environment
+     * (e.g. to reload NFS exports). Without a command there is no hook.
+     */
+    @ConfigurationProperties("post-apply")
+    public static class PostApply {
+
+        /** How long the hook may run before it is killed and reported failed. */
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+        private List<String> command = new ArrayList<>();
+        private Duration timeout = DEFAULT_TIMEOUT;
+
+        /** The executable (an absolute path) and its arguments; empty means no hook. */
+        public List<String> getCommand() {
+            return command;
+        }
+
+        public void setCommand(List<String> command) {
+            this.command = command;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
         }
     }
 }

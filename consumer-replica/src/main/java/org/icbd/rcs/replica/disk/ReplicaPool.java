@@ -9,7 +9,10 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotLinkException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,6 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * &lt;pool&gt;/images/&lt;image&gt;/versions/&lt;n&gt;   received, verified, read-only: served to clients
+ * &lt;pool&gt;/images/&lt;image&gt;/current         symlink to versions/&lt;newest held&gt;; absent when none is held
  * &lt;pool&gt;/.incoming/&lt;image&gt;/&lt;n&gt;         staging; never promoted after a crash, deleted on start
  * &lt;pool&gt;/.icbd-replica.lock                 held while a replica service uses the pool
  * </pre>
@@ -39,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * delta's parent is found by), created atomically under its final name; the staging subvolume is
  * deleted afterwards. A read-only subvolume cannot be renamed into another directory (EROFS), which
  * is why promotion is a snapshot and not a move.
+ *
+ * <p>Invariant: {@code current} is a relative symlink {@code versions/<n>} to the newest held version,
+ * so that the services exporting images to workstations (NFS, iSCSI, HTTP) follow one stable path. It
+ * is switched atomically, a new link renamed over the old one, so a reader resolving it lands on the
+ * old version or the new one, each complete, never on staging and never on nothing. It is brought up
+ * to date after every promotion and deletion and at start ({@link #updateCurrentLinks}), which also
+ * repairs a link a crash or a deletion behind the service's back left dangling.
  *
  * <p>Only one replica service may use a pool: {@link #open} takes an exclusive lock, so promotions
  * (check that the target is absent, then snapshot) never race another writer.
@@ -52,6 +63,10 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
     public static final String IMAGES = "images";
     public static final String VERSIONS = "versions";
     public static final String INCOMING = ".incoming";
+    /** The symlink to the newest held version, in {@code images/<image>/} beside {@code versions/}. */
+    public static final String CURRENT = "current";
+    /** A new {@code current} is made under this prefix, then renamed over the old one. */
+    private static final String CURRENT_TEMP_PREFIX = CURRENT + ".tmp-";
 
     private static final Pattern VERSION_NAME = Pattern.compile("[1-9][0-9]{0,9}");
 
@@ -116,6 +131,11 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
 
     public Path versionDir(String image, int version) {
         return versionsDir(image).resolve(Integer.toString(version));
+    }
+
+    /** {@code images/<image>/current}: the symlink to the newest held version. */
+    public Path currentLink(String image) {
+        return root.resolve(IMAGES).resolve(image).resolve(CURRENT);
     }
 
     public Path stagingDir(String image) {
@@ -203,8 +223,9 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
     }
 
     /**
-     * Makes a verified staging subvolume visible as {@code versions/<version>}, then deletes the staging
-     * subvolume. The caller has verified it; this checks only where it goes.
+     * Makes a verified staging subvolume visible as {@code versions/<version>}, deletes the staging
+     * subvolume, and points {@code current} at the newest held version (which is not this one when an
+     * older version is promoted after a newer). The caller has verified it; this checks only where it goes.
      *
      * @throws PoolException if {@code versions/<version>} already exists: it is never overwritten
      */
@@ -235,13 +256,143 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
             log.warn("replica {} image {} version {}: promoted, but deleting {} failed: {}", replicaId, image,
                     version, staged.path(), e.getMessage());
         }
+        updateCurrentQuietly(image);
         return new HeldVersion(version, promoted.receivedUuid().get().toString());
     }
 
-    /** Deletes {@code versions/<version>} of {@code image}. */
+    /**
+     * Deletes {@code versions/<version>} of {@code image}; {@code current} then points at the newest
+     * version left (retention never deletes the newest, so normally it does not move).
+     */
     @Override
     public void deleteVersion(String image, int version) {
         btrfs.deleteSubvolume(versionDir(image, version));
+        updateCurrentQuietly(image);
+    }
+
+    /**
+     * Points {@code images/<image>/current} at the newest version held now, or removes it when none is
+     * held. A link already right is left alone; otherwise a new link {@code current.tmp-<random>} is
+     * renamed over the old one, which replaces it atomically.
+     *
+     * @return the version {@code current} points at; empty when none is held
+     * @throws PoolException if {@code current} is something other than a symlink, or cannot be replaced
+     */
+    public Optional<Integer> updateCurrent(String image) {
+        List<HeldVersion> held = held(image);
+        Path link = currentLink(image);
+        Path imageDir = link.getParent();
+        if (held.isEmpty()) {
+            if (Files.isSymbolicLink(link)) {
+                delete(link);
+                log.info("replica {} image {}: no version held; removed {}", replicaId, image, link);
+            } else if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                throw new PoolException(link + " is not a symlink; remove it so that it can point at the newest version");
+            }
+            return Optional.empty();
+        }
+        int newest = held.get(held.size() - 1).version();
+        Path target = Path.of(VERSIONS, Integer.toString(newest));
+        Optional<Path> before = linkTarget(link);
+        if (before.equals(Optional.of(target))) {
+            return Optional.of(newest);
+        }
+        if (before.isEmpty() && Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            throw new PoolException(link + " is not a symlink; remove it so that it can point at the newest version");
+        }
+        Path temp = imageDir.resolve(CURRENT_TEMP_PREFIX + UUID.randomUUID());
+        try {
+            Files.createSymbolicLink(temp, target);
+            // rename(2): a reader sees the old link or the new one, never neither.
+            Files.move(temp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new PoolException("cannot point " + link + " at " + target + ": " + e, e);
+        }
+        syncDirectory(imageDir);
+        log.info("replica {} image {}: {} -> {} (was {})", replicaId, image, link, target,
+                before.map(Path::toString).orElse("absent"));
+        return Optional.of(newest);
+    }
+
+    /**
+     * At start: brings {@code current} of every image in the pool up to date (repairing one left
+     * dangling or stale) and deletes {@code current.tmp-*} links a crash left between creating and
+     * renaming one. A problem with one image is logged and does not stop the others.
+     */
+    public void updateCurrentLinks() {
+        Path images = root.resolve(IMAGES);
+        if (!Files.isDirectory(images, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> imageDirs = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(images)) {
+            entries.forEach(imageDirs::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + images, e);
+        }
+        for (Path imageDir : imageDirs) {
+            if (!Files.isDirectory(imageDir, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            String image = imageDir.getFileName().toString();
+            try (DirectoryStream<Path> temps = Files.newDirectoryStream(imageDir, CURRENT_TEMP_PREFIX + "*")) {
+                for (Path temp : temps) {
+                    delete(temp);
+                    log.info("replica {} image {}: deleted leftover link {}", replicaId, image, temp);
+                }
+                updateCurrent(image);
+            } catch (IOException | RuntimeException e) {
+                log.warn("replica {} image {}: cannot bring {} up to date: {}", replicaId, image,
+                        imageDir.resolve(CURRENT), e.getMessage());
+            }
+        }
+    }
+
+    /** After a promotion or deletion, which has happened whatever becomes of the link. */
+    private void updateCurrentQuietly(String image) {
+        try {
+            updateCurrent(image);
+        } catch (RuntimeException e) {
+            log.warn("replica {} image {}: {} was not brought up to date: {}; it is retried after the next"
+                    + " promotion and at start", replicaId, image, currentLink(image), e.getMessage());
+        }
+    }
+
+    /** The symlink's target as written; empty when {@code link} is absent or not a symlink. */
+    private static Optional<Path> linkTarget(Path link) {
+        try {
+            return Optional.of(Files.readSymbolicLink(link));
+        } catch (NoSuchFileException | NotLinkException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the link " + link, e);
+        }
+    }
+
+    /** Makes a rename in {@code dir} durable, so that a power cut does not bring back the old link. */
+    private void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            log.warn("replica {}: syncing {} failed: {}", replicaId, dir, e.toString());
+        }
+    }
+
+    private static void delete(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + path, e);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // A leftover temporary link is deleted at the next start.
+        }
     }
 
     private void removeContents(Path dir) {

@@ -1,5 +1,6 @@
 package org.icbd.rcs.replica.disk;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.icbd.rcs.events.HeldVersion;
 
@@ -11,4 +12,7 @@ public interface VersionStore {
 
     /** Deletes one held version of {@code image}. */
     void deleteVersion(String image, int version);
+
+    /** Where version {@code version} of {@code image} is (or would be) held: {@code images/<image>/versions/<n>}. */
+    Path versionDir(String image, int version);
 }

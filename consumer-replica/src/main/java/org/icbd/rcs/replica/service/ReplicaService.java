@@ -18,6 +18,7 @@ import org.icbd.rcs.replica.config.ReplicaConfig;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * One replica: its pool, its master, its reports and its task consumer, wired and run in the order
  * that keeps the invariants.
  *
- * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), scan the pool,
+ * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), point every
+ * image's {@code current} at its newest version, scan the pool,
  * publish the registration and one state per subscribed image from disk, then heartbeat and
  * consume tasks; the heartbeat lives only as long as the task loop ({@link #death()}). Stop: abort
  * the transfer in flight (channel closed, receive killed, staging cleaned, state published, offset
@@ -78,6 +80,7 @@ public final class ReplicaService implements AutoCloseable {
             }
             started.add(pool);
             pool.cleanStaging();
+            pool.updateCurrentLinks();
             for (Subscription s : config.subscriptions()) {
                 List<HeldVersion> held = pool.held(s.image());
                 log.info("replica {} image {}: holds {} (keep {})", id, s.image(), held, s.keep());
@@ -94,8 +97,9 @@ public final class ReplicaService implements AutoCloseable {
             publisher.publishRegistration(registration);
             PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock);
             started.add(steps);
+            PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
-                    clock);
+                    clock, postApply);
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 applier.report(s.image());
@@ -117,9 +121,9 @@ public final class ReplicaService implements AutoCloseable {
             consumer.start();
             running = true;
             log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
-                    + " compression {} announced to the planner", id, config.site(), config.pool(),
+                    + " compression {} announced to the planner, post-apply hook {}", id, config.site(), config.pool(),
                     config.master(), config.subscriptions(), config.kafka().bootstrapServers(), config.groupId(),
-                    config.compression());
+                    config.compression(), postApply);
         } catch (RuntimeException e) {
             closeStarted();
             throw e;

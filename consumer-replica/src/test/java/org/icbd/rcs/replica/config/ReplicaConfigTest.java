@@ -8,13 +8,16 @@ import io.micronaut.context.ApplicationContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Subscription;
+import org.icbd.rcs.replica.handoff.PostApplyCommand;
 import org.icbd.rcs.replica.service.ReplicaApplication;
 import org.icbd.rcs.testkit.TestKeys;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,6 +73,25 @@ class ReplicaConfigTest {
         assertEquals(replica.getPublic(), c.master().identity().getPublic());
         assertEquals(ReplicaSettings.Retry.DEFAULT_MAX_ATTEMPTS, c.backoff().maxAttempts());
         assertEquals(ReplicaSettings.Ssh.DEFAULT_USER, c.master().user());
+        assertEquals(Optional.empty(), c.postApply(), "no hook unless one is configured");
+    }
+
+    @Test
+    void aPostApplyHookBindsAsAnArgumentList() throws IOException {
+        Path hook = Files.writeString(dir.resolve("reload-exports"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-x---"));
+        properties.put("icbd.replica.post-apply.command", List.of(hook.toString(), "--image dir", "-v"));
+        PostApplyCommand c = bind(properties).postApply().orElseThrow();
+        assertEquals(List.of(hook.toString(), "--image dir", "-v"), c.argv(), "each element one argument, no shell");
+        assertEquals(ReplicaSettings.PostApply.DEFAULT_TIMEOUT, c.timeout());
+
+        properties.put("icbd.replica.post-apply.timeout", "5s");
+        assertEquals(Duration.ofSeconds(5), bind(properties).postApply().orElseThrow().timeout());
+
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rw-r-----"));
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> bind(properties));
+        assertEquals("icbd.replica.post-apply.command", e.setting());
+        assertTrue(e.getMessage().contains("not an executable file"), e.getMessage());
     }
 
     @Test
@@ -124,6 +146,10 @@ class ReplicaConfigTest {
             "icbd.replica.kafka.bootstrap-servers | kafka1     | icbd.replica.kafka.bootstrap-servers",
             "icbd.replica.kafka.properties.acks | 1            | icbd.replica.kafka.properties.acks",
             "icbd.replica.kafka.properties.isolation.level | read_uncommitted | icbd.replica.kafka.properties.isolation.level",
+            "icbd.replica.post-apply.command    | exportfs     | icbd.replica.post-apply.command",
+            "icbd.replica.post-apply.command    | /etc         | icbd.replica.post-apply.command",
+            "icbd.replica.post-apply.command    | /nonexistent/reload | icbd.replica.post-apply.command",
+            "icbd.replica.post-apply.timeout    | 0s           | icbd.replica.post-apply.timeout",
     })
     void badSettingsAreNamed(String name, String value, String named) {
         if (value.equals("<remove>")) {

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ErrorClass;
 import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.HookReport;
 import org.icbd.rcs.events.Outcome;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
@@ -311,6 +313,48 @@ class ReplicationIT {
         assertEquals(before, replicaSubvolumeUuids(1));
         Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
         assertEquals(List.of(), replica.stagingEntries());
+    }
+
+    @Test
+    void thePostApplyHookRunsOncePerPromotionAfterCurrentSwitchedAndItsFailureIsOnlyReported() throws IOException {
+        Path calls = tmp.resolve("hook-calls");
+        Path current = replica.root().resolve("images").resolve(IMAGE).resolve("current");
+        // The hook's own executable (argv[0], run directly): it records its environment and where
+        // current points while it runs, and fails for version 2.
+        Path hook = Files.writeString(tmp.resolve("reload-exports"), "#!/bin/sh\n"
+                + "printf '%s %s %s %s\\n' \"$ICBD_IMAGE\" \"$ICBD_VERSION\" \"$ICBD_PATH\" \"$(readlink \"$2\")\""
+                + " >> \"$1\"\n"
+                + "[ \"$ICBD_VERSION\" != 2 ] || { echo 'exportfs: /srv/icbd busy' >&2; exit 3; }\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        replica.set("icbd.replica.post-apply.command", List.of(hook.toString(), calls.toString(), current.toString()));
+        replica.set("icbd.replica.post-apply.timeout", "20s");
+        ImageVersion v1 = version1(1L << 20);
+        ImageVersion v2 = nextVersion(2);
+        ImageVersion v3 = nextVersion(3);
+        replica.start();
+        ReplicationTask t = task("t-hook", List.of(), chain(List.of(v1, v2, v3), true), Compression.LZ4);
+        kafka.send(t);
+
+        ReplicaImageState failedHook = awaitState("version 2 applied", s -> applied(s, "t-hook", 2));
+        assertEquals(held(v1, v2), failedHook.versions(), "a failed hook does not undo the version");
+        HookReport report = failedHook.lastStep().orElseThrow().hook().orElseThrow();
+        assertEquals(Optional.of(3), report.exitCode());
+        assertTrue(report.error().orElseThrow().contains("exportfs: /srv/icbd busy"), report.error().get());
+        ReplicaImageState done = awaitState("version 3 applied", s -> applied(s, "t-hook", 3));
+        assertEquals(held(v1, v2, v3), done.versions());
+        assertTrue(done.lastStep().orElseThrow().hook().orElseThrow().ok(), done.toString());
+        assertEquals(Path.of("versions/3"), Files.readSymbolicLink(current));
+        List<String> expected = new ArrayList<>();
+        for (int v = 1; v <= 3; v++) {
+            expected.add(IMAGE + " " + v + " " + replica.versionDir(IMAGE, v) + " versions/" + v);
+        }
+        assertEquals(expected, Files.readAllLines(calls), "once per promotion, after current switched");
+
+        // A redelivered task promotes nothing, so runs no hook.
+        int reports = kafka.states(id, IMAGE).size();
+        kafka.send(t);
+        await("the disk reported again").atMost(WAIT).until(() -> kafka.states(id, IMAGE).size() > reports);
+        assertEquals(expected, Files.readAllLines(calls));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.icbd.rcs.replica.testing;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,5 +27,11 @@ public final class MemoryVersions implements VersionStore {
     @Override
     public synchronized void deleteVersion(String image, int version) {
         held.getOrDefault(image, new ArrayList<>()).removeIf(h -> h.version() == version);
+    }
+
+    /** A path nothing is at: versions in memory have no directory. */
+    @Override
+    public Path versionDir(String image, int version) {
+        return Path.of("/memory", image, "versions", String.valueOf(version));
     }
 }
