@@ -52,7 +52,7 @@ public final class Pruner {
         List<Integer> retired = new ArrayList<>();
         if (decision.deletesNothing() || dryRun) {
             log.debug("image {} retention (keep {}{}): {}", image, keep, dryRun ? ", dry run" : "", decision.render());
-            return new Outcome(decision, retired);
+            return new Outcome(history, decision, retired);
         }
         log.info("image {} retention (keep {}): {}", image, keep, decision.render());
         List<ImageVersion> onDisk = repository.versions(image);
@@ -67,17 +67,19 @@ public final class Pruner {
                     + " protecting replica's next parent", image, version, keep);
             retired.add(version);
         }
-        return new Outcome(decision, retired);
+        return new Outcome(history, decision, retired);
     }
 
     /**
+     * @param history  the history retention decided on
      * @param decision what retention decided
      * @param retired  the versions retired by this run, oldest first
      */
-    public record Outcome(RetentionDecision decision, List<Integer> retired) {
+    public record Outcome(VersionHistory history, RetentionDecision decision, List<Integer> retired) {
 
         /** Copies the list. */
         public Outcome {
+            Objects.requireNonNull(history, "history must not be null");
             Objects.requireNonNull(decision, "decision must not be null");
             retired = List.copyOf(retired);
         }
