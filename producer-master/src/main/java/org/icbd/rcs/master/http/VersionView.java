@@ -1,5 +1,6 @@
 package org.icbd.rcs.master.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import java.time.Instant;
@@ -17,11 +18,12 @@ import org.icbd.rcs.master.repo.ImageVersion;
  * @param retained    why the version stays, the first that applies: {@code newest},
  *                    {@code within keep} (one of the newest {@code keep}), {@code next parent}
  *                    (see {@code protectedBy}), {@code no retention} (the master prunes nothing);
- *                    null when retention deletes it at its next round
+ *                    null (absent) when retention deletes it at its next round
  */
 @Serdeable
 public record VersionView(int version, String uuid, @Nullable Integer parent, @Nullable String parentUuid,
-                          Instant created, long sizeBytes, List<String> protectedBy, @Nullable String retained) {
+                          Instant created, long sizeBytes,
+                          @JsonInclude(JsonInclude.Include.ALWAYS) List<String> protectedBy, @Nullable String retained) {
 
     /** Copies the list. */
     public VersionView {
