@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 StatusCommand.class,
                 PlanCommand.class,
                 PruneCommand.class,
+                RetireCommand.class,
                 PlannerCommand.class,
         })
 public final class Icbd implements Runnable {

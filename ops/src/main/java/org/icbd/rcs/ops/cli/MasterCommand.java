@@ -34,15 +34,17 @@ final class MasterCommand implements Runnable {
     /** {@code icbd master serve}: runs until stopped (SIGTERM / Ctrl-C). */
     @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                    "Run the master service until stopped: publish every version on disk that Kafka lacks, then"
-                            + " serve transfer requests over SSH (public keys from the authorized-keys file only)"
-                            + " and the HTTP admin API (/health, /images, /images/<image>/versions).",
+                    "Run the master service until stopped: serve transfer requests over SSH (public keys from the"
+                            + " authorized-keys file only) and the HTTP admin API (/health, /images,"
+                            + " /images/<image>/versions, each version with what protects it). At start and every"
+                            + " reconcile interval it publishes the versions on disk that Kafka lacks, publishes as"
+                            + " retired the versions whose snapshots are gone and, with --keep, prunes.",
                     "Settings come from application-master.yml, then ICBD_MASTER_* environment variables"
                             + " (ICBD_MASTER_POOL, ICBD_MASTER_SSH_PORT, ...), then these flags, which win.",
                     "",
                     "Example:",
                     "  icbd master serve --pool /srv/icbd --name hq --bootstrap kafka1:9092 \\",
-                    "      --authorized-keys /etc/icbd/master/authorized_keys --ssh-port 2222 --http-port 8080",
+                    "      --authorized-keys /etc/icbd/master/authorized_keys --ssh-port 2222 --http-port 8080 --keep 5",
                     "",
                     "Exit codes: 0 stopped, 1 refused to start (the message names the setting)."})
     static final class Serve implements Callable<Integer> {
@@ -93,6 +95,21 @@ final class MasterCommand implements Runnable {
                         + MasterSettings.DEFAULT_HTTP_PORT + ").")
         Integer httpPort;
 
+        @Option(names = "--keep", paramLabel = "N",
+                description = "Retention: keep each image's newest N versions and every subscribed replica's next"
+                        + " parent, retire the rest after each reconciliation (icbd.master.keep; unset: prune nothing).")
+        Integer keep;
+
+        @Option(names = "--reconcile-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "How often disk and topic are reconciled and retention applied"
+                        + " (icbd.master.reconcile-interval, default 30s).")
+        Duration reconcileInterval;
+
+        @Option(names = "--offline-limit", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "A replica OFFLINE for longer protects nothing and will re-seed"
+                        + " (icbd.master.offline-limit, default 30d).")
+        Duration offlineLimit;
+
         /** The flags given, as settings; flags not given leave the other sources in charge. */
         Map<String, Object> properties() {
             Map<String, Object> p = new HashMap<>();
@@ -108,6 +125,9 @@ final class MasterCommand implements Runnable {
             put(p, prefix + "publish-timeout", publishTimeout);
             put(p, prefix + "http-port", httpPort);
             p.putAll(kafka.asSettings(prefix + "kafka"));
+            put(p, prefix + "keep", keep);
+            put(p, prefix + "reconcile-interval", reconcileInterval);
+            put(p, prefix + "offline-limit", offlineLimit);
             return p;
         }
 

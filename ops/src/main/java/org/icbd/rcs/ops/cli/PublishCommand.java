@@ -31,10 +31,10 @@ import picocli.CommandLine.Option;
                 "  1   nothing was published: pool not on btrfs, image not initialised, work missing",
                 "  2   bad usage or an invalid image name",
                 "  75  (EX_TEMPFAIL) the snapshot versions/<n> exists but Kafka did not acknowledge its event in"
-                        + " time; the master service publishes it when it next starts (or restart it now)"})
+                        + " time; the running master service publishes it at its next reconciliation (every 30 s by default)"})
 final class PublishCommand implements Callable<Integer> {
 
-    /** Kafka did not acknowledge in time; the snapshot stays and is published at the master's next start. */
+    /** Kafka did not acknowledge in time; the snapshot stays and is published at the master's next reconciliation. */
     static final int EXIT_NOT_DURABLE = 75;
 
     @CommandLine.Spec

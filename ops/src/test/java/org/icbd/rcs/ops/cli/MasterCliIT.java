@@ -90,7 +90,7 @@ class MasterCliIT {
                 "--timeout", "2s");
         assertEquals(PublishCommand.EXIT_NOT_DURABLE, run.exitCode(), run.err());
         assertTrue(run.err().startsWith("icbd publish: snapshot ") && run.err().contains("images/offline/versions/1")
-                && run.err().contains("publishes it when it next starts"), run.err());
+                && run.err().contains("publishes it at its next reconciliation"), run.err());
         assertTrue(Files.isDirectory(pool.mountPoint().resolve("images/offline/versions/1")));
     }
 

@@ -73,7 +73,14 @@ class PruneCommandTest {
         assertBad("--offline-beyond r9: no --have names replica r9",
                 "prune", "--history", "1,2", "--have", "r1=1", "--offline-beyond", "r9", "--keep", "1");
         assertBad("--keep must be at least 1, got 0", "prune", "--history", "1,2", "--keep", "0");
-        assertBad("Missing required option: '--history=VERSIONS'", "prune", "--keep", "1");
+        assertBad("give either --history (offline) or --pool with --image (on the master), not both or neither",
+                "prune", "--keep", "1");
+        assertBad("give either --history (offline) or --pool with --image (on the master), not both or neither",
+                "prune", "--history", "1,2", "--pool", "/srv/icbd", "--image", "i", "--keep", "1");
+        assertBad("--pool needs --image", "prune", "--pool", "/srv/icbd", "--keep", "1");
+        assertBad("--have and --offline-beyond go with --history",
+                "prune", "--pool", "/srv/icbd", "--image", "i", "--have", "r1=1", "--keep", "1");
+        assertBad("--image and --dry-run go with --pool", "prune", "--history", "1,2", "--dry-run", "--keep", "1");
         assertBad("Missing required option: '--keep=N'", "prune", "--history", "1");
     }
 

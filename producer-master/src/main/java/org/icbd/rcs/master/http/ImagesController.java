@@ -10,7 +10,15 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
+import org.icbd.rcs.master.lifecycle.KeepReason;
+import org.icbd.rcs.master.lifecycle.Retention;
+import org.icbd.rcs.master.lifecycle.RetentionDecision;
+import org.icbd.rcs.master.lifecycle.VersionHistory;
+import org.icbd.rcs.master.service.LifecycleView;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.master.repo.RepositoryException;
@@ -18,7 +26,10 @@ import org.icbd.rcs.master.service.MasterService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Read-only views of the master's images, read from the disk at every request. */
+/**
+ * Read-only views of the master's images, read from the disk at every request; what protects each
+ * version comes from the fleet the master read at its latest reconcile round.
+ */
 @Requires(env = MasterApplication.ENVIRONMENT)
 @Controller("/images")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -26,9 +37,11 @@ public class ImagesController {
 
     private static final Logger log = LoggerFactory.getLogger(ImagesController.class);
 
+    private final MasterService master;
     private final ImageRepository repository;
 
     public ImagesController(MasterService master) {
+        this.master = master;
         this.repository = master.repository();
     }
 
@@ -41,9 +54,43 @@ public class ImagesController {
         }).toList();
     }
 
+    /**
+     * The versions on disk, each with what protects it: the retention decision on the disk's
+     * versions (plus the versions the latest reconcile round knew to be retired) and the fleet that
+     * round read.
+     */
     @Get("/{image}/versions")
     public List<VersionView> versions(@PathVariable String image) {
-        return repository.versions(image).stream().map(VersionView::of).toList();
+        List<ImageVersion> onDisk = repository.versions(image);
+        LifecycleView lifecycle = master.lifecycle();
+        TreeMap<Integer, Boolean> retired = new TreeMap<>();
+        lifecycle.histories().getOrDefault(image, VersionHistory.EMPTY).entries()
+                .forEach(e -> retired.put(e.version(), true));
+        onDisk.forEach(v -> retired.put(v.version(), false));
+        List<VersionHistory.Entry> entries = new ArrayList<>();
+        retired.forEach((version, gone) -> entries.add(new VersionHistory.Entry(version, gone)));
+        VersionHistory history = new VersionHistory(entries);
+        int keep = lifecycle.keep().orElse(Math.max(1, history.live().size()));
+        RetentionDecision decision = Retention.decide(history, lifecycle.fleet().subscribed(image), keep,
+                Instant.now(), master.settings().getOfflineLimit());
+        return onDisk.stream().map(v -> {
+            RetentionDecision.Kept kept = decision.keep().stream().filter(k -> k.version() == v.version())
+                    .findFirst().orElse(null);
+            if (kept == null) {
+                return VersionView.of(v, List.of(), null);
+            }
+            return VersionView.of(v, kept.nextParentOf(), retained(kept.reasons().get(0), lifecycle));
+        }).toList();
+    }
+
+    private static String retained(KeepReason first, LifecycleView lifecycle) {
+        if (first instanceof KeepReason.Newest) {
+            return "newest";
+        }
+        if (first instanceof KeepReason.WithinKeep) {
+            return lifecycle.keep().isPresent() ? "within keep" : "no retention";
+        }
+        return "next parent";
     }
 
     /** Bad names are the client's fault (400), unknown images are 404, a broken pool is the master's (503). */

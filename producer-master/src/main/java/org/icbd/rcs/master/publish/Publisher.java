@@ -1,11 +1,15 @@
 package org.icbd.rcs.master.publish;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -13,6 +17,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ImageVersionRetired;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.topic.Topic;
@@ -75,21 +80,48 @@ public final class Publisher implements AutoCloseable {
     /** Publishes the event of an existing snapshot; see {@link #publish(String)}. */
     public ImageVersionPublished publish(ImageVersion version) {
         ImageVersionPublished event = event(version, settings.master());
+        RecordMetadata metadata = sendDurably(version.image(), event, cause -> notDurable(version, cause));
+        log.info("published image {} version {} (uuid {}, parent {}) to {}-{}@{}", version.image(),
+                version.version(), version.uuid(), version.parentVersion().map(String::valueOf).orElse("none"),
+                metadata.topic(), metadata.partition(), metadata.offset());
+        return event;
+    }
+
+    /**
+     * Announces that {@code image} {@code version} (uuid {@code uuid}) is retired, and waits for the
+     * acknowledgement. Callers delete the snapshot only after this returns: a retired event that
+     * never arrived would leave the planner offering a version the master can no longer send.
+     *
+     * @return the event, acknowledged by Kafka
+     * @throws NotDurableException if Kafka did not acknowledge it in time (nothing was deleted)
+     */
+    public ImageVersionRetired retire(String image, int version, String uuid, Path snapshot) {
+        ImageVersionRetired event = ImageVersionRetired.of(image, version, uuid, Instant.now(), settings.master());
+        RecordMetadata metadata = sendDurably(image, event, cause -> {
+            String message = "Kafka at " + settings.kafka().bootstrapServers() + " did not acknowledge the retirement of image "
+                    + image + " version " + version + " (uuid " + uuid + ") within " + settings.timeout().toSeconds()
+                    + " s (" + cause.getMessage() + "); nothing was deleted, retry when Kafka is reachable";
+            log.warn("image {} version {}: {}", image, version, message);
+            return new NotDurableException(image, version, snapshot, message, cause);
+        });
+        log.info("published the retirement of image {} version {} (uuid {}) to {}-{}@{}", image, version, uuid,
+                metadata.topic(), metadata.partition(), metadata.offset());
+        return event;
+    }
+
+    private RecordMetadata sendDurably(String image, ImageVersionEvent event,
+                                       Function<Throwable, NotDurableException> notDurable) {
         long deadline = System.nanoTime() + settings.timeout().plus(ACK_SLACK).toNanos();
         try {
-            RecordMetadata metadata = producer.send(new ProducerRecord<>(TOPIC.name(), version.image(), event))
+            return producer.send(new ProducerRecord<>(TOPIC.name(), image, event))
                     .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            log.info("published image {} version {} (uuid {}, parent {}) to {}-{}@{}", version.image(),
-                    version.version(), version.uuid(), version.parentVersion().map(String::valueOf).orElse("none"),
-                    metadata.topic(), metadata.partition(), metadata.offset());
-            return event;
         } catch (ExecutionException e) {
-            throw notDurable(version, e.getCause() != null ? e.getCause() : e);
+            throw notDurable.apply(e.getCause() != null ? e.getCause() : e);
         } catch (TimeoutException | KafkaException e) {
-            throw notDurable(version, e);
+            throw notDurable.apply(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw notDurable(version, e);
+            throw notDurable.apply(e);
         }
     }
 
@@ -104,7 +136,7 @@ public final class Publisher implements AutoCloseable {
                 + version.version() + ", uuid " + version.uuid() + ") exists, but Kafka at "
                 + settings.kafka().bootstrapServers() + " did not acknowledge its event within "
                 + settings.timeout().toSeconds() + " s (" + cause.getMessage() + "); the master service"
-                + " publishes it when it next starts";
+                + " publishes it at its next reconciliation";
         log.warn("image {} version {}: {}", version.image(), version.version(), message);
         return new NotDurableException(version.image(), version.version(), version.path(), message, cause);
     }

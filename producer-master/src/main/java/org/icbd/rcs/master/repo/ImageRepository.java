@@ -55,6 +55,8 @@ public final class ImageRepository {
     public static final String WORK = "work";
     public static final String VERSIONS = "versions";
     public static final String PUBLISH_LOCK = ".publish.lock";
+    /** Stored send streams, {@code <pool>/.streams/<image>/}; see {@link #deleteStoredStreams}. */
+    public static final String STREAMS = ".streams";
 
     /** A version directory name: a positive decimal without leading zeros, as the grammar writes it. */
     private static final Pattern VERSION_NAME = Pattern.compile("[1-9][0-9]{0,9}");
@@ -272,6 +274,70 @@ public final class ImageRepository {
                     + " is not a read-only snapshot on this master");
         }
         return real;
+    }
+
+    /**
+     * Deletes the snapshot of {@code image} {@code version}, found as {@link #resolveForSend} finds
+     * it (a read-only subvolume directly under the image's {@code versions/}, no symbolic links).
+     * Its number stays taken: {@link #snapshotNext} numbers after the highest name on disk, and the
+     * newest version is never deleted by retention or retire, so a number is never reused.
+     *
+     * @throws RepositoryException {@link Reason#NO_SUCH_VERSION} if it is not there, {@link Reason#DISK}
+     *                             if btrfs refuses (for example while a send of it runs)
+     */
+    public void deleteVersion(String image, int version) {
+        Path snapshot = resolveForSend(image, version);
+        try {
+            btrfs.deleteSubvolume(snapshot);
+        } catch (BtrfsException | CommandException e) {
+            throw new RepositoryException(Reason.DISK, "cannot delete image " + image + " version " + version + " at "
+                    + snapshot + ": " + e.getMessage(), e);
+        }
+        log.info("deleted image {} version {} ({})", image, version, snapshot);
+    }
+
+    /**
+     * Deletes the stored send streams that involve {@code image} {@code version}: the regular files
+     * in {@code <pool>/.streams/<image>/} named {@code <version>} or {@code <version>.<ext>} (a full
+     * stream) or {@code <parent>-<version>[.<ext>]} / {@code <version>-<child>[.<ext>]} (a delta to
+     * or from it). Once a version is retired no stream of it can be sent nor applied, so none is
+     * worth keeping. Nothing to do when the directory does not exist.
+     *
+     * @return the files deleted
+     */
+    public List<Path> deleteStoredStreams(String image, int version) {
+        checkName(image);
+        Path dir = pool.resolve(STREAMS).resolve(image);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<Path> deleted = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path file : entries.toList()) {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                        && streamInvolves(file.getFileName().toString(), version)) {
+                    Files.delete(file);
+                    deleted.add(file);
+                    log.info("deleted stored stream {} of retired image {} version {}", file, image, version);
+                }
+            }
+        } catch (IOException e) {
+            throw new RepositoryException(Reason.DISK, "cannot delete the stored streams of image " + image
+                    + " version " + version + " in " + dir + ": " + e, e);
+        }
+        return List.copyOf(deleted);
+    }
+
+    /** True iff a stream file name ({@code 5}, {@code 5.lz4}, {@code 4-5}, {@code 5-6.lz4}) names {@code version}. */
+    static boolean streamInvolves(String fileName, int version) {
+        int dot = fileName.indexOf('.');
+        String stem = dot < 0 ? fileName : fileName.substring(0, dot);
+        for (String part : stem.split("-", -1)) {
+            if (parseVersion(part).orElse(-1) == version) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -8,7 +8,8 @@ import org.icbd.rcs.master.repo.RepositoryException;
 
 /**
  * Starts the master service in this JVM: the HTTP admin API (Micronaut), the SSH send service and the
- * republish of versions the topic lacks. Used by {@code icbd master serve} and by end-to-end tests.
+ * reconcile rounds (topic and disk agree; retention when {@code keep} is set). Used by
+ * {@code icbd master serve} and by end-to-end tests.
  *
  * <p>Settings come from {@code application-master.yml} (the {@value #ENVIRONMENT} environment, so that
  * the file never collides with another service's {@code application.yml} in one jar), then the

@@ -3,7 +3,9 @@ package org.icbd.rcs.master.service;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
-import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,7 +13,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.master.publish.Publisher;
-import org.icbd.rcs.master.publish.Republisher;
+import org.icbd.rcs.master.fleet.FleetReader;
+import org.icbd.rcs.master.fleet.FleetView;
+import org.icbd.rcs.master.kafka.ConsumerTopicScan;
+import org.icbd.rcs.master.kafka.TopicScan;
+import org.icbd.rcs.master.lifecycle.VersionHistory;
+import org.icbd.rcs.master.publish.Reconciler;
+import org.icbd.rcs.master.retire.Pruner;
+import org.icbd.rcs.master.retire.Retirer;
+import org.icbd.rcs.topic.Topics;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.master.ssh.SendServer;
@@ -19,12 +29,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running master: checks its settings, makes the topic catch up with the disk, serves send
- * streams over SSH. Created eagerly with the application context, so a bad setting stops the start
- * with a message naming it; closed with the context.
+ * The running master: checks its settings, keeps the topic in agreement with the disk, serves send
+ * streams over SSH and, with {@code keep} set, prunes. Created eagerly with the application
+ * context, so a bad setting stops the start with a message naming it; closed with the context.
  *
- * <p>Kafka being down does not stop the master: sends need only the disk. The republish is then
- * retried in the background until it succeeds, with a growing pause.
+ * <p>Every reconcile interval (and once at start) it reconciles ({@link Reconciler}), reads the
+ * fleet ({@link FleetReader}) and, with {@code keep}, applies retention to every image
+ * ({@link Pruner}); the histories and fleet it saw are kept for the HTTP API
+ * ({@link #lifecycle()}). Kafka being down does not stop the master: sends need only the disk,
+ * and the next interval tries again.
  */
 // Only in the master's context: other icbd services share the packaged jar.
 @Requires(env = MasterApplication.ENVIRONMENT)
@@ -33,15 +46,16 @@ public class MasterService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MasterService.class);
 
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
-    private static final Duration MAX_RETRY = Duration.ofMinutes(2);
-
     private final MasterSettings settings;
     private final ImageRepository repository;
     private final Publisher publisher;
     private final SendServer sendServer;
-    private final ScheduledExecutorService retries;
+    private final ScheduledExecutorService reconciles;
+    private final Reconciler reconciler;
+    private final FleetReader fleetReader;
+    private final Pruner pruner;
     private volatile String republishState = "not run";
+    private volatile LifecycleView lifecycle = LifecycleView.NONE;
 
     public MasterService(MasterSettings settings) {
         this.settings = settings;
@@ -52,35 +66,76 @@ public class MasterService implements AutoCloseable {
         } catch (RepositoryException e) {
             throw new IllegalArgumentException(MasterSettings.PREFIX + ".pool: " + e.getMessage(), e);
         }
-        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "icbd-republish");
+        this.reconciles = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "icbd-reconcile");
             t.setDaemon(true);
             return t;
         });
         this.publisher = new Publisher(repository, settings.publisherSettings());
+        TopicScan scan = new ConsumerTopicScan(settings.publisherSettings(), "icbd-reconcile-" + settings.getName());
+        this.reconciler = new Reconciler(repository, publisher, scan);
+        this.fleetReader = new FleetReader(scan);
+        this.pruner = new Pruner(repository, new Retirer(repository, publisher));
         try {
-            republish(FIRST_RETRY);
+            reconcile();
             this.sendServer = SendServer.start(settings.sendServerSettings(), repository);
         } catch (RuntimeException e) {
             close(publisher);
-            retries.shutdownNow();
+            reconciles.shutdownNow();
             throw e;
         }
-        log.info("master {} serving pool {}: SSH on port {}, Kafka at {}", settings.getName(), repository.pool(),
-                sendServer.port(), settings.kafkaClientSettings().bootstrapServers());
+        long interval = settings.getReconcileInterval().toMillis();
+        reconciles.scheduleWithFixedDelay(this::reconcile, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("master {} serving pool {}: SSH on port {}, Kafka at {}, reconciling every {} s, retention {}",
+                settings.getName(), repository.pool(), sendServer.port(), settings.kafkaClientSettings().bootstrapServers(),
+                settings.getReconcileInterval().toSeconds(),
+                settings.keep().map(k -> "keeps the newest " + k).orElse("off"));
     }
 
-    private void republish(Duration nextPause) {
+    /** One round: reconcile, read the fleet, prune. Never throws: a failed round is logged and retried. */
+    private void reconcile() {
+        Reconciler.Reconciliation done;
         try {
-            int count = new Republisher(repository, publisher).run().size();
-            republishState = "done: " + count + " versions republished";
+            done = reconciler.run();
+            republishState = "done: " + done.published().size() + " versions republished, "
+                    + done.retired().size() + " retired (snapshot gone)";
         } catch (RuntimeException e) {
             republishState = "pending: " + e.getMessage();
-            log.warn("cannot bring {} up to date with the disk yet ({}); retrying in {} s",
-                    org.icbd.rcs.topic.Topics.IMAGE_VERSIONS.name(), e.getMessage(), nextPause.toSeconds());
-            Duration after = nextPause.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : nextPause.multipliedBy(2);
-            retries.schedule(() -> republish(after), nextPause.toMillis(), TimeUnit.MILLISECONDS);
+            log.warn("cannot bring {} into agreement with the disk yet ({}); retrying in {} s",
+                    Topics.IMAGE_VERSIONS.name(), e.getMessage(), settings.getReconcileInterval().toSeconds());
+            return;
         }
+        FleetView fleet;
+        try {
+            fleet = fleetReader.read();
+        } catch (RuntimeException e) {
+            log.warn("cannot read the fleet from Kafka ({}); retention waits for the next round in {} s",
+                    e.getMessage(), settings.getReconcileInterval().toSeconds());
+            lifecycle = new LifecycleView(done.histories(), lifecycle.fleet(), settings.keep(), Instant.now());
+            return;
+        }
+        Map<String, VersionHistory> histories = new HashMap<>(done.histories());
+        Instant now = Instant.now();
+        if (settings.keep().isPresent()) {
+            int keep = settings.keep().get();
+            for (var e : done.histories().entrySet()) {
+                String image = e.getKey();
+                try {
+                    Pruner.Outcome outcome = pruner.prune(image, e.getValue(), fleet.subscribed(image), keep, now,
+                            settings.getOfflineLimit(), false);
+                    histories.put(image, e.getValue().retiring(outcome.retired()));
+                } catch (RuntimeException failure) {
+                    log.warn("image {}: retention stopped ({}); the next round tries again", image,
+                            failure.getMessage());
+                }
+            }
+        }
+        lifecycle = new LifecycleView(histories, fleet, settings.keep(), now);
+    }
+
+    /** The histories and fleet of the latest round, for the HTTP API. */
+    public LifecycleView lifecycle() {
+        return lifecycle;
     }
 
     public ImageRepository repository() {
@@ -104,7 +159,7 @@ public class MasterService implements AutoCloseable {
         return KeyUtils.getFingerPrint(sendServer.hostKey());
     }
 
-    /** "done: N versions republished", or "pending: why" while Kafka cannot be reached. */
+    /** The latest reconciliation: "done: N versions republished, M retired", or "pending: why". */
     public String republishState() {
         return republishState;
     }
@@ -116,7 +171,7 @@ public class MasterService implements AutoCloseable {
     @Override
     @PreDestroy
     public void close() {
-        retries.shutdownNow();
+        reconciles.shutdownNow();
         if (sendServer != null) {
             sendServer.close();
         }

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.KafkaSettingsException;
+import java.util.Optional;
+import org.icbd.rcs.master.lifecycle.Retention;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.ssh.SendServerSettings;
 
@@ -48,6 +50,14 @@ public class MasterSettings {
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = PublisherSettings.DEFAULT_TIMEOUT;
     /** The HTTP admin API's port; {@code micronaut.server.port} follows it. -1 picks a free one. */
     public static final int DEFAULT_HTTP_PORT = 8080;
+    /**
+     * How often the master reconciles disk and topic (and, with {@code keep}, prunes): short enough
+     * that an unacknowledged publish or a snapshot deleted by hand reaches the planner in under a
+     * minute, long enough that reading the topics costs next to nothing.
+     */
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(30);
+    /** How long a subscribed replica may be OFFLINE and still protect its next parent from retention. */
+    public static final Duration DEFAULT_OFFLINE_LIMIT = Retention.DEFAULT_OFFLINE_LIMIT;
 
     private String pool = DEFAULT_POOL;
     private String name = DEFAULT_NAME;
@@ -61,6 +71,10 @@ public class MasterSettings {
     private Duration sendQueueTimeout = DEFAULT_SEND_QUEUE_TIMEOUT;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
     private int httpPort = DEFAULT_HTTP_PORT;
+    private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
+    /** Null: no retention on the master (nothing is pruned). */
+    private Integer keep;
+    private Duration offlineLimit = DEFAULT_OFFLINE_LIMIT;
     private Kafka kafka = new Kafka();
 
     /** Checks every setting; throws an {@link IllegalArgumentException} naming the first one that is wrong. */
@@ -74,6 +88,17 @@ public class MasterSettings {
         if (httpPort < -1 || httpPort > 65535) {
             throw new IllegalArgumentException(PREFIX + ".http-port " + httpPort
                     + " is out of range 0-65535 (-1 picks a free port)");
+        }
+        if (reconcileInterval == null || reconcileInterval.isNegative() || reconcileInterval.isZero()) {
+            throw new IllegalArgumentException(PREFIX + ".reconcile-interval must be a positive duration, was "
+                    + reconcileInterval);
+        }
+        if (keep != null && keep < 1) {
+            throw new IllegalArgumentException(PREFIX + ".keep must be at least 1 (the newest version is always"
+                    + " kept), was " + keep + "; leave it unset to prune nothing");
+        }
+        if (offlineLimit == null || offlineLimit.isNegative()) {
+            throw new IllegalArgumentException(PREFIX + ".offline-limit must be a duration >= 0, was " + offlineLimit);
         }
         sendServerSettings();
         publisherSettings();
@@ -204,6 +229,35 @@ public class MasterSettings {
 
     public void setHttpPort(int httpPort) {
         this.httpPort = httpPort;
+    }
+
+    public Duration getReconcileInterval() {
+        return reconcileInterval;
+    }
+
+    public void setReconcileInterval(Duration reconcileInterval) {
+        this.reconcileInterval = reconcileInterval;
+    }
+
+    /** How many of each image's newest versions retention keeps; empty: no pruning. */
+    public Optional<Integer> keep() {
+        return Optional.ofNullable(keep);
+    }
+
+    public Integer getKeep() {
+        return keep;
+    }
+
+    public void setKeep(Integer keep) {
+        this.keep = keep;
+    }
+
+    public Duration getOfflineLimit() {
+        return offlineLimit;
+    }
+
+    public void setOfflineLimit(Duration offlineLimit) {
+        this.offlineLimit = offlineLimit;
     }
 
     /** {@code icbd.master.kafka.*}: where the topics are. */

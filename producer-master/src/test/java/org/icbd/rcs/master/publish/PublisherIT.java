@@ -20,6 +20,7 @@ import org.icbd.rcs.btrfs.SubvolumeInfo;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.master.kafka.ConsumerTopicScan;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
@@ -118,7 +119,7 @@ class PublisherIT {
     }
 
     @Test
-    void aDeadBrokerFailsWithinTheTimeoutKeepsTheSnapshotAndTheRepublisherCompletesIt() throws Exception {
+    void aDeadBrokerFailsWithinTheTimeoutKeepsTheSnapshotAndTheReconcilerCompletesIt() throws Exception {
         repository.init("offline");
         try (Publisher publisher = publisher()) {
             publisher.publish("offline");
@@ -134,17 +135,21 @@ class PublisherIT {
                 "a dead broker fails the publish within about the timeout");
         assertEquals(2, e.version());
         assertTrue(e.getMessage().contains("versions/2") && e.getMessage().contains("exists")
-                && e.getMessage().contains("publishes it when it next starts"), e.getMessage());
+                && e.getMessage().contains("publishes it at its next reconciliation"), e.getMessage());
         assertTrue(btrfs.show(e.snapshot()).readOnly(), "the snapshot is kept");
         assertEquals(List.of(1), versionsInTopic("offline"));
 
         try (Publisher publisher = publisher()) {
-            List<ImageVersionPublished> republished = new Republisher(repository, publisher).run();
+            List<ImageVersionPublished> republished = reconciler(publisher).run().published();
             assertEquals(List.of("offline/2"), republished.stream().map(p -> p.image() + "/" + p.version()).toList());
             assertEquals(List.of(1, 2), versionsInTopic("offline"));
-            assertEquals(List.of(), new Republisher(repository, publisher).run(), "nothing is missing any more");
+            assertEquals(List.of(), reconciler(publisher).run().published(), "nothing is missing any more");
         }
         assertEquals(List.of(1, 2), versionsInTopic("offline"));
+    }
+
+    private Reconciler reconciler(Publisher publisher) {
+        return new Reconciler(repository, publisher, new ConsumerTopicScan(publisher.settings(), "test-reconcile"));
     }
 
     private List<Integer> versionsInTopic(String image) {

@@ -2,6 +2,7 @@ package org.icbd.rcs.planner.topology;
 
 import static org.icbd.rcs.planner.topology.PlannerDriver.uuid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -462,6 +463,24 @@ class PlannerTopologyTest {
 
         ReplicationTask task = single(planner.tasks());
         assertEquals(List.of(TransferStep.delta(1, uuid("ubuntu", 1), 3, uuid("ubuntu", 3))), task.steps());
+    }
+
+    @Test
+    void retiringTheOnlyVersionAReplicaHoldsLeadsToAFullSendNotAFailure() {
+        planner.register("lab-a", "lab", new Subscription("ubuntu", 3));
+        planner.publish("ubuntu", 1);
+        planner.publish("ubuntu", 2);
+        planner.publish("ubuntu", 3);
+        planner.report("lab-a", "ubuntu", 2); // its next parent is 2
+        planner.drain();
+
+        planner.retire("ubuntu", 2); // icbd retire --force of lab-a's next parent
+
+        ReplicationTask reseed = single(planner.tasks());
+        assertEquals(List.of(TransferStep.full(3, uuid("ubuntu", 3))), reseed.steps(),
+                "nothing lab-a holds is live: the newest is sent in full");
+        planner.statusValues().forEach(status -> assertNotEquals(ReplicationState.FAILED, status.state(),
+                () -> "a retired parent is a re-seed, not a failure: " + status));
     }
 
     @Test

@@ -1,0 +1,164 @@
+package org.icbd.rcs.master.service;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.command.CommandRunner;
+import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.ImageVersionRetired;
+import org.icbd.rcs.master.publish.Publisher;
+import org.icbd.rcs.master.publish.PublisherSettings;
+import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.testkit.ClientKeys;
+import org.icbd.rcs.testkit.FakeFleet;
+import org.icbd.rcs.testkit.ImageVersionsTopic;
+import org.icbd.rcs.testkit.LocalKafkaExtension;
+import org.icbd.rcs.testkit.TestPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The master service's lifecycle rounds, as {@code icbd master serve --keep 2 --reconcile-interval 1s}
+ * runs them: a snapshot deleted by hand becomes retired, a snapshot without an event is published
+ * without a restart, and retention keeps the newest two plus a replica's next parent (the replica
+ * exists only as records in the topics).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MasterLifecycleIT {
+
+    @RegisterExtension
+    static final LocalKafkaExtension KAFKA = new LocalKafkaExtension();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** One interval plus the time a round takes (reading four topics, publishing) on a loaded machine. */
+    private static final Duration WITHIN_A_ROUND = INTERVAL.plusSeconds(14);
+
+    private Path tmp;
+    private TestPool pool;
+    private ImageRepository repository;
+    private ApplicationContext context;
+    private String base;
+
+    @BeforeAll
+    void startMaster() throws Exception {
+        tmp = Files.createTempDirectory("icbd-master-lifecycle-it-");
+        pool = TestPool.create("lifecycle");
+        repository = new ImageRepository(pool.root(), new CommandRunner());
+        try (Publisher publisher = new Publisher(repository, PublisherSettings.of(KAFKA.bootstrapServers(), "hq"));
+             FakeFleet fleet = new FakeFleet(KAFKA.bootstrapServers())) {
+            for (String image : List.of("pruned", "handmade")) {
+                Path work = repository.init(image);
+                for (int v = 1; v <= (image.equals("pruned") ? 4 : 2); v++) {
+                    Files.writeString(work.resolve("f"), image + " " + v);
+                    publisher.publish(image);
+                }
+            }
+            // Written before the master starts: its first round must already see r1 protecting version 2.
+            fleet.replica("r1", "pruned", 1, 2);
+        }
+        ClientKeys keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
+        Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
+        Map<String, Object> p = new HashMap<>();
+        p.put("icbd.master.pool", pool.root().toString());
+        p.put("icbd.master.name", "hq");
+        p.put("icbd.master.ssh-host", "127.0.0.1");
+        p.put("icbd.master.ssh-port", 0);
+        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
+        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
+        p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
+        p.put("icbd.master.http-port", -1);
+        p.put("icbd.master.keep", 2);
+        p.put("icbd.master.reconcile-interval", "1s");
+        context = MasterApplication.run(p);
+        base = "http://127.0.0.1:" + context.getBean(EmbeddedServer.class).getPort();
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (context != null) {
+                context.close();
+            }
+        } finally {
+            try {
+                if (pool != null) {
+                    pool.close();
+                }
+            } finally {
+                TestPool.delete(tmp);
+            }
+        }
+    }
+
+    private List<Integer> onDisk(String image) {
+        return repository.versions(image).stream().map(v -> v.version()).toList();
+    }
+
+    private List<Integer> retiredInTopic(String image) {
+        return ImageVersionsTopic.events(KAFKA.bootstrapServers(), image).stream()
+                .filter(ImageVersionRetired.class::isInstance).map(ImageVersionEvent::version).toList();
+    }
+
+    @Test
+    void keepTwoRetiresOnlyWhatNeitherKeepNorTheReplicasNextParentHolds() throws Exception {
+        await().atMost(WITHIN_A_ROUND).until(() -> onDisk("pruned").equals(List.of(2, 3, 4)));
+        assertEquals(List.of(1), retiredInTopic("pruned"), "version 1 was announced as retired");
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(base + "/images/pruned/versions")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(3, body.size(), response.body());
+        assertEquals(2, body.get(0).get("version").asInt());
+        assertEquals("next parent", body.get(0).get("retained").asText());
+        assertEquals("r1", body.get(0).get("protectedBy").get(0).asText());
+        assertEquals("within keep", body.get(1).get("retained").asText());
+        assertEquals(0, body.get(1).get("protectedBy").size());
+        assertEquals("newest", body.get(2).get("retained").asText());
+    }
+
+    @Test
+    void aSnapshotDeletedByHandBecomesRetiredAndOneWithoutEventIsPublishedWithoutRestart() throws Exception {
+        String image = "handmade";
+        Path v1 = repository.imageDir(image).resolve("versions/1");
+        new BtrfsTool(new CommandRunner()).deleteSubvolume(v1);
+
+        await().atMost(WITHIN_A_ROUND).until(() -> retiredInTopic(image).equals(List.of(1)));
+        ImageVersionRetired retired = (ImageVersionRetired) ImageVersionsTopic.events(KAFKA.bootstrapServers(), image)
+                .stream().filter(ImageVersionRetired.class::isInstance).findFirst().orElseThrow();
+        assertEquals("hq", retired.master());
+
+        Files.writeString(repository.workDir(image).resolve("f"), "handmade 3");
+        String uuid = repository.snapshotNext(image).uuid(); // as if its publish had not been acknowledged
+
+        await().atMost(WITHIN_A_ROUND).until(() -> ImageVersionsTopic.events(KAFKA.bootstrapServers(), image).stream()
+                .anyMatch(e -> e instanceof ImageVersionPublished p && p.version() == 3 && p.uuid().equals(uuid)));
+        assertEquals(List.of(2, 3), onDisk(image));
+        assertEquals(List.of(1), retiredInTopic(image), "reconciling again retires nothing more");
+        assertFalse(context.getBean(MasterService.class).republishState().startsWith("pending"));
+        assertTrue(Files.notExists(v1));
+    }
+}
