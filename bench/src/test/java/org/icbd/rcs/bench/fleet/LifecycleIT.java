@@ -1,0 +1,112 @@
+package org.icbd.rcs.bench.fleet;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.icbd.rcs.bench.dataset.DatasetGenerator;
+import org.icbd.rcs.bench.dataset.DatasetSpec;
+import org.icbd.rcs.master.repo.ImageVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An iMI's life to retirement with a fleet watermark: the master runs {@code --keep 2}; a replica
+ * stopped at version 2 while 3..6 are published keeps version 2 alive on the master (its next
+ * parent), catches up by deltas 2 -> 5 -> 6 when it returns, and version 2 is pruned once it has
+ * moved on. Every process is real, each in its own JVM on its own loop-mounted btrfs pool.
+ */
+class LifecycleIT {
+
+    private static final String IMAGE = "ubuntu";
+    private static final Duration CONVERGE = Duration.ofMinutes(4);
+    private static final Duration PRUNED = Duration.ofMinutes(2);
+
+    @TempDir
+    static Path work;
+
+    static Fleet fleet;
+    static StepLedger ledger;
+    static Path workTree;
+
+    @BeforeAll
+    static void startFleet() {
+        fleet = new Fleet(new Fleet.Settings(work, 1L << 30, Duration.ofMinutes(2), "256m", Duration.ofSeconds(15)));
+        ledger = new StepLedger(fleet.startKafka());
+        fleet.startMaster(List.of("--keep", "2", "--reconcile-interval", "2s"));
+        fleet.startPlanner();
+        fleet.addReplica("lab-110-a", "lab-110", List.of(IMAGE + ":2"));
+        fleet.addReplica("lab-112-a", "lab-112", List.of(IMAGE + ":2"));
+        workTree = fleet.initImage(IMAGE);
+    }
+
+    @AfterAll
+    static void stopFleet() {
+        if (ledger != null) {
+            ledger.close();
+        }
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private static int update(long seed) {
+        DatasetGenerator.adminUpdate(workTree, seed, 0.10);
+        return fleet.publish(IMAGE).version();
+    }
+
+    private static List<Integer> masterVersions() {
+        return fleet.masterRepository().versions(IMAGE).stream().map(ImageVersion::version).toList();
+    }
+
+    private static List<String> stepsOf(String replica) {
+        return ledger.rows().stream().filter(r -> r.replicaId().equals(replica))
+                .map(r -> r.parent().map(p -> p + "->" + r.version()).orElse("full " + r.version())).toList();
+    }
+
+    private static void assertIdentical(String replica, List<Integer> expectedVersions) {
+        List<Fleet.VersionCheck> checks = fleet.verify(replica, IMAGE);
+        assertEquals(expectedVersions, checks.stream().map(Fleet.VersionCheck::version).toList(),
+                replica + " holds exactly the kept versions");
+        for (Fleet.VersionCheck c : checks) {
+            assertTrue(c.comparison().identical(), replica + " v" + c.version() + ": " + c.comparison().differences());
+            assertTrue(c.uuidMatches(), replica + " v" + c.version() + " received_uuid is the master's uuid");
+            assertTrue(c.readOnly(), replica + " v" + c.version() + " is read-only");
+        }
+    }
+
+    @Test
+    void theMasterKeepsWhatAStoppedReplicaNeedsAndPrunesItOnceTheReplicaMovedOn() throws Exception {
+        DatasetGenerator.generate(workTree, new DatasetSpec(11, 150, 16L << 20));
+        assertEquals(1, fleet.publish(IMAGE).version());
+        assertEquals(2, update(2));
+        fleet.awaitInSync(IMAGE, 2, List.of("lab-110-a", "lab-112-a"), CONVERGE, board -> { });
+
+        fleet.stopReplica("lab-112-a");
+        for (int v = 3; v <= 6; v++) {
+            assertEquals(v, update(v));
+        }
+        fleet.awaitInSync(IMAGE, 6, List.of("lab-110-a"), CONVERGE, board -> { });
+        // Newest two (5, 6) by keep; 2 is the stopped replica's next parent; 1, 3 and 4 protect nobody.
+        await("the master prunes to 2, 5, 6").atMost(PRUNED).pollInterval(Duration.ofSeconds(1))
+                .until(LifecycleIT::masterVersions, List.of(2, 5, 6)::equals);
+
+        fleet.startReplica("lab-112-a");
+        fleet.awaitInSync(IMAGE, 6, List.of("lab-112-a"), CONVERGE, board -> { });
+        assertEquals(List.of("full 1", "1->2", "2->5", "5->6"), stepsOf("lab-112-a"),
+                "the returning replica caught up by deltas from the version the master kept for it");
+        assertIdentical("lab-112-a", List.of(5, 6));
+        assertIdentical("lab-110-a", List.of(5, 6));
+
+        await("version 2 is pruned once no replica needs it").atMost(PRUNED).pollInterval(Duration.ofSeconds(1))
+                .until(LifecycleIT::masterVersions, List.of(5, 6)::equals);
+        assertTrue(Files.notExists(fleet.masterPool().resolve("images").resolve(IMAGE).resolve("versions").resolve("2")),
+                "the snapshot of version 2 is gone from the master's pool");
+    }
+}
