@@ -280,22 +280,29 @@ public final class Fleet implements AutoCloseable {
      */
     public List<VersionCheck> verify(String replicaId, String image) {
         Path replicaVersions = replica(replicaId).pool().resolve("images").resolve(image).resolve("versions");
-        Path masterVersions = masterPool.mountPoint().resolve("images").resolve(image).resolve("versions");
-        BtrfsTool btrfs = new BtrfsTool(runner);
         List<VersionCheck> checks = new ArrayList<>();
         try (var versions = Files.list(replicaVersions)) {
-            for (Path v : versions.filter(p -> p.getFileName().toString().matches("\\d+")).sorted().toList()) {
-                Path m = masterVersions.resolve(v.getFileName());
-                SubvolumeInfo mine = btrfs.show(v);
-                SubvolumeInfo theirs = btrfs.show(m);
-                boolean uuidMatches = mine.receivedUuid().equals(Optional.of(theirs.uuid()));
-                checks.add(new VersionCheck(replicaId, image, Integer.parseInt(v.getFileName().toString()),
-                        uuidMatches, mine.readOnly(), TreeComparison.compare(m, v)));
+            for (int v : versions.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\d+"))
+                    .map(Integer::parseInt).sorted().toList()) {
+                checks.add(verify(replicaId, image, v));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + replicaVersions + ": " + e.getMessage(), e);
         }
         return checks;
+    }
+
+    /** Compares one version a replica holds with the master's, which must still hold it too. */
+    public VersionCheck verify(String replicaId, String image, int version) {
+        Path v = replica(replicaId).pool().resolve("images").resolve(image).resolve("versions")
+                .resolve(String.valueOf(version));
+        Path m = masterPool.mountPoint().resolve("images").resolve(image).resolve("versions")
+                .resolve(String.valueOf(version));
+        BtrfsTool btrfs = new BtrfsTool(runner);
+        SubvolumeInfo mine = btrfs.show(v);
+        SubvolumeInfo theirs = btrfs.show(m);
+        boolean uuidMatches = mine.receivedUuid().equals(Optional.of(theirs.uuid()));
+        return new VersionCheck(replicaId, image, version, uuidMatches, mine.readOnly(), TreeComparison.compare(m, v));
     }
 
     /** One replica's copy of one version, checked against the master's. */
