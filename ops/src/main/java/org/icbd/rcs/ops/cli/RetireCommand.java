@@ -109,7 +109,10 @@ final class RetireCommand implements Callable<Integer> {
                 return 1;
             }
             if (verdict instanceof RetireVerdict.AlreadyRetired) {
-                out.println("image " + image + " " + verdict.explain());
+                out.println(outcome.retired()
+                        ? "retired " + image + " version " + version + " uuid " + outcome.event().uuid()
+                                + " (its snapshot was already gone)"
+                        : "image " + image + " " + verdict.explain());
                 return 0;
             }
             out.println("retired " + image + " version " + version + " uuid " + outcome.event().uuid());

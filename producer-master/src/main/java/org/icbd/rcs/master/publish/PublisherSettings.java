@@ -6,7 +6,7 @@ import java.util.Objects;
 import org.icbd.rcs.events.Fields;
 
 /**
- * How {@link Publisher} and {@link Reconciler} reach Kafka.
+ * How {@link Publisher} and {@code Reconciler} reach Kafka.
  *
  * @param bootstrapServers Kafka's {@code bootstrap.servers}
  * @param master           this master's site name, written into every event

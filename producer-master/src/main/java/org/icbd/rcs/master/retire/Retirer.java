@@ -45,6 +45,19 @@ public final class Retirer {
     }
 
     /**
+     * Announces a version whose snapshot is already gone (deleted by hand) as retired, then deletes
+     * its stored streams.
+     *
+     * @throws org.icbd.rcs.master.publish.NotDurableException if Kafka did not acknowledge
+     */
+    public ImageVersionRetired announceGone(String image, int version, String uuid) {
+        ImageVersionRetired event = publisher.retire(image, version, uuid,
+                repository.imageDir(image).resolve(ImageRepository.VERSIONS).resolve(Integer.toString(version)));
+        repository.deleteStoredStreams(image, version);
+        return event;
+    }
+
+    /**
      * Finishes a retirement whose event is already durable: deletes the snapshot if it is still there,
      * and the stored streams.
      */

@@ -18,7 +18,7 @@ import org.icbd.rcs.master.fleet.FleetView;
 import org.icbd.rcs.master.kafka.ConsumerTopicScan;
 import org.icbd.rcs.master.kafka.TopicScan;
 import org.icbd.rcs.master.lifecycle.VersionHistory;
-import org.icbd.rcs.master.publish.Reconciler;
+import org.icbd.rcs.master.reconcile.Reconciler;
 import org.icbd.rcs.master.retire.Pruner;
 import org.icbd.rcs.master.retire.Retirer;
 import org.icbd.rcs.topic.Topics;
