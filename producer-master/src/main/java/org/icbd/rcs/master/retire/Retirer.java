@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * then deletes the snapshot and its stored streams. In that order, so that the planner never offers
  * a version the master can no longer send; when the deletion fails after the event is durable, the
  * master's reconciler finishes it (a version on disk that the topic says is retired is deleted).
+ * That happens when a send still reads the snapshot (as the version or as a delta's parent): btrfs
+ * refuses to delete a subvolume while a send uses it, so a transfer in flight completes.
  * Whether a version may be retired is the caller's decision ({@code Retention}).
  */
 public final class Retirer {
