@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code icbd retire}: deletes one version on the master, announcing it first. */
-@Command(name = "retire", mixinStandardHelpOptions = true, sortOptions = false,
+// No standard help mixin: its --version (print the version) would take the name of --version N.
+@Command(name = "retire", sortOptions = false,
         description = {
                 "Retire one version of an image on the master: publish ImageVersionRetired and wait for Kafka's"
                         + " acknowledgement (like publish), then delete the snapshot versions/<n> and its stored"
@@ -43,6 +44,9 @@ final class RetireCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--pool", required = true, paramLabel = "DIR", description = "The master's btrfs pool.")
     Path pool;
@@ -108,7 +112,10 @@ final class RetireCommand implements Callable<Integer> {
                 return 1;
             }
             if (verdict instanceof RetireVerdict.AlreadyRetired) {
-                out.println("image " + image + " " + verdict.explain());
+                out.println(outcome.retired()
+                        ? "retired " + image + " version " + version + " uuid " + outcome.event().uuid()
+                                + " (its snapshot was already gone)"
+                        : "image " + image + " " + verdict.explain());
                 return 0;
             }
             out.println("retired " + image + " version " + version + " uuid " + outcome.event().uuid());

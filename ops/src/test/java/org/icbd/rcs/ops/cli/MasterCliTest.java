@@ -17,12 +17,13 @@ class MasterCliTest {
     @Test
     void everySubcommandExplainsItselfWithAnExample() {
         for (String[] args : new String[][] {{"image", "init", "--help"}, {"publish", "--help"},
-                {"master", "serve", "--help"}}) {
+                {"master", "serve", "--help"}, {"retire", "--help"}, {"prune", "--help"}}) {
             CliRun run = CliRun.of(args);
-            assertEquals(0, run.exitCode(), String.join(" ", args));
+            assertEquals(0, run.exitCode(), () -> String.join(" ", args) + ": " + run.err());
             assertTrue(run.out().contains("Example"), run.out());
         }
         assertTrue(CliRun.of("publish", "--help").out().contains("75"), "the publish help documents exit 75");
+        assertTrue(CliRun.of("retire", "--help").out().contains("3   refused"), "the retire help documents exit 3");
     }
 
     @Test
@@ -32,6 +33,11 @@ class MasterCliTest {
                 "--http-port", "-1");
         assertEquals(Map.of("icbd.master.pool", "/srv/p", "icbd.master.ssh-port", 2022,
                 "icbd.master.send-queue-timeout", "PT1M30S", "icbd.master.http-port", -1), serve.properties());
+
+        MasterCommand.Serve retention = new MasterCommand.Serve();
+        new CommandLine(retention).parseArgs("--keep", "3", "--reconcile-interval", "10s", "--offline-limit", "7d");
+        assertEquals(Map.of("icbd.master.keep", 3, "icbd.master.reconcile-interval", "PT10S",
+                "icbd.master.offline-limit", "PT168H"), retention.properties());
     }
 
     @Test

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import org.icbd.rcs.btrfs.BtrfsTool;
+import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionRetired;
 import org.icbd.rcs.testkit.FakeFleet;
@@ -67,7 +71,7 @@ class RetireCommandIT {
     }
 
     private CliRun retire(String image, int version, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("retire", "--pool", poolDir, "--image", image,
+        List<String> args = new ArrayList<>(List.of("retire", "--pool", poolDir, "--image", image,
                 "--version", Integer.toString(version), "--bootstrap", KAFKA.bootstrapServers(), "--master", "hq"));
         args.addAll(List.of(more));
         return CliRun.of(args.toArray(String[]::new));
@@ -142,7 +146,7 @@ class RetireCommandIT {
     @Test
     void anUnknownVersionIsAnImageErrorAndAnOfflineReplicaPastTheLimitProtectsNothing() throws IOException {
         image("lapsed", 3);
-        fleet.offlineReplica("r-gone", "lapsed", Instant.now().minus(java.time.Duration.ofDays(40)), 2);
+        fleet.offlineReplica("r-gone", "lapsed", Instant.now().minus(Duration.ofDays(40)), 2);
 
         CliRun unknown = retire("lapsed", 7);
         assertEquals(1, unknown.exitCode(), unknown.out() + unknown.err());
@@ -152,6 +156,21 @@ class RetireCommandIT {
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("it was the next parent of r-gone"), run.out());
         assertEquals(List.of(2), retiredInTopic("lapsed"));
+    }
+
+    @Test
+    void aSnapshotDeletedByHandIsAnnouncedAsRetiredOnce() throws IOException {
+        image("byhand", 3);
+        new BtrfsTool(new CommandRunner()).deleteSubvolume(snapshot("byhand", 1));
+
+        CliRun first = retire("byhand", 1);
+        CliRun second = retire("byhand", 1);
+
+        assertEquals(0, first.exitCode(), first.out() + first.err());
+        assertTrue(first.out().contains("(its snapshot was already gone)"), first.out());
+        assertEquals(0, second.exitCode(), second.out() + second.err());
+        assertTrue(second.out().contains("version 1 is already retired"), second.out());
+        assertEquals(List.of(1), retiredInTopic("byhand"));
     }
 
     @Test

@@ -54,25 +54,12 @@ public class ImagesController {
         }).toList();
     }
 
-    /**
-     * The versions on disk, each with what protects it: the retention decision on the disk's
-     * versions (plus the versions the latest reconcile round knew to be retired) and the fleet that
-     * round read.
-     */
+    /** The versions on disk, each with what protects it ({@link #decide}). */
     @Get("/{image}/versions")
     public List<VersionView> versions(@PathVariable String image) {
         List<ImageVersion> onDisk = repository.versions(image);
         LifecycleView lifecycle = master.lifecycle();
-        TreeMap<Integer, Boolean> retired = new TreeMap<>();
-        lifecycle.histories().getOrDefault(image, VersionHistory.EMPTY).entries()
-                .forEach(e -> retired.put(e.version(), true));
-        onDisk.forEach(v -> retired.put(v.version(), false));
-        List<VersionHistory.Entry> entries = new ArrayList<>();
-        retired.forEach((version, gone) -> entries.add(new VersionHistory.Entry(version, gone)));
-        VersionHistory history = new VersionHistory(entries);
-        int keep = lifecycle.keep().orElse(Math.max(1, history.live().size()));
-        RetentionDecision decision = Retention.decide(history, lifecycle.fleet().subscribed(image), keep,
-                Instant.now(), master.settings().getOfflineLimit());
+        RetentionDecision decision = decide(image, onDisk, lifecycle);
         return onDisk.stream().map(v -> {
             RetentionDecision.Kept kept = decision.keep().stream().filter(k -> k.version() == v.version())
                     .findFirst().orElse(null);
@@ -81,6 +68,31 @@ public class ImagesController {
             }
             return VersionView.of(v, kept.nextParentOf(), retained(kept.reasons().get(0), lifecycle));
         }).toList();
+    }
+
+    /** What retention decides for the image now; lists the replicas OFFLINE past the limit ("will re-seed"). */
+    @Get("/{image}/retention")
+    public RetentionView retention(@PathVariable String image) {
+        LifecycleView lifecycle = master.lifecycle();
+        RetentionDecision decision = decide(image, repository.versions(image), lifecycle);
+        return RetentionView.of(lifecycle.keep().orElse(null), decision, lifecycle.at());
+    }
+
+    /**
+     * The retention decision on the disk's versions (plus those the latest reconcile round knew to be
+     * retired) and the fleet that round read; without {@code keep} every live version is kept.
+     */
+    private RetentionDecision decide(String image, List<ImageVersion> onDisk, LifecycleView lifecycle) {
+        TreeMap<Integer, Boolean> retired = new TreeMap<>();
+        lifecycle.histories().getOrDefault(image, VersionHistory.EMPTY).entries()
+                .forEach(e -> retired.put(e.version(), true));
+        onDisk.forEach(v -> retired.put(v.version(), false));
+        List<VersionHistory.Entry> entries = new ArrayList<>();
+        retired.forEach((version, gone) -> entries.add(new VersionHistory.Entry(version, gone)));
+        VersionHistory history = new VersionHistory(entries);
+        int keep = lifecycle.keep().orElse(Math.max(1, history.live().size()));
+        return Retention.decide(history, lifecycle.fleet().subscribed(image), keep, Instant.now(),
+                master.settings().getOfflineLimit());
     }
 
     private static String retained(KeepReason first, LifecycleView lifecycle) {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 
 /**
  * The snapshot of a new version exists, but Kafka did not acknowledge its event in time. Temporary:
- * the snapshot stays, and the master service publishes it at its next reconciliation ({@link Reconciler}),
+ * the snapshot stays, and the master service publishes it at its next reconciliation ({@code Reconciler}),
  * because the disk, not the topic, is the truth.
  */
 public final class NotDurableException extends RuntimeException {

@@ -6,7 +6,7 @@ import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 
 /**
- * How {@link Publisher} and {@link Reconciler} reach Kafka.
+ * How {@link Publisher} and {@code Reconciler} reach Kafka.
  *
  * @param kafka   the cluster and the pass-through client properties (TLS, SASL...)
  * @param master  this master's site name, written into every event

@@ -62,7 +62,9 @@ public final class ImageLifecycle {
      * parent unless {@code force} (those replicas then get a full re-seed from the planner).
      */
     public RetireOutcome retire(String image, int version, boolean force, Instant now, Duration offlineLimit) {
-        VersionHistory history = history(image);
+        List<ImageVersion> onDisk = repository.versions(image);
+        TopicVersions topic = TopicVersions.read(scan);
+        VersionHistory history = topic.history(image, onDisk);
         List<SubscribedReplica> replicas = subscribed(image);
         RetireVerdict verdict = Retention.mayRetire(history, replicas, version, now, offlineLimit);
         if (verdict instanceof RetireVerdict.Newest || verdict instanceof RetireVerdict.Unknown
@@ -70,6 +72,14 @@ public final class ImageLifecycle {
             return new RetireOutcome(verdict, null, List.of());
         }
         if (verdict instanceof RetireVerdict.AlreadyRetired) {
+            TopicVersions.Known known = topic.of(image).get(version);
+            if (known != null && !known.retired()) {
+                // Deleted by hand before any reconciliation announced it: announce it now.
+                log.warn("image {} version {} is published but its snapshot is gone: publishing it as retired",
+                        image, version);
+                ImageVersionRetired event = retirer.announceGone(image, version, known.uuid());
+                return new RetireOutcome(verdict, event, List.of());
+            }
             retirer.completeRetired(image, version);
             return new RetireOutcome(verdict, null, List.of());
         }

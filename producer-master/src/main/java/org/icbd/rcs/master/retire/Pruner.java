@@ -3,8 +3,11 @@ package org.icbd.rcs.master.retire;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.icbd.rcs.master.lifecycle.Retention;
 import org.icbd.rcs.master.lifecycle.RetentionDecision;
 import org.icbd.rcs.master.lifecycle.SubscribedReplica;
@@ -17,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies master retention to one image: {@link Retention#decide} on the image's history and the
  * fleet, then retires every version it deletes, oldest first, through {@link Retirer} (event
- * durable first, then the snapshot). Each deletion and each lapsed replica is logged.
+ * durable first, then the snapshot). Each deletion is logged, and each lapsed replica once (again
+ * only after it came back and lapsed anew).
  */
 public final class Pruner {
 
@@ -25,6 +29,8 @@ public final class Pruner {
 
     private final ImageRepository repository;
     private final Retirer retirer;
+    /** image/replica/willReseed of the lapses already logged: each is logged once, not every round. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
     public Pruner(ImageRepository repository, Retirer retirer) {
         this.repository = Objects.requireNonNull(repository, "repository");
@@ -41,14 +47,20 @@ public final class Pruner {
     public Outcome prune(String image, VersionHistory history, List<SubscribedReplica> replicas, int keep,
                          Instant now, Duration offlineLimit, boolean dryRun) {
         RetentionDecision decision = Retention.decide(history, replicas, keep, now, offlineLimit);
+        Set<String> lapsedNow = new HashSet<>();
         for (RetentionDecision.Lapsed lapsed : decision.lapsed()) {
-            if (lapsed.willReseed()) {
-                log.warn("image {}: {} (OFFLINE since {}): it will re-seed", image, lapsed.explain(),
-                        lapsed.offlineSince());
+            String key = image + "/" + lapsed.replicaId() + "/" + lapsed.willReseed();
+            lapsedNow.add(key);
+            if (!reported.add(key)) {
+                log.debug("image {}: {} (OFFLINE since {})", image, lapsed.explain(), lapsed.offlineSince());
+            } else if (lapsed.willReseed()) {
+                log.warn("image {}: {} (OFFLINE since {})", image, lapsed.explain(), lapsed.offlineSince());
             } else {
                 log.info("image {}: {} (OFFLINE since {})", image, lapsed.explain(), lapsed.offlineSince());
             }
         }
+        // A replica that came back (or was deregistered) is reported again should it lapse again.
+        reported.removeIf(key -> key.startsWith(image + "/") && !lapsedNow.contains(key));
         List<Integer> retired = new ArrayList<>();
         if (decision.deletesNothing() || dryRun) {
             log.debug("image {} retention (keep {}{}): {}", image, keep, dryRun ? ", dry run" : "", decision.render());

@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * then deletes the snapshot and its stored streams. In that order, so that the planner never offers
  * a version the master can no longer send; when the deletion fails after the event is durable, the
  * master's reconciler finishes it (a version on disk that the topic says is retired is deleted).
+ * That happens when a send still reads the snapshot (as the version or as a delta's parent): btrfs
+ * refuses to delete a subvolume while a send uses it, so a transfer in flight completes.
  * Whether a version may be retired is the caller's decision ({@code Retention}).
  */
 public final class Retirer {
@@ -41,6 +43,19 @@ public final class Retirer {
         List<Path> streams = repository.deleteStoredStreams(version.image(), version.version());
         log.info("retired image {} version {} (uuid {}): snapshot and {} stored streams deleted", version.image(),
                 version.version(), version.uuid(), streams.size());
+        return event;
+    }
+
+    /**
+     * Announces a version whose snapshot is already gone (deleted by hand) as retired, then deletes
+     * its stored streams.
+     *
+     * @throws org.icbd.rcs.master.publish.NotDurableException if Kafka did not acknowledge
+     */
+    public ImageVersionRetired announceGone(String image, int version, String uuid) {
+        ImageVersionRetired event = publisher.retire(image, version, uuid,
+                repository.imageDir(image).resolve(ImageRepository.VERSIONS).resolve(Integer.toString(version)));
+        repository.deleteStoredStreams(image, version);
         return event;
     }
 

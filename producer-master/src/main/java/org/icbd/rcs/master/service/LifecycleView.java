@@ -14,7 +14,7 @@ import org.icbd.rcs.master.lifecycle.VersionHistory;
  * @param histories image → its history after the round
  * @param fleet     the subscribed replicas per image ({@link FleetView#EMPTY} before the first read)
  * @param keep      the retention setting; empty when the master prunes nothing
- * @param at        when the round ran; {@link Instant#EPOCH} before the first one
+ * @param at        when the fleet was read; {@link Instant#EPOCH} before the first read
  */
 public record LifecycleView(Map<String, VersionHistory> histories, FleetView fleet, Optional<Integer> keep,
                             Instant at) {

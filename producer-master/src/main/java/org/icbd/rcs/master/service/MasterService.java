@@ -18,7 +18,7 @@ import org.icbd.rcs.master.fleet.FleetView;
 import org.icbd.rcs.master.kafka.ConsumerTopicScan;
 import org.icbd.rcs.master.kafka.TopicScan;
 import org.icbd.rcs.master.lifecycle.VersionHistory;
-import org.icbd.rcs.master.publish.Reconciler;
+import org.icbd.rcs.master.reconcile.Reconciler;
 import org.icbd.rcs.master.retire.Pruner;
 import org.icbd.rcs.master.retire.Retirer;
 import org.icbd.rcs.topic.Topics;
@@ -100,9 +100,15 @@ public class MasterService implements AutoCloseable {
             republishState = "done: " + done.published().size() + " versions republished, "
                     + done.retired().size() + " retired (snapshot gone)";
         } catch (RuntimeException e) {
-            republishState = "pending: " + e.getMessage();
-            log.warn("cannot bring {} into agreement with the disk yet ({}); retrying in {} s",
-                    Topics.IMAGE_VERSIONS.name(), e.getMessage(), settings.getReconcileInterval().toSeconds());
+            String pending = "pending: " + e.getMessage();
+            // Said once per cause, not every round while Kafka stays away.
+            if (!pending.equals(republishState)) {
+                log.warn("cannot bring {} into agreement with the disk yet ({}); retrying every {} s",
+                        Topics.IMAGE_VERSIONS.name(), e.getMessage(), settings.getReconcileInterval().toSeconds());
+            } else {
+                log.debug("reconciliation still pending: {}", e.getMessage());
+            }
+            republishState = pending;
             return;
         }
         FleetView fleet;
@@ -111,7 +117,7 @@ public class MasterService implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("cannot read the fleet from Kafka ({}); retention waits for the next round in {} s",
                     e.getMessage(), settings.getReconcileInterval().toSeconds());
-            lifecycle = new LifecycleView(done.histories(), lifecycle.fleet(), settings.keep(), Instant.now());
+            lifecycle = new LifecycleView(done.histories(), lifecycle.fleet(), settings.keep(), lifecycle.at());
             return;
         }
         Map<String, VersionHistory> histories = new HashMap<>(done.histories());

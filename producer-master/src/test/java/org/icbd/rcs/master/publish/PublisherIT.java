@@ -21,6 +21,7 @@ import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.master.kafka.ConsumerTopicScan;
+import org.icbd.rcs.master.reconcile.Reconciler;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.testkit.ImageVersionsTopic;

@@ -220,6 +220,14 @@ class MasterApplicationIT {
         Map<String, Object> badName = settings();
         badName.put("icbd.master.name", "Head Quarters");
         assertStartFails(badName, "icbd.master.name 'Head Quarters' is not a valid name");
+
+        Map<String, Object> badKeep = settings();
+        badKeep.put("icbd.master.keep", 0);
+        assertStartFails(badKeep, "icbd.master.keep must be at least 1");
+
+        Map<String, Object> badInterval = settings();
+        badInterval.put("icbd.master.reconcile-interval", "0s");
+        assertStartFails(badInterval, "icbd.master.reconcile-interval must be a positive duration");
     }
 
     private static void assertStartFails(Map<String, Object> settings, String message) {

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,8 @@ class MasterLifecycleIT {
             }
             // Written before the master starts: its first round must already see r1 protecting version 2.
             fleet.replica("r1", "pruned", 1, 2);
+            // Silent for 40 days, past the 30-day limit: protects nothing, and will re-seed.
+            fleet.offlineReplica("r-old", "pruned", Instant.now().minus(Duration.ofDays(40)), 1);
         }
         ClientKeys keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
         Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
@@ -126,9 +129,7 @@ class MasterLifecycleIT {
         await().atMost(WITHIN_A_ROUND).until(() -> onDisk("pruned").equals(List.of(2, 3, 4)));
         assertEquals(List.of(1), retiredInTopic("pruned"), "version 1 was announced as retired");
 
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(base + "/images/pruned/versions")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = get("/images/pruned/versions");
         assertEquals(200, response.statusCode(), response.body());
         JsonNode body = JSON.readTree(response.body());
         assertEquals(3, body.size(), response.body());
@@ -138,6 +139,17 @@ class MasterLifecycleIT {
         assertEquals("within keep", body.get(1).get("retained").asText());
         assertEquals(0, body.get(1).get("protectedBy").size());
         assertEquals("newest", body.get(2).get("retained").asText());
+
+        JsonNode retention = JSON.readTree(get("/images/pruned/retention").body());
+        assertEquals(2, retention.get("keep").asInt());
+        assertEquals(0, retention.get("delete").size(), "the round has applied everything it decided");
+        assertEquals("r-old", retention.get("lapsed").get(0).get("replicaId").asText());
+        assertTrue(retention.get("lapsed").get(0).get("willReseed").asBoolean(), retention.toString());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -152,8 +152,8 @@ public sealed interface Conflict extends PlanResult permits Conflict.Diverged, C
             return List.of(
                     "if the master still has " + versions(unknown()) + " on disk but its history lost "
                             + (unknown().size() == 1 ? "it" : "them")
-                            + ", restarts the master service, which republishes every version on disk that the"
-                            + " history lacks",
+                            + ", checks that the master service runs: it publishes every version on disk that the"
+                            + " history lacks at each reconciliation",
                     "otherwise deletes " + deletable(this) + " on the replica; the next plan then continues"
                             + " from the newest version left in common");
         }

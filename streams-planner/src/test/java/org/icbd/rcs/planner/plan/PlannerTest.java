@@ -171,8 +171,8 @@ class PlannerTest {
                   replica has: 2, 7?   (? = not in the master's history)
                   7: not in the master's history; replica received_uuid 00000000-0000-0000-0000-000000000007
                 nothing is sent to this replica for this image until an operator:
-                  - if the master still has 7 on disk but its history lost it, restarts the master service, \
-                which republishes every version on disk that the history lacks
+                  - if the master still has 7 on disk but its history lost it, checks that the master service \
+                runs: it publishes every version on disk that the history lacks at each reconciliation
                   - otherwise deletes versions/7 on the replica; the next plan then continues from the newest \
                 version left in common""", result.describe());
     }

@@ -1,4 +1,4 @@
-package org.icbd.rcs.master.publish;
+package org.icbd.rcs.master.reconcile;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,9 +12,13 @@ import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ImageVersionRetired;
 import org.icbd.rcs.master.kafka.TopicScan;
 import org.icbd.rcs.master.lifecycle.VersionHistory;
+import org.icbd.rcs.master.publish.NotDurableException;
+import org.icbd.rcs.master.publish.Publisher;
+import org.icbd.rcs.master.publish.TopicVersions;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.master.repo.RepositoryException;
+import org.icbd.rcs.master.retire.Retirer;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +45,14 @@ public final class Reconciler {
     private final ImageRepository repository;
     private final Publisher publisher;
     private final TopicScan scan;
+    private final Retirer retirer;
     private final Set<String> warnedAbsent = new TreeSet<>();
 
     public Reconciler(ImageRepository repository, Publisher publisher, TopicScan scan) {
         this.repository = Objects.requireNonNull(repository, "repository");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.scan = Objects.requireNonNull(scan, "scan");
+        this.retirer = new Retirer(repository, publisher);
     }
 
     /**
@@ -81,8 +87,7 @@ public final class Reconciler {
                     log.warn("image {} version {} is retired in {} but its snapshot {} is still on disk: deleting it",
                             image, version.version(), Topics.IMAGE_VERSIONS.name(), version.path());
                     try {
-                        repository.deleteVersion(image, version.version());
-                        repository.deleteStoredStreams(image, version.version());
+                        retirer.completeRetired(image, version.version());
                         deleted.add(version);
                     } catch (RepositoryException e) {
                         log.warn("image {} version {}: {}; the next reconciliation tries again", image,
@@ -96,9 +101,7 @@ public final class Reconciler {
                     log.warn("image {} version {} (uuid {}) is published in {} but its snapshot is gone from {}:"
                             + " publishing it as retired; replicas holding only it will re-seed", image, version,
                             e.getValue().uuid(), Topics.IMAGE_VERSIONS.name(), repository.imageDir(image));
-                    retired.add(publisher.retire(image, version, e.getValue().uuid(),
-                            repository.imageDir(image).resolve(ImageRepository.VERSIONS).resolve(Integer.toString(version))));
-                    repository.deleteStoredStreams(image, version);
+                    retired.add(retirer.announceGone(image, version, e.getValue().uuid()));
                 }
             }
             // Versions retired now are known to the topic and off the disk: history() counts them retired.
