@@ -1,17 +1,24 @@
 package org.icbd.rcs.ops.status;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.icbd.rcs.events.ReplicaRegistered;
+import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.TransferProgress;
+import org.icbd.rcs.master.lifecycle.Retention;
+
 
 /**
  * The operator's view of {@code icbd.replication-status}: the latest record per (replica, image),
@@ -24,6 +31,45 @@ public final class StatusBoard {
     private static final int ERROR_WIDTH = 60;
 
     private final Map<String, ReplicationStatus> byKey = new TreeMap<>();
+    /** Each registered replica's last heartbeat, from {@code icbd.replicas}. */
+    private final Map<String, Instant> lastSeen = new HashMap<>();
+    private final Clock clock;
+    private final Duration offlineLimit;
+
+    /** A board that marks replicas OFFLINE past the master's default limit ({@link Retention#DEFAULT_OFFLINE_LIMIT}). */
+    public StatusBoard() {
+        this(Clock.systemUTC(), Retention.DEFAULT_OFFLINE_LIMIT);
+    }
+
+    /**
+     * @param offlineLimit how long a replica may be silent and still protect its next parent on the
+     *                     master; past it, retention may delete that parent and the replica will
+     *                     need a full re-seed, which the board says
+     */
+    public StatusBoard(Clock clock, Duration offlineLimit) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.offlineLimit = Objects.requireNonNull(offlineLimit, "offlineLimit");
+    }
+
+    /** Applies one record of {@code icbd.replicas}; a null value (tombstone) forgets the replica. */
+    public void applyRegistration(String replicaId, ReplicaRegistered registration) {
+        if (registration == null) {
+            lastSeen.remove(replicaId);
+        } else {
+            lastSeen.put(replicaId, registration.lastSeen());
+        }
+    }
+
+    /**
+     * True iff the pair is OFFLINE and its replica was last seen longer ago than the offline limit:
+     * the master's retention no longer keeps its next parent (the same rule as the master's), so it
+     * will re-seed with a full send when it returns.
+     */
+    public boolean willReseed(ReplicationStatus s) {
+        Instant seen = lastSeen.get(s.replicaId());
+        return s.state() == ReplicationState.OFFLINE && seen != null
+                && Duration.between(seen, clock.instant()).compareTo(offlineLimit) > 0;
+    }
 
     /** Applies one record of the compacted topic; a null value (tombstone) removes the pair. */
     public boolean apply(String key, ReplicationStatus status) {
@@ -97,10 +143,10 @@ public final class StatusBoard {
         return Optional.of(b.toString());
     }
 
-    private static String state(ReplicationStatus s) {
+    private String state(ReplicationStatus s) {
         Optional<TransferProgress> t = s.transfer();
         if (t.isEmpty()) {
-            return s.state().name();
+            return willReseed(s) ? s.state().name() + ", will re-seed" : s.state().name();
         }
         TransferProgress p = t.get();
         return s.state().name() + " v" + p.version() + " " + megabytes(p.bytes()) + " MB @ "

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.TopicReader;
@@ -18,6 +19,8 @@ import org.icbd.rcs.topic.Topics;
 public final class StatusReader implements AutoCloseable {
 
     private final TopicReader<String, ReplicationStatus> reader;
+    /** The phone book, for how long an OFFLINE replica has been silent. */
+    private final TopicReader<String, ReplicaRegistered> replicas;
     private final Consumer<String> onBadRecord;
 
     /**
@@ -29,6 +32,7 @@ public final class StatusReader implements AutoCloseable {
         this.onBadRecord = onBadRecord;
         try {
             reader = TopicReader.open(kafka, "icbd-status", Topics.REPLICATION_STATUS, timeout);
+            replicas = TopicReader.open(kafka, "icbd-status-replicas", Topics.REPLICAS, timeout);
         } catch (UnknownTopicOrPartitionException e) {
             throw new IllegalStateException("topic " + Topics.REPLICATION_STATUS.name() + " does not exist on "
                     + kafka.bootstrapServers() + ": is the planner deployed?", e);
@@ -41,14 +45,24 @@ public final class StatusReader implements AutoCloseable {
      * @throws TimeoutException when the read makes no progress for the reader's timeout
      */
     public void catchUp(StatusBoard board) {
+        replicas.readToEnd(r -> register(board, r));
         reader.readToEnd(r -> apply(board, r));
     }
 
     /** Polls once; returns true when the board changed. */
     public boolean poll(StatusBoard board, Duration wait) {
         boolean[] changed = {false};
+        replicas.poll(Duration.ZERO, r -> register(board, r));
         reader.poll(wait, r -> changed[0] |= apply(board, r));
         return changed[0];
+    }
+
+    private void register(StatusBoard board, TopicRecord<String, ReplicaRegistered> record) {
+        if (record instanceof TopicRecord.Read<String, ReplicaRegistered> read) {
+            board.applyRegistration(read.key(), read.value());
+        } else if (record instanceof TopicRecord.Unreadable<String, ReplicaRegistered> bad) {
+            onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
+        }
     }
 
     private boolean apply(StatusBoard board, TopicRecord<String, ReplicationStatus> record) {
@@ -67,6 +81,10 @@ public final class StatusReader implements AutoCloseable {
 
     @Override
     public void close() {
-        reader.close();
+        try {
+            replicas.close();
+        } finally {
+            reader.close();
+        }
     }
 }

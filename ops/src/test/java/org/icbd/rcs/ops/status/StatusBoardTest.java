@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
+import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.events.TransferProgress;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +75,28 @@ class StatusBoardTest {
     void rangesCompressRuns() {
         assertEquals("1-3,5,7,8", StatusBoard.ranges(List.of(1, 2, 3, 5, 7, 8)));
         assertEquals("4", StatusBoard.ranges(List.of(4)));
+    }
+
+    private static ReplicaRegistered seen(String replica, Instant lastSeen) {
+        return ReplicaRegistered.of(replica, "lab-110", List.of(new Subscription("ubuntu", 2)), "icbd", "SHA256:x",
+                "icbd 0.1.0", lastSeen);
+    }
+
+    @Test
+    void anOfflineReplicaSilentPastTheLimitIsShownAsWillReseed() {
+        Instant now = T.plus(Duration.ofDays(40));
+        StatusBoard board = new StatusBoard(Clock.fixed(now, ZoneOffset.UTC), Duration.ofDays(30));
+        board.applyRegistration("r1", seen("r1", T));
+        board.applyRegistration("r2", seen("r2", now.minus(Duration.ofDays(30))));
+        board.apply("r1/ubuntu", status("r1", "ubuntu", ReplicationState.OFFLINE, List.of(2), 5, Optional.empty()));
+        board.apply("r2/ubuntu", status("r2", "ubuntu", ReplicationState.OFFLINE, List.of(2), 5, Optional.empty()));
+        board.apply("r3/ubuntu", status("r3", "ubuntu", ReplicationState.BEHIND, List.of(2), 5, Optional.empty()));
+        board.applyRegistration("r3", seen("r3", T));
+        String[] lines = board.render().split("\n");
+        assertTrue(lines[1].matches("r1 .* OFFLINE, will re-seed .*"), lines[1]);
+        assertTrue(lines[2].matches("r2 .* OFFLINE +3 .*"), "exactly at the limit it still protects: " + lines[2]);
+        assertFalse(lines[3].contains("re-seed"), "only OFFLINE pairs re-seed: " + lines[3]);
+        board.applyRegistration("r1", null);
+        assertFalse(board.render().contains("re-seed"), "a deregistered replica is not judged");
     }
 }
