@@ -117,6 +117,12 @@ public final class StepLedger implements AutoCloseable {
     }
 
     /** Every task issued so far, in the order read. */
+    /** One replica's applied steps in version order: {@code "full 1"}, {@code "1->2"}... */
+    public List<String> stepsOf(String replicaId) {
+        return rows().stream().filter(r -> r.replicaId().equals(replicaId))
+                .map(r -> r.parent().map(p -> p + "->" + r.version()).orElse("full " + r.version())).toList();
+    }
+
     public synchronized List<ReplicationTask> tasks() {
         return List.copyOf(tasks);
     }

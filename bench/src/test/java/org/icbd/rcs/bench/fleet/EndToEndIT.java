@@ -65,23 +65,6 @@ class EndToEndIT {
         return fleet.publish(IMAGE);
     }
 
-    private static void assertIdentical(String replica, List<Integer> expectedVersions) {
-        List<Fleet.VersionCheck> checks = fleet.verify(replica, IMAGE);
-        assertEquals(expectedVersions, checks.stream().map(Fleet.VersionCheck::version).toList(),
-                replica + " holds exactly the kept versions");
-        for (Fleet.VersionCheck c : checks) {
-            assertTrue(c.comparison().identical(), replica + " v" + c.version() + ": " + c.comparison().differences());
-            assertTrue(c.comparison().files() > 0, "files were compared");
-            assertTrue(c.uuidMatches(), replica + " v" + c.version() + " received_uuid is the master's uuid");
-            assertTrue(c.readOnly(), replica + " v" + c.version() + " is read-only");
-        }
-    }
-
-    private static List<String> stepsOf(String replica) {
-        return ledger.rows().stream().filter(r -> r.replicaId().equals(replica))
-                .map(r -> r.parent().map(p -> p + "->" + r.version()).orElse("full " + r.version())).toList();
-    }
-
     @Test
     @Order(1)
     void threeVersionsReachBothReplicasByteForByte() {
@@ -90,8 +73,8 @@ class EndToEndIT {
         assertEquals(2, update(2).version());
         assertEquals(3, update(3).version());
         fleet.awaitInSync(IMAGE, 3, List.of("lab-110-a", "lab-112-a"), CONVERGE, board -> { });
-        assertIdentical("lab-110-a", List.of(1, 2, 3));
-        assertIdentical("lab-112-a", List.of(1, 2, 3));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-110-a", List.of(1, 2, 3));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-112-a", List.of(1, 2, 3));
     }
 
     @Test
@@ -99,8 +82,8 @@ class EndToEndIT {
     void aReplicaSubscribingLateGetsAFullSendThenDeltas() {
         fleet.addReplica("lab-114-a", "lab-114", List.of(IMAGE + ":2"));
         fleet.awaitInSync(IMAGE, 3, List.of("lab-114-a"), CONVERGE, board -> { });
-        assertIdentical("lab-114-a", List.of(2, 3));
-        assertEquals(List.of("full 2", "2->3"), stepsOf("lab-114-a"));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-114-a", List.of(2, 3));
+        assertEquals(List.of("full 2", "2->3"), ledger.stepsOf("lab-114-a"));
     }
 
     @Test
@@ -112,9 +95,9 @@ class EndToEndIT {
         fleet.awaitInSync(IMAGE, 5, List.of("lab-110-a", "lab-114-a"), CONVERGE, board -> { });
         fleet.startReplica("lab-112-a");
         fleet.awaitInSync(IMAGE, 5, List.of("lab-112-a"), CONVERGE, board -> { });
-        assertIdentical("lab-112-a", List.of(3, 4, 5));
-        assertIdentical("lab-110-a", List.of(3, 4, 5));
-        assertIdentical("lab-114-a", List.of(4, 5));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-112-a", List.of(3, 4, 5));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-110-a", List.of(3, 4, 5));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-114-a", List.of(4, 5));
     }
 
     @Test
@@ -125,9 +108,9 @@ class EndToEndIT {
         assertEquals(6, update(6).version());
         fleet.startPlanner();
         fleet.awaitInSync(IMAGE, 6, List.of("lab-110-a", "lab-112-a", "lab-114-a"), CONVERGE, board -> { });
-        assertIdentical("lab-110-a", List.of(4, 5, 6));
-        assertIdentical("lab-112-a", List.of(4, 5, 6));
-        assertIdentical("lab-114-a", List.of(5, 6));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-110-a", List.of(4, 5, 6));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-112-a", List.of(4, 5, 6));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-114-a", List.of(5, 6));
 
         List<ReplicationTask> tasks = ledger.tasks();
         Set<String> ids = new HashSet<>();
@@ -139,7 +122,7 @@ class EndToEndIT {
             assertEquals(List.of(5), mine.get(0).steps().stream().map(s -> s.parentVersion().orElse(0)).toList());
         }
         for (String replica : List.of("lab-110-a", "lab-112-a", "lab-114-a")) {
-            List<String> steps = stepsOf(replica);
+            List<String> steps = ledger.stepsOf(replica);
             assertEquals(steps.size(), new HashSet<>(steps).size(), replica + " applied a step twice: " + steps);
             assertTrue(steps.contains("5->6"), replica + ": " + steps);
         }

@@ -75,22 +75,6 @@ class LifecycleIT {
         return fleet.masterRepository().versions(IMAGE).stream().map(ImageVersion::version).toList();
     }
 
-    private static List<String> stepsOf(String replica) {
-        return ledger.rows().stream().filter(r -> r.replicaId().equals(replica))
-                .map(r -> r.parent().map(p -> p + "->" + r.version()).orElse("full " + r.version())).toList();
-    }
-
-    private static void assertIdentical(String replica, List<Integer> expectedVersions) {
-        List<Fleet.VersionCheck> checks = fleet.verify(replica, IMAGE);
-        assertEquals(expectedVersions, checks.stream().map(Fleet.VersionCheck::version).toList(),
-                replica + " holds exactly the kept versions");
-        for (Fleet.VersionCheck c : checks) {
-            assertTrue(c.comparison().identical(), replica + " v" + c.version() + ": " + c.comparison().differences());
-            assertTrue(c.uuidMatches(), replica + " v" + c.version() + " received_uuid is the master's uuid");
-            assertTrue(c.readOnly(), replica + " v" + c.version() + " is read-only");
-        }
-    }
-
     @Test
     @Order(1)
     void theMasterKeepsWhatAStoppedReplicaNeedsAndPrunesItOnceTheReplicaMovedOn() throws Exception {
@@ -110,10 +94,10 @@ class LifecycleIT {
 
         fleet.startReplica("lab-112-a");
         fleet.awaitInSync(IMAGE, 6, List.of("lab-112-a"), CONVERGE, board -> { });
-        assertEquals(List.of("full 1", "1->2", "2->5", "5->6"), stepsOf("lab-112-a"),
+        assertEquals(List.of("full 1", "1->2", "2->5", "5->6"), ledger.stepsOf("lab-112-a"),
                 "the returning replica caught up by deltas from the version the master kept for it");
-        assertIdentical("lab-112-a", List.of(5, 6));
-        assertIdentical("lab-110-a", List.of(5, 6));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-112-a", List.of(5, 6));
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-110-a", List.of(5, 6));
 
         await("version 2 is pruned once no replica needs it").atMost(PRUNED).pollInterval(Duration.ofSeconds(1))
                 .until(LifecycleIT::masterVersions, List.of(5, 6)::equals);
@@ -141,12 +125,6 @@ class LifecycleIT {
         return icbd(args.toArray(String[]::new));
     }
 
-    private static void assertHeldIdentical(String replica, int version) {
-        Fleet.VersionCheck check = fleet.verify(replica, IMAGE, version);
-        assertTrue(check.comparison().identical(), replica + " v" + version + ": " + check.comparison().differences());
-        assertTrue(check.uuidMatches(), replica + " v" + version + " received_uuid is the master's uuid");
-    }
-
     @Test
     @Order(2)
     void aForcedRetireOfAStoppedReplicasNextParentLeadsToAFullReseedThatConverges() {
@@ -169,9 +147,9 @@ class LifecycleIT {
 
         fleet.startReplica("lab-112-a");
         fleet.awaitInSync(IMAGE, 7, List.of("lab-112-a"), CONVERGE, board -> { });
-        List<String> steps = stepsOf("lab-112-a");
+        List<String> steps = ledger.stepsOf("lab-112-a");
         assertEquals("full 7", steps.get(steps.size() - 1), "with its parent retired the replica re-seeds: " + steps);
-        assertHeldIdentical("lab-112-a", 7);
+        FleetChecks.assertIdentical(fleet.verify("lab-112-a", IMAGE, 7));
     }
 
     @Test
@@ -189,7 +167,7 @@ class LifecycleIT {
 
         fleet.startReplica("lab-112-a");
         fleet.awaitInSync(IMAGE, 9, List.of("lab-112-a"), CONVERGE, board -> { });
-        assertHeldIdentical("lab-112-a", 9);
+        FleetChecks.assertIdentical(fleet.verify("lab-112-a", IMAGE, 9));
         assertEquals(List.of(8, 9), masterVersions());
     }
 }
