@@ -104,7 +104,8 @@ public final class Icbd implements Runnable {
                     ? "unknown subcommand '" + first + "' of '" + commandLine.getCommandSpec().qualifiedName() + "'"
                     : "unknown argument" + (unmatched.size() > 1 ? "s " : " ") + "'" + String.join("', '", unmatched)
                             + "' for '" + commandLine.getCommandSpec().qualifiedName() + "'";
-            return new CommandLine.UnmatchedArgumentException(commandLine, unmatched, message);
+            // Picocli appends this to its own "Unmatched arguments from index n: ..." line.
+            return new CommandLine.UnmatchedArgumentException(commandLine, unmatched, System.lineSeparator() + message);
         }
     }
 }
