@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
+import org.icbd.rcs.testkit.JarRun;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,45 +46,25 @@ class IcbdJarIT {
 
     @Test
     void runsAndTellsBadUsageFromAVersionRequest() throws Exception {
-        Run help = java("--help");
+        JarRun help = java("--help");
         assertEquals(0, help.exit(), help.err());
         assertTrue(help.out().contains("publish") && help.out().contains("replica") && help.out().contains("planner"),
                 help.out());
 
-        Run version = java("--version");
+        JarRun version = java("--version");
         assertEquals(0, version.exit(), version.err());
         assertTrue(version.out().strip().matches("icbd-rcs \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), version.out());
 
-        Run typo = java("retier", "--image", "x", "--version", "3");
+        JarRun typo = java("retier", "--image", "x", "--version", "3");
         assertEquals(2, typo.exit(), typo.out());
         assertTrue(typo.err().contains("unknown subcommand 'retier'"), typo.err());
         assertTrue(typo.out().isEmpty(), "nothing on stdout: " + typo.out());
 
-        Run tooling = java("demo");
+        JarRun tooling = java("demo");
         assertEquals(2, tooling.exit(), "demo is not in the services' jar: " + tooling.out());
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run java(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toString()));
-        argv.addAll(List.of(args));
-        Path out = Files.createTempFile("icbd-jar-it-", ".out");
-        Path err = Files.createTempFile("icbd-jar-it-", ".err");
-        try {
-            Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("java -jar " + JAR + " " + String.join(" ", args) + " did not end within 60 s");
-            }
-            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static JarRun java(String... args) throws Exception {
+        return JarRun.of(JAR, args);
     }
 }
