@@ -77,6 +77,11 @@ public final class SendChannel implements AutoCloseable {
         return request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wire) : wire;
     }
 
+    /** The stream as the master sends it: encoded with the request's codec, counted as wire bytes. */
+    public InputStream wire() {
+        return wire;
+    }
+
     /** Stream bytes received so far, as on the wire (compressed when LZ4). Any thread. */
     public long wireBytes() {
         return wireBytes.get();
