@@ -186,14 +186,17 @@ public final class TaskApplier implements AutoCloseable {
 
     private void publishProgress(ReplicationTask task, TransferStep step, List<HeldVersion> held,
                                  StepProgress progress) {
-        long bytes = progress.wireBytes();
-        double seconds = Math.max(0.001, Duration.between(progress.startedAt(), progress.at()).toMillis() / 1000.0);
-        long rate = (long) (bytes / seconds);
-        log.info("replica {} image {} version {} task {}: {} MiB received, {} MB/s", replicaId, task.image(),
-                step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),
-                String.format("%.1f", rate / 1e6));
+        long bytes = progress.streamBytes();
+        long rate = progress.bytesPerSecond();
+        Optional<Long> total = progress.totalBytes().isPresent()
+                ? Optional.of(progress.totalBytes().getAsLong()) : Optional.empty();
+        Optional<Long> eta = progress.eta().map(Duration::toSeconds);
+        log.info("replica {} image {} version {} task {}: {} MiB of {} received, {} MB/s, ETA {}", replicaId,
+                task.image(), step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),
+                total.map(t -> String.format("%.1f MiB", t / 1048576.0)).orElse("?"),
+                String.format("%.1f", rate / 1e6), eta.map(e -> e + " s").orElse("?"));
         TransferProgress transfer = new TransferProgress(task.taskId(), step.version(), step.parentVersion(), bytes,
-                rate, progress.startedAt());
+                rate, progress.startedAt(), total, eta);
         publisher.publishProgress(ReplicaImageState.of(replicaId, task.image(), held,
                 Optional.ofNullable(lastSteps.get(task.image())), Optional.of(transfer), progress.at()));
     }

@@ -29,7 +29,9 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *     default-keep: 2
  *     heartbeat-interval: 10s
  *     progress-interval: 2s
- *     compression: lz4                     # none | lz4; a task's own compression wins
+ *     compression: lz4                     # none | lz4 | zstd: this replica's link; announced, the planner asks for it
+ *     resume-max-age: 24h                  # a stream file left in staging younger than this is resumed at start
+ *     max-pull-rate: 12500000              # optional; caps this replica's pulls, wire bytes per second (smooth)
  *     kafka:
  *       bootstrap-servers: 127.0.0.1:9092
  *       group-id: icbd-replica-lab-110-a   # defaults to icbd-replica-&lt;id&gt;
@@ -70,6 +72,11 @@ public class ReplicaSettings {
     public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(2);
     /** Stream encoding asked of the master when a task does not name one (tasks of schema 1 always do). */
     public static final String DEFAULT_COMPRESSION = "lz4";
+    /**
+     * At start, a stream file of an unfinished step modified less than this long ago is kept and
+     * resumed; older ones (the master has probably evicted the stream by then) are deleted.
+     */
+    public static final Duration DEFAULT_RESUME_MAX_AGE = Duration.ofHours(24);
 
     private String id;
     private String site;
@@ -79,6 +86,9 @@ public class ReplicaSettings {
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
     private String compression = DEFAULT_COMPRESSION;
+    private Duration resumeMaxAge = DEFAULT_RESUME_MAX_AGE;
+    /** Wire bytes per second; null (the default) for no cap. */
+    private Long maxPullRate;
     private Kafka kafka = new Kafka();
     private Master master = new Master();
     private Ssh ssh = new Ssh();
@@ -148,6 +158,22 @@ public class ReplicaSettings {
 
     public void setProgressInterval(Duration progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public Duration getResumeMaxAge() {
+        return resumeMaxAge;
+    }
+
+    public void setResumeMaxAge(Duration resumeMaxAge) {
+        this.resumeMaxAge = resumeMaxAge;
+    }
+
+    public Long getMaxPullRate() {
+        return maxPullRate;
+    }
+
+    public void setMaxPullRate(Long maxPullRate) {
+        this.maxPullRate = maxPullRate;
     }
 
     public String getCompression() {

@@ -19,6 +19,7 @@ import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
+import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
@@ -79,7 +80,8 @@ public final class ReplicaService implements AutoCloseable {
                 throw new InvalidSettingException(ReplicaSettings.PREFIX + ".pool", e.getMessage(), e);
             }
             started.add(pool);
-            pool.cleanStaging();
+            // Partial subvolumes go; young stream files of unfinished steps stay for their step to resume.
+            pool.cleanStaging(config.resumeMaxAge(), clock.instant());
             pool.updateCurrentLinks();
             for (Subscription s : config.subscriptions()) {
                 List<HeldVersion> held = pool.held(s.image());
@@ -95,7 +97,9 @@ public final class ReplicaService implements AutoCloseable {
                     config.master().user(), config.master().identityFingerprint(), software(),
                     Optional.of(config.compression()), clock.instant());
             publisher.publishRegistration(registration);
-            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock);
+            Optional<Throttle> cap = config.maxPullRate().isPresent()
+                    ? Optional.of(new Throttle(config.maxPullRate().getAsLong())) : Optional.empty();
+            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock, cap);
             started.add(steps);
             PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
