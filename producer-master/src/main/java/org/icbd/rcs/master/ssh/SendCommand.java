@@ -11,14 +11,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
-import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.transfer.TransferRequest;
@@ -41,8 +40,6 @@ final class SendCommand implements Command {
 
     /** Copy buffer: big enough for a GiB-sized stream, small enough for many concurrent sends. */
     static final int COPY_BUFFER_BYTES = 1024 * 1024;
-    /** 4 MB LZ4 blocks: measured as fast as 64 KB ones with the same ratio; one block buffered per send. */
-    static final LZ4FrameOutputStream.BLOCKSIZE LZ4_BLOCK = LZ4FrameOutputStream.BLOCKSIZE.SIZE_4MB;
     private static final String PREFIX = "icbd-send: ";
 
     private final String line;
@@ -184,7 +181,7 @@ final class SendCommand implements Command {
                 this::closeConnection))).orElse(counted);
         long bytesIn = 0;
         try {
-            OutputStream body = request.compression() == Compression.LZ4 ? new LZ4FrameOutputStream(wire, LZ4_BLOCK) : wire;
+            OutputStream body = StreamCodec.defaults().encoder(request.compression(), wire);
             byte[] buffer = new byte[COPY_BUFFER_BYTES];
             int n;
             while ((n = stream.read(buffer)) >= 0) {
