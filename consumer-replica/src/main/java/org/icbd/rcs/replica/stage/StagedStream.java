@@ -56,7 +56,7 @@ public final class StagedStream implements AutoCloseable {
      */
     public static StagedStream open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        MessageDigest digest = sha256();
+        MessageDigest digest = newDigest();
         FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
@@ -174,7 +174,7 @@ public final class StagedStream implements AutoCloseable {
         }
     }
 
-    private static MessageDigest sha256() {
+    private static MessageDigest newDigest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

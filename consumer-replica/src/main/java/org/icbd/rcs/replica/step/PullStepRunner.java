@@ -153,7 +153,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                     log.info("replica {} image {} version {} task {}: the master refused offset {} ({}); the stream"
                             + " file is discarded and the step starts again from byte 0", replicaId, image,
                             step.version(), order.taskId(), staged.length(), transfer.outcome().masterReason());
-                    staged.delete();
+                    discard(staged);
                     pool.prepareStaging(image, Optional.of(file));
                     staged = openStaged(file);
                     transfer = transfer(staged, request, observer, abort);
@@ -186,6 +186,15 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                                 Duration.ofNanos(end - transferred)));
             } finally {
                 finishStaged(staged, keepFile);
+            }
+        }
+
+        private void discard(StagedStream staged) throws StepFailure {
+            try {
+                staged.delete();
+            } catch (IOException e) {
+                throw new StepFailure(ErrorClass.PERMANENT, what + ": the stream file " + staged.file()
+                        + " cannot be deleted (" + e.getMessage() + "); check the replica's pool", e);
             }
         }
 
