@@ -103,7 +103,7 @@ public final class MasterClient implements AutoCloseable {
             session.auth().verify(endpoint.connectTimeout());
             ChannelExec channel = session.createExecChannel(request.print());
             MasterStderr stderr = new MasterStderr(replicaId, request);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            StatAnswer out = new StatAnswer();
             channel.setOut(out);
             channel.setErr(stderr);
             try (channel; stderr) {
@@ -121,13 +121,47 @@ public final class MasterClient implements AutoCloseable {
                 if (status != MasterExitStatus.OK) {
                     throw new StatRefusedException(status, stderr.lastLine());
                 }
-                String answer = out.toString(java.nio.charset.StandardCharsets.US_ASCII);
+                if (out.overflowed()) {
+                    throw new IOException("`" + request.print() + "` on " + endpoint.address() + " answered more than "
+                            + StatAnswer.LIMIT + " bytes: the master does not speak icbd-stat/1; upgrade it");
+                }
+                String answer = out.text();
                 try {
                     return StreamStat.parse(answer);
                 } catch (IllegalArgumentException e) {
                     throw new IOException(e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /** The stat's stdout: one short line; anything longer is kept out of memory and reported. */
+    private static final class StatAnswer extends java.io.OutputStream {
+
+        static final int LIMIT = 512;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private volatile boolean overflowed;
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = LIMIT - bytes.size();
+            if (len > room) {
+                overflowed = true;
+            }
+            bytes.write(b, off, Math.max(0, Math.min(room, len)));
+        }
+
+        boolean overflowed() {
+            return overflowed;
+        }
+
+        synchronized String text() {
+            return bytes.toString(java.nio.charset.StandardCharsets.US_ASCII);
         }
     }
 

@@ -95,6 +95,18 @@ public final class MasterSite implements AutoCloseable {
         return server.port();
     }
 
+    /** Drops every stored stream of {@code image}, as the master's eviction would. */
+    public void evictStreams(String image) throws IOException {
+        Path dir = pool.mountPoint().resolve(".streams").resolve(image);
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     /** The send slots, so that a test can hold them and make the master busy. */
     public SendSlots slots() {
         return server.slots();
