@@ -392,7 +392,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                             long streamBytes, long connectedAt, CompletableFuture<StreamStat> stat) {
 
         boolean refusedOffset() {
-            return outcome.masterExit().equals(Optional.of(MasterExitStatus.OFFSET_REFUSED));
+            return outcome.masterExit().equals(Optional.of(MasterExitStatus.STREAM_REFUSED));
         }
     }
 
