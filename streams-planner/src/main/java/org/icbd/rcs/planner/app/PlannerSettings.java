@@ -27,7 +27,7 @@ import org.icbd.rcs.planner.topology.TopologySettings;
  *     state-dir: ~/.icbd/planner-state  # the local stores, restored from Kafka when lost
  *     offline-after: 30s                # a replica without heartbeat for this long is OFFLINE
  *     stall-deadline: 5m                # a task without progress for this long is issued again
- *     compression: lz4                  # none | lz4: how tasks ask the master to encode streams
+ *     compression: lz4                  # none | lz4 | zstd: the codec of tasks for replicas that announce none
  *     commit-interval: 100ms            # bounds the planner's latency (exactly-once)
  *     kafka:
  *       bootstrap-servers: 127.0.0.1:9092
