@@ -17,8 +17,14 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
-import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.stream.CorruptStreamException;
+import org.icbd.rcs.master.stream.StreamKey;
+import org.icbd.rcs.master.stream.StreamProductionException;
+import org.icbd.rcs.master.stream.StreamRefusedException;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
+import org.icbd.rcs.rate.ThrottledOutputStream;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.icbd.rcs.transfer.TransferRequestException;
@@ -27,8 +33,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One SSH exec request: parse it as a {@link TransferRequest}, check it against the disk, wait for
- * a send slot, stream {@code btrfs send} to the client and end the channel with the exit status
- * ({@link SendExitStatus}). Runs on a thread of the server's executor, never on an SSH I/O thread.
+ * a send slot, then answer from the step's stored stream ({@link StreamStore}: produced by
+ * {@code btrfs send} at the first request, shared by every later one): {@code icbd-send/1} streams it
+ * from its offset (through the master's rate limit, if set), {@code icbd-stat/1} prints its length
+ * and SHA-256. Ends the channel with the exit status ({@link SendExitStatus}). Runs on a thread of
+ * the server's executor, never on an SSH I/O thread.
  *
  * <p>Nothing runs before the request has been parsed and every snapshot it names has been found
  * read-only under that image's {@code versions/}. On any failure stderr carries one line saying
@@ -49,6 +58,8 @@ final class SendCommand implements Command {
     private final Duration queueTimeout;
     private final Optional<SendStreamFilter> filter;
     private final ExecutorService executor;
+    private final StreamStore store;
+    private final Optional<Throttle> throttle;
 
     private OutputStream out;
     private OutputStream err;
@@ -58,7 +69,8 @@ final class SendCommand implements Command {
     private volatile boolean destroyed;
 
     SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
-                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor) {
+                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor, StreamStore store,
+                Optional<Throttle> throttle) {
         this.line = line;
         this.repository = repository;
         this.source = source;
@@ -66,6 +78,8 @@ final class SendCommand implements Command {
         this.queueTimeout = queueTimeout;
         this.filter = filter;
         this.executor = executor;
+        this.store = store;
+        this.throttle = throttle;
     }
 
     @Override
@@ -166,71 +180,112 @@ final class SendCommand implements Command {
     }
 
     private void send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {
+        StreamKey key = StreamKey.of(request);
+        StreamStore.Send btrfsSend = () -> source.open(snapshot, parent);
+        if (request.verb() == TransferRequest.Verb.STAT) {
+            stat(request, key, btrfsSend, client);
+            return;
+        }
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
         CountingOutputStream counted = new CountingOutputStream(out);
+        OutputStream limited = throttle.<OutputStream>map(t -> new ThrottledOutputStream(counted, t)).orElse(counted);
+        OutputStream wire = filter.map(f -> f.wrap(limited, new SendStreamFilter.Context(request, client,
+                this::closeConnection))).orElse(limited);
         InputStream stream;
         try {
-            stream = source.open(snapshot, parent);
-        } catch (RuntimeException e) {
-            log.error("send {} to {}: cannot start btrfs send: {}", request, client, e.getMessage());
-            finish(SendExitStatus.MASTER_FAILED, "cannot start btrfs send: " + e.getMessage());
+            stream = store.open(key, request.offset(), btrfsSend);
+        } catch (StreamRefusedException e) {
+            log.info("send {} to {} refused: {}", request, client, e.getMessage());
+            finish(SendExitStatus.STREAM_REFUSED, "refused: " + e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(SendExitStatus.MASTER_FAILED, "the master is shutting down; retry later");
+            return;
+        } catch (IOException e) {
+            failed(request, client, 0, e);
             return;
         }
-        OutputStream wire = filter.map(f -> f.wrap(counted, new SendStreamFilter.Context(request, client,
-                this::closeConnection))).orElse(counted);
-        long bytesIn = 0;
-        try {
-            OutputStream body = StreamCodec.defaults().encoder(request.compression(), wire);
+        try (InputStream stored = stream) {
             byte[] buffer = new byte[COPY_BUFFER_BYTES];
             int n;
-            while ((n = stream.read(buffer)) >= 0) {
-                body.write(buffer, 0, n);
-                bytesIn += n;
+            while ((n = stored.read(buffer)) >= 0) {
+                wire.write(buffer, 0, n);
             }
-            // Only a send that exited 0 is whole: close() waits for btrfs send and throws if it failed.
-            stream.close();
-            // Closing the body writes the LZ4 end mark, flushes and sends EOF; a failed send never gets an end mark.
-            body.close();
-        } catch (CommandFailedException e) {
-            String reason = lastLine(e.stderrTail());
-            log.warn("send {} to {}: btrfs send exited {} after {} bytes: {}", request, client, e.exitCode(), bytesIn,
-                    reason);
+        } catch (StreamProductionException | CorruptStreamException e) {
             closeQuietly(wire);
-            finish(e.exitCode() == 0 ? SendExitStatus.MASTER_FAILED : e.exitCode(),
-                    "btrfs send failed (exit " + e.exitCode() + "): " + reason);
-            return;
-        } catch (CommandException e) {
-            log.warn("send {} to {}: btrfs send did not finish: {}", request, client, e.getMessage());
-            closeQuietly(wire);
-            finish(SendExitStatus.MASTER_FAILED, "btrfs send did not finish: " + e.getMessage());
+            failed(request, client, counted.count(), e);
             return;
         } catch (IOException | RuntimeException e) {
             // Almost always the client going away (or a test filter cutting the connection).
             log.warn("send {} to {} broken after {} bytes on the wire: {}", request, client, counted.count(),
                     e.toString());
-            abandon(stream);
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return;
+        }
+        try {
+            // Flushes and sends EOF; a stream that failed above never gets here.
+            wire.close();
+        } catch (IOException e) {
+            log.warn("send {} to {} broken at its end: {}", request, client, e.toString());
             finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
             return;
         }
         long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-        log.info("send {} to {} done: {} bytes from btrfs, {} on the wire in {} ms ({} MB/s)", request, client,
-                bytesIn, counted.count(), millis, bytesIn / 1000 / millis);
+        log.info("send {} to {} done: {} bytes on the wire from offset {} in {} ms ({} MB/s)", request, client,
+                counted.count(), request.offset(), millis, counted.count() / 1000 / millis);
         finish(SendExitStatus.OK, null);
+    }
+
+    /** {@code icbd-stat/1}: one line on stdout, {@code length=<n> sha256=<hex>}, producing the stream if needed. */
+    private void stat(TransferRequest request, StreamKey key, StreamStore.Send btrfsSend, String client) {
+        StreamStore.Stat stat;
+        try {
+            stat = store.stat(key, btrfsSend);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(SendExitStatus.MASTER_FAILED, "the master is shutting down; retry later");
+            return;
+        } catch (IOException e) {
+            failed(request, client, 0, e);
+            return;
+        }
+        try {
+            out.write((stat.line() + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            out.close();
+        } catch (IOException e) {
+            log.warn("stat {} to {} broken: {}", request, client, e.toString());
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return;
+        }
+        log.info("stat {} to {}: {}", request, client, stat.line());
+        finish(SendExitStatus.OK, null);
+    }
+
+    /** The stream could not be produced or read back: btrfs's own status when btrfs send failed. */
+    private void failed(TransferRequest request, String client, long wireBytes, IOException e) {
+        Throwable cause = e instanceof StreamProductionException ? e.getCause() : e;
+        if (cause instanceof CommandFailedException failed) {
+            String reason = lastLine(failed.stderrTail());
+            log.warn("send {} to {}: btrfs send exited {} after {} bytes on the wire: {}", request, client,
+                    failed.exitCode(), wireBytes, reason);
+            finish(failed.exitCode() == 0 ? SendExitStatus.MASTER_FAILED : failed.exitCode(),
+                    "btrfs send failed (exit " + failed.exitCode() + "): " + reason);
+        } else if (cause instanceof CommandException) {
+            log.warn("send {} to {}: btrfs send did not finish: {}", request, client, cause.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, "btrfs send did not finish: " + cause.getMessage());
+        } else {
+            log.warn("send {} to {} failed after {} bytes on the wire: {}", request, client, wireBytes, e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, e.getMessage());
+        }
     }
 
     private void closeConnection() {
         ChannelSession c = channel;
         if (c != null) {
             c.getSession().close(true);
-        }
-    }
-
-    private static void abandon(InputStream stream) {
-        try {
-            stream.close();
-        } catch (IOException | RuntimeException e) {
-            log.debug("closing an abandoned send: {}", e.toString());
         }
     }
 

@@ -30,13 +30,17 @@ import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The master's SSH send service (Apache MINA SSHD). It does one thing: answer a transfer request
- * ({@code icbd-send/1 image=... version=... [parent=...] [compress=lz4]}) with a btrfs send stream.
+ * ({@code icbd-send/1 image=... version=... [parent=...] [compress=lz4|zstd] [offset=...]}) with the
+ * step's stored stream, and {@code icbd-stat/1 ...} with its length and SHA-256 ({@link StreamStore}).
  *
  * <ul>
  *   <li>Authentication: public keys listed in an OpenSSH authorized_keys file, nothing else (no
@@ -66,14 +70,16 @@ public final class SendServer implements AutoCloseable {
     private final SendSlots slots;
     private final ExecutorService executor;
     private final SendServerSettings settings;
+    private final StreamStore streams;
 
     private SendServer(SshServer sshd, PublicKey hostKey, SendSlots slots, ExecutorService executor,
-                       SendServerSettings settings) {
+                       SendServerSettings settings, StreamStore streams) {
         this.sshd = sshd;
         this.hostKey = hostKey;
         this.slots = slots;
         this.executor = executor;
         this.settings = settings;
+        this.streams = streams;
     }
 
     /** Starts a server sending with {@code btrfs send} from {@code repository}'s pool. */
@@ -108,6 +114,11 @@ public final class SendServer implements AutoCloseable {
         return slots;
     }
 
+    /** The stored streams every request is answered from. */
+    public StreamStore streams() {
+        return streams;
+    }
+
     public boolean isRunning() {
         return sshd.isStarted();
     }
@@ -120,6 +131,7 @@ public final class SendServer implements AutoCloseable {
         } catch (IOException e) {
             log.warn("stopping the SSH send service on port {}: {}", port(), e.toString());
         }
+        streams.close();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -137,6 +149,8 @@ public final class SendServer implements AutoCloseable {
         private final ImageRepository repository;
         private SendStreamSource source;
         private SendStreamFilter filter;
+        private StreamStore streams;
+        private Throttle sendRate;
 
         private Builder(SendServerSettings settings, ImageRepository repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -157,6 +171,21 @@ public final class SendServer implements AutoCloseable {
         }
 
         /**
+         * The stored streams to answer from (closed with the server); default a store in
+         * {@code <pool>/.streams} with {@link StreamStore#defaultBudget} and the default zstd level.
+         */
+        public Builder streams(StreamStore store) {
+            this.streams = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** One rate limit shared by every send of this server; default none. */
+        public Builder sendRate(Throttle throttle) {
+            this.sendRate = throttle;
+            return this;
+        }
+
+        /**
          * Checks the settings, loads (or generates) the host key and starts listening.
          *
          * @throws IllegalArgumentException naming the setting that is wrong
@@ -169,6 +198,10 @@ public final class SendServer implements AutoCloseable {
             SendSlots slots = new SendSlots(settings.maxConcurrentSends());
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
             Optional<SendStreamFilter> sendFilter = Optional.ofNullable(filter);
+            Optional<Throttle> rate = Optional.ofNullable(sendRate);
+            StreamStore store = streams != null ? streams
+                    : new StreamStore(repository.pool().resolve(ImageRepository.STREAMS),
+                            StreamStore.defaultBudget(repository.pool()), StreamCodec.defaults());
 
             SshServer sshd = SshServer.setUpDefaultServer();
             sshd.setHost(settings.host());
@@ -187,20 +220,22 @@ public final class SendServer implements AutoCloseable {
             CIPHERS.stream().filter(BuiltinCiphers::isSupported).forEach(ciphers::add);
             sshd.setCipherFactories(ciphers);
             sshd.setCommandFactory((channel, command) -> new SendCommand(command, repository, source, slots,
-                    settings.sendQueueTimeout(), sendFilter, executor));
+                    settings.sendQueueTimeout(), sendFilter, executor, store, rate));
             try {
                 sshd.start();
             } catch (IOException e) {
                 executor.shutdownNow();
+                store.close();
                 throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port()
                         + " (icbd.master.ssh-host / icbd.master.ssh-port): " + e.getMessage(), e);
             }
             log.info("SSH send service listening on {}:{} (host key {} {}, {} authorized keys in {}, {} concurrent"
-                    + " sends, queue timeout {} s, pool {})", settings.host(), sshd.getPort(),
-                    KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
+                    + " sends, queue timeout {} s, pool {}, streams in {}, send rate {})", settings.host(),
+                    sshd.getPort(), KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
-                    settings.sendQueueTimeout().toSeconds(), repository.pool());
-            return new SendServer(sshd, hostKey, slots, executor, settings);
+                    settings.sendQueueTimeout().toSeconds(), repository.pool(), store.dir(),
+                    rate.map(Throttle::toString).orElse("unlimited"));
+            return new SendServer(sshd, hostKey, slots, executor, settings, store);
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */
