@@ -1,5 +1,6 @@
 package org.icbd.rcs.replica.step;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -186,6 +187,9 @@ class ResumeIT {
                 + " <= 1.1 x the stream's " + streamLength);
         assertTrue(relay.bytesFromMaster() <= streamLength * 11 / 10, "bytes on the wire " + relay.bytesFromMaster()
                 + " (SSH included) <= 1.1 x the stream's " + streamLength);
+        System.out.printf("resume %s: %d cuts, stream %d bytes, stream bytes received %d (%.3fx), from the master"
+                + " with SSH %d (%.3fx)%n", codec, cuts, streamLength, wire, wire / (double) streamLength,
+                relay.bytesFromMaster(), relay.bytesFromMaster() / (double) streamLength);
         if (codec == Compression.NONE) {
             assertEquals(streamLength, streamBytesOf(results));
         }
@@ -230,7 +234,8 @@ class ResumeIT {
         StepResult first = runner.run(order, StepObserver.NONE, new AbortSignal());
         assertEquals(ErrorClass.TRANSIENT, ((StepResult.Failed) first).failure().errorClass(), first::toString);
         assertTrue(Files.size(pool.streamFile(IMAGE, v1.version(), Optional.empty(), Compression.NONE)) > 0);
-        master.evictStreams(IMAGE);
+        // The master finishes producing the stream after the cut; once complete and unread it can go.
+        await().atMost(Duration.ofSeconds(60)).until(() -> master.evictStreams(IMAGE, v1.version()) == 1);
 
         StepResult second = runner.run(order, StepObserver.NONE, new AbortSignal());
         assertInstanceOf(StepResult.Applied.class, second, second::toString);

@@ -95,16 +95,13 @@ public final class MasterSite implements AutoCloseable {
         return server.port();
     }
 
-    /** Drops every stored stream of {@code image}, as the master's eviction would. */
-    public void evictStreams(String image) throws IOException {
-        Path dir = pool.mountPoint().resolve(".streams").resolve(image);
-        if (Files.exists(dir)) {
-            try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+    /**
+     * Drops the stored streams of {@code image} that involve {@code version}, as eviction would.
+     *
+     * @return how many were dropped
+     */
+    public int evictStreams(String image, int version) {
+        return server.streams().removeVersion(image, version);
     }
 
     /** The send slots, so that a test can hold them and make the master busy. */
