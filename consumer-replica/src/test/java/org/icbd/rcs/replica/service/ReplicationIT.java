@@ -292,7 +292,7 @@ class ReplicationIT {
     }
 
     @Test
-    void aCorruptedStreamIsRejectedAndNothingIsPromoted() throws IOException {
+    void bytesCorruptedOnTheWayAreReportedCorruptNeverPromotedAndTheStepArrivesFromZero() throws IOException {
         ImageVersion v1 = version1(1L << 20);
         replica.start();
         kafka.send(task("t-good", List.of(), chain(List.of(v1), true), Compression.NONE));
@@ -301,16 +301,22 @@ class ReplicationIT {
 
         Trees.writeRandom(master.work(IMAGE).resolve("disk/new-layer.img"), 4L << 20, 9);
         ImageVersion v2 = master.publish(IMAGE);
-        master.filter(MasterSite.flipByteAt(1L << 20));
+        // The first send has one byte flipped after the master's store: the master's SHA-256 is right.
+        AtomicInteger sends = new AtomicInteger();
+        master.filter((wire, context) -> sends.incrementAndGet() == 1
+                ? MasterSite.flipByteAt(1L << 20).wrap(wire, context) : wire);
         kafka.send(task("t-corrupt", List.of(1), chain(List.of(v2), false), Compression.NONE));
 
-        ReplicaImageState failed = awaitState("the rejection", s -> s.lastStep()
+        ReplicaImageState failed = awaitState("the corruption", s -> s.lastStep()
                 .filter(l -> l.taskId().equals("t-corrupt") && l.outcome() == Outcome.FAILED).isPresent());
-        assertEquals(Optional.of(ErrorClass.PERMANENT), failed.lastStep().orElseThrow().errorClass(),
-                failed.lastStep().get().error().orElse(""));
-        assertEquals(held(v1), failed.versions());
-        assertFalse(Files.exists(replica.versionDir(IMAGE, 2)));
+        StepReport step = failed.lastStep().orElseThrow();
+        assertEquals(Optional.of(ErrorClass.CORRUPT), step.errorClass(), step.error().orElse(""));
+        assertTrue(step.error().orElseThrow().contains("sha256"), step.error().get());
+        assertEquals(held(v1), failed.versions(), "nothing promoted from the bad bytes");
         assertEquals(before, replicaSubvolumeUuids(1));
+
+        awaitState("version 2 applied from 0", s -> applied(s, "t-corrupt", 2));
+        Trees.assertSameTree(master.versionDir(IMAGE, 2), replica.versionDir(IMAGE, 2));
         Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
         assertEquals(List.of(), replica.stagingEntries());
     }
