@@ -48,7 +48,8 @@ import org.icbd.rcs.topic.PairKey;
  *
  * <h2>Status, first match wins</h2>
  * <ol>
- *   <li>OFFLINE: no heartbeat for longer than offline-after (the rest of the status is the
+ *   <li>OFFLINE: the replica's partition's liveness clock ran more than offline-after past its
+ *       last heartbeat ({@link SubscriptionEntry#offline()}; the rest of the status is the
  *       replica's last report);</li>
  *   <li>FAILED: the planner found a {@link Conflict}; {@code lastError} is its
  *       {@link Conflict#describe() description}, and no task is issued;</li>
@@ -95,7 +96,7 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
         ReplicaHoldings holdings = facts.held().map(HeldState::holdings).orElse(ReplicaHoldings.NONE);
         List<Integer> have = holdings.versions().stream().map(ReplicaHolding::version).toList();
         PlanResult result = Planner.plan(history, holdings, facts.subscription().keep());
-        boolean offline = facts.subscription().silentAt(now, settings.offlineAfter());
+        boolean offline = facts.subscription().offline();
         boolean wasOffline = facts.lastStatus().map(s -> s.state() == ReplicationState.OFFLINE).orElse(false);
 
         TaskLedger ledger = facts.ledger();

@@ -67,6 +67,8 @@ public final class PlannerTopology {
 
     /** replicaId → the replica's last registration (sub-topology 0). */
     public static final String REGISTRATIONS = "registrations";
+    /** replicaId → the {@code lastSeen} of a replica declared silent (sub-topology 0); written on transitions only. */
+    public static final String SILENT_REPLICAS = "silent-replicas";
     /** image → {@link History}. */
     public static final String HISTORIES = "histories";
     /** image/replicaId → {@link SubscriptionEntry}. */
@@ -92,7 +94,7 @@ public final class PlannerTopology {
     public static void build(StreamsBuilder builder, TopologySettings settings) {
         KStream<String, ImageInput> subscriptionChanges = accepted(
                 read(builder, Topics.REPLICAS, RegistrationChange::read), Topics.REPLICAS)
-                .process(new FanOutSupplier(), Named.as("fan-out-registrations"))
+                .process(new FanOutSupplier(settings), Named.as("fan-out-registrations"))
                 .repartition(Repartitioned.<String, ImageInput>as(SUBSCRIPTION_CHANGES)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
@@ -159,14 +161,20 @@ public final class PlannerTopology {
     }
 
     private static final class FanOutSupplier implements ProcessorSupplier<String, RegistrationChange, String, ImageInput> {
+        private final TopologySettings settings;
+
+        FanOutSupplier(TopologySettings settings) {
+            this.settings = settings;
+        }
+
         @Override
         public Processor<String, RegistrationChange, String, ImageInput> get() {
-            return new RegistrationFanOut();
+            return new RegistrationFanOut(settings);
         }
 
         @Override
         public Set<StoreBuilder<?>> stores() {
-            return Set.of(store(REGISTRATIONS, Topics.REPLICAS.valueSerde()));
+            return Set.of(store(REGISTRATIONS, Topics.REPLICAS.valueSerde()), store(SILENT_REPLICAS, KEYS));
         }
     }
 
