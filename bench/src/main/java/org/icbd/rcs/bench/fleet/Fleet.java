@@ -163,6 +163,18 @@ public final class Fleet implements AutoCloseable {
     /** Creates a replica site (pool, key, authorised on the master) and starts its service. */
     public Replica addReplica(String id, String site, List<String> subscriptions) {
         LoopPool pool = pool(id);
+        Path key = authorizeClient(id);
+        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key);
+        replicas.put(id, replica);
+        startReplica(id);
+        return replica;
+    }
+
+    /**
+     * Generates a client key named {@code id} and adds it to the master's {@code authorized_keys}
+     * (which the master re-reads when it changes); returns the private key's path.
+     */
+    public Path authorizeClient(String id) {
         Path key = keys.resolve(id);
         runner.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", id, "-f", key.toString()),
                 Duration.ofSeconds(30));
@@ -172,10 +184,12 @@ public final class Fleet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot authorise " + id + "'s key: " + e.getMessage(), e);
         }
-        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key);
-        replicas.put(id, replica);
-        startReplica(id);
-        return replica;
+        return key;
+    }
+
+    /** The master's public host key line, as replicas pin it. */
+    public Path masterHostKeyPin() {
+        return hostKey().resolveSibling(hostKey().getFileName() + ".pub");
     }
 
     public void startReplica(String id) {
@@ -188,7 +202,7 @@ public final class Fleet implements AutoCloseable {
                 "--bootstrap", bootstrap,
                 "--master-host", "127.0.0.1",
                 "--master-port", String.valueOf(sshPort),
-                "--master-host-key-file", hostKey().resolveSibling(hostKey().getFileName() + ".pub").toString(),
+                "--master-host-key-file", masterHostKeyPin().toString(),
                 "--private-key", r.privateKey.toString(),
                 "--heartbeat", "2s",
                 "--progress-interval", "1s"));
