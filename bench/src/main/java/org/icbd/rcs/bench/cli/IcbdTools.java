@@ -29,7 +29,8 @@ public final class IcbdTools {
                 .addSubcommand(new DemoCommand())
                 .addSubcommand(new DatasetCommand())
                 .addSubcommand(new BenchCommand())
-                .addSubcommand(new FuzzCommand());
+                .addSubcommand(new FuzzCommand())
+                .addSubcommand(new ChaosCommand());
         commandLine.getCommandSpec().usageMessage().footer(new String[0]);
         return commandLine;
     }
