@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * ({@code icbd-send/1 image=... version=... [parent=...] [compress=lz4]}) with a btrfs send stream.
  *
  * <ul>
- *   <li>Authentication: public keys listed in an OpenSSH authorized_keys file, nothing else (no
- *       password, no keyboard-interactive, no host-based); the file is re-read when it changes.
+ *   <li>Authentication: the configured user only ({@code icbd} by default), with a public key listed
+ *       in an OpenSSH authorized_keys file, nothing else (no password, no keyboard-interactive, no
+ *       host-based); the file is re-read when it changes.
  *   <li>No shell, no subsystem (so no SFTP/SCP), no port, agent or X11 forwarding.
  *   <li>A persistent ECDSA P-256 host key, generated at the first start: every OpenSSH client accepts
  *       it, and the JDK implements it without extra providers.
@@ -175,7 +176,8 @@ public final class SendServer implements AutoCloseable {
             sshd.setPort(settings.port());
             sshd.setKeyPairProvider(hostKeys);
             sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-            sshd.setPublickeyAuthenticator(logging(new AuthorizedKeys(settings.authorizedKeysFile())));
+            sshd.setPublickeyAuthenticator(onlyUser(settings.user(),
+                    logging(new AuthorizedKeys(settings.authorizedKeysFile()))));
             sshd.setPasswordAuthenticator(null);
             sshd.setKeyboardInteractiveAuthenticator(null);
             sshd.setGSSAuthenticator(null);
@@ -195,9 +197,9 @@ public final class SendServer implements AutoCloseable {
                 throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port()
                         + " (icbd.master.ssh-host / icbd.master.ssh-port): " + e.getMessage(), e);
             }
-            log.info("SSH send service listening on {}:{} (host key {} {}, {} authorized keys in {}, {} concurrent"
-                    + " sends, queue timeout {} s, pool {})", settings.host(), sshd.getPort(),
-                    KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
+            log.info("SSH send service listening on {}:{} (host key {} {}, user {} with {} authorized keys in {}, {}"
+                    + " concurrent sends, queue timeout {} s, pool {})", settings.host(), sshd.getPort(),
+                    KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), settings.user(), authorizedKeys,
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
                     settings.sendQueueTimeout().toSeconds(), repository.pool());
             return new SendServer(sshd, hostKey, slots, executor, settings);
@@ -280,6 +282,19 @@ public final class SendServer implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("cannot write the host's public key to {}: {}", pub, e.toString());
             }
+        }
+
+        /** Any user but {@code user} is refused before its key is even looked at. */
+        private static PublickeyAuthenticator onlyUser(String user, PublickeyAuthenticator delegate) {
+            return (username, key, session) -> {
+                if (!user.equals(username)) {
+                    log.warn("rejected {} key {} for {}@{}: only user {} may log in (icbd.master.ssh-user)",
+                            KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key), username,
+                            session.getClientAddress(), user);
+                    return false;
+                }
+                return delegate.authenticate(username, key, session);
+            };
         }
 
         private static PublickeyAuthenticator logging(PublickeyAuthenticator delegate) {
