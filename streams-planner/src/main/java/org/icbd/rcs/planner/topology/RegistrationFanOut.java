@@ -1,5 +1,6 @@
 package org.icbd.rcs.planner.topology;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -39,7 +40,10 @@ final class RegistrationFanOut implements Processor<String, RegistrationChange, 
         RegistrationChange change = record.value();
         String replica = change.replicaId();
         Optional<ReplicaRegistered> previous = Optional.ofNullable(registrations.get(replica));
-        Optional<ReplicaRegistered> next = change.registration();
+        // Clamped at intake: a registration dated in the future would otherwise outrank every real one.
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Optional<ReplicaRegistered> next = change.registration()
+                .map(r -> r.lastSeen().isAfter(now) ? r.heartbeat(now) : r);
         if (next.equals(previous)) {
             return;
         }

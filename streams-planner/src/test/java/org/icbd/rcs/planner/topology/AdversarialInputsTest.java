@@ -115,6 +115,14 @@ class AdversarialInputsTest {
         ReplicationStatus behind = single(planner.statusValues());
         assertEquals(versions - 1, behind.missing().size(), "the status still says everything that is missing");
 
+        List<Integer> halfway = new ArrayList<>();
+        for (int v = 1; v <= max / 2; v++) {
+            halfway.add(v);
+        }
+        planner.report("lab-a", "ubuntu", halfway, Optional.of(StepReport.applied(first.taskId(), max / 2, 10, 10)),
+                Optional.empty());
+        assertEquals(List.of(), planner.tasks(), "a replica working through a cut task gets no new task");
+
         List<Integer> held = new ArrayList<>();
         for (int v = 1; v <= max + 1; v++) {
             held.add(v);
