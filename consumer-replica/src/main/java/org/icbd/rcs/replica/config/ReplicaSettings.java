@@ -48,8 +48,8 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *       stall-timeout: 60s
  *     retry:
  *       initial-backoff: 1s
- *       max-backoff: 60s
- *       max-attempts: 5
+ *       max-backoff: 10s                    # transient failures are retried every max-backoff until they pass
+ *       max-attempts: 5                     # attempts with a growing delay
  *     post-apply:                          # optional; run after each promotion, once current is switched
  *       command: [/usr/local/sbin/icbd-reload-exports, --quiet]   # absolute path, no shell
  *       timeout: 60s
@@ -372,14 +372,18 @@ public class ReplicaSettings {
         }
     }
 
-    /** {@code icbd.replica.retry.*}: bounded exponential backoff for TRANSIENT failures. */
+    /**
+     * {@code icbd.replica.retry.*}: exponential backoff for TRANSIENT failures, capped at
+     * {@code max-backoff}; they are retried until they pass (or the service stops).
+     */
     @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("retry")
     public static class Retry {
 
         public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
-        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(60);
-        /** Attempts per task, the first included; then the task is given up until the planner reissues it. */
+        /** A replica catches up within this long of its master (or network) coming back. */
+        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+        /** Attempts with a growing delay, the first included; after them, one every max-backoff. */
         public static final int DEFAULT_MAX_ATTEMPTS = 5;
 
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;

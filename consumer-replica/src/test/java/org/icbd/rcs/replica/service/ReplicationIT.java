@@ -267,6 +267,35 @@ class ReplicationIT {
         assertEquals(2, sends.get(), "one cut attempt, one good one");
     }
 
+    /**
+     * The master down for longer than all the quick retries take: the replica keeps retrying at its
+     * capped backoff (1 s here), so the step applies within seconds of the master coming back, not at
+     * the planner's stall deadline.
+     */
+    @Test
+    void aMasterDownLongerThanTheQuickRetriesIsCaughtUpSoonAfterItReturns() throws IOException {
+        ImageVersion v1 = version1(4L << 20);
+        master.stopSsh();
+        replica.start();
+
+        kafka.send(task("t-down", List.of(), chain(List.of(v1), true), Compression.NONE));
+        ReplicaImageState failed = awaitState("a transient failure", s -> s.lastStep()
+                .filter(l -> l.outcome() == Outcome.FAILED).isPresent());
+        assertEquals(Optional.of(ErrorClass.TRANSIENT), failed.lastStep().orElseThrow().errorClass());
+        // Longer than 200 ms + 400 ms + 800 ms, the backoff of the four attempts this replica is set to.
+        await("the master stays down").pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21))
+                .until(() -> true);
+        master.startSsh();
+        Instant back = Instant.now();
+
+        ReplicaImageState done = awaitState("the step applied after the master returned", s -> applied(s, "t-down", 1));
+        Duration converged = Duration.between(back, Instant.now());
+        assertTrue(converged.compareTo(Duration.ofSeconds(60)) < 0, "converged " + converged + " after the master"
+                + " returned, well within the planner's 5-minute stall deadline");
+        assertEquals(held(v1), done.versions());
+        Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
+    }
+
     @Test
     void aStalledStreamIsAbandonedAsTransientAndRetried() throws IOException {
         ImageVersion v1 = version1(4L << 20);

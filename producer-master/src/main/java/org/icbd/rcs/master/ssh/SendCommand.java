@@ -137,13 +137,24 @@ final class SendCommand implements Command {
             request = TransferRequest.parse(line);
             snapshot = repository.resolveForSend(request.image(), request.version());
             parent = request.parent().map(p -> resolveParent(request, p));
-        } catch (TransferRequestException | RepositoryException e) {
+        } catch (TransferRequestException e) {
             log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
             finish(SendExitStatus.REFUSED, "refused: " + e.getMessage());
             return;
+        } catch (RepositoryException e) {
+            Optional<String> fault = requestFault(e);
+            if (fault.isPresent()) {
+                log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
+                finish(SendExitStatus.REFUSED, "refused: " + fault.get());
+            } else {
+                log.error("cannot check request '{}' from {} against the disk: {}", printable(line), client,
+                        e.getMessage(), e);
+                finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request now; retry later");
+            }
+            return;
         } catch (RuntimeException e) {
             log.error("cannot check request '{}' from {} against the disk", printable(line), client, e);
-            finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request: " + e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request now; retry later");
             return;
         }
         Optional<SendSlots.Slot> slot = slots.tryAcquire();
@@ -172,6 +183,21 @@ final class SendCommand implements Command {
             }
             send(request, snapshot, parent, client);
         }
+    }
+
+    /**
+     * What the client did wrong, in words that name only the request (image, version): the
+     * repository's own message names the pool and how to fix it on the master, which is for the
+     * master's log. Empty when the fault is the master's (its pool or disk), not the request's.
+     */
+    private Optional<String> requestFault(RepositoryException e) {
+        return switch (e.reason()) {
+            case INVALID_NAME, NO_SUCH_VERSION -> Optional.of(e.getMessage());
+            // Only a request that parsed reaches the disk, so its line parses again.
+            case NO_SUCH_IMAGE -> Optional.of("image " + TransferRequest.parse(line).image()
+                    + " does not exist on this master");
+            default -> Optional.empty();
+        };
     }
 
     private Path resolveParent(TransferRequest request, int parentVersion) {

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * step's stored stream, and {@code icbd-stat/1 ...} with its length and SHA-256 ({@link StreamStore}).
  *
  * <ul>
- *   <li>Authentication: public keys listed in an OpenSSH authorized_keys file, nothing else (no
- *       password, no keyboard-interactive, no host-based); the file is re-read when it changes.
+ *   <li>Authentication: the configured user only ({@code icbd} by default), with a public key listed
+ *       in an OpenSSH authorized_keys file, nothing else (no password, no keyboard-interactive, no
+ *       host-based); the file is re-read when it changes.
  *   <li>No shell, no subsystem (so no SFTP/SCP), no port, agent or X11 forwarding.
  *   <li>A persistent ECDSA P-256 host key, generated at the first start: every OpenSSH client accepts
  *       it, and the JDK implements it without extra providers.
@@ -208,7 +209,8 @@ public final class SendServer implements AutoCloseable {
             sshd.setPort(settings.port());
             sshd.setKeyPairProvider(hostKeys);
             sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-            sshd.setPublickeyAuthenticator(logging(new AuthorizedKeys(settings.authorizedKeysFile())));
+            sshd.setPublickeyAuthenticator(onlyUser(settings.user(),
+                    logging(new AuthorizedKeys(settings.authorizedKeysFile()))));
             sshd.setPasswordAuthenticator(null);
             sshd.setKeyboardInteractiveAuthenticator(null);
             sshd.setGSSAuthenticator(null);
@@ -229,9 +231,10 @@ public final class SendServer implements AutoCloseable {
                 throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port()
                         + " (icbd.master.ssh-host / icbd.master.ssh-port): " + e.getMessage(), e);
             }
-            log.info("SSH send service listening on {}:{} (host key {} {}, {} authorized keys in {}, {} concurrent"
-                    + " sends, queue timeout {} s, pool {}, streams in {}, send rate {})", settings.host(),
-                    sshd.getPort(), KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
+            log.info("SSH send service listening on {}:{} (host key {} {}, user {} with {} authorized keys in {}, {}"
+                    + " concurrent sends, queue timeout {} s, pool {}, streams in {}, send rate {})", settings.host(),
+                    sshd.getPort(), KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), settings.user(),
+                    authorizedKeys,
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
                     settings.sendQueueTimeout().toSeconds(), repository.pool(), store.dir(),
                     rate.map(Throttle::toString).orElse("unlimited"));
@@ -315,6 +318,19 @@ public final class SendServer implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("cannot write the host's public key to {}: {}", pub, e.toString());
             }
+        }
+
+        /** Any user but {@code user} is refused before its key is even looked at. */
+        private static PublickeyAuthenticator onlyUser(String user, PublickeyAuthenticator delegate) {
+            return (username, key, session) -> {
+                if (!user.equals(username)) {
+                    log.warn("rejected {} key {} for {}@{}: only user {} may log in (icbd.master.ssh-user)",
+                            KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key), username,
+                            session.getClientAddress(), user);
+                    return false;
+                }
+                return delegate.authenticate(username, key, session);
+            };
         }
 
         private static PublickeyAuthenticator logging(PublickeyAuthenticator delegate) {

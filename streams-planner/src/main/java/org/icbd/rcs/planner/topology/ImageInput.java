@@ -51,9 +51,10 @@ public sealed interface ImageInput {
 
     /**
      * Reads a raw record of {@code icbd.replica-state}, keyed {@code replicaId/image}; see
-     * {@link Intake.Reader} for failures. A tombstone clears the pair's state.
+     * {@link Intake.Reader} for failures. A tombstone clears the pair's state; a state listing more
+     * versions than {@code limits} allow is rejected.
      */
-    static ImageInput readReplicaState(String key, byte[] value) {
+    static ImageInput readReplicaState(String key, byte[] value, InputLimits limits) {
         PairKey pair = PairKey.parse(key);
         if (value == null) {
             return new StateCleared(pair.replicaId(), pair.image());
@@ -63,6 +64,10 @@ public sealed interface ImageInput {
         if (!state.replicaId().equals(pair.replicaId()) || !state.image().equals(pair.image())) {
             throw new IllegalArgumentException("key '" + key + "' does not match replicaId '" + state.replicaId()
                     + "' and image '" + state.image() + "'");
+        }
+        if (state.versions().size() > limits.maxVersionsPerState()) {
+            throw new IllegalArgumentException("the state lists " + state.versions().size() + " versions, more than"
+                    + " icbd.planner.max-versions-per-state (" + limits.maxVersionsPerState() + ")");
         }
         return new StateReported(state);
     }

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * {@code image/} matches that image only.
  *
  * <p>Idempotence: an input equal to what is stored, or older than it (a replica state with an
- * earlier {@code at}, a subscription with an earlier {@code lastSeen}), changes nothing. A status
+ * earlier {@code at}, a subscription with an earlier {@code lastSeen}), changes nothing. Dates from
+ * the future do not count: a {@code lastSeen} is clamped to the planner's clock, and a state dated
+ * ahead of it orders before the next report ({@link HeldState}). A status
  * is emitted only when it differs from the last one emitted for the pair, {@code updatedAt}
  * aside; a task only as {@link PairReview} decides. So a redelivered or reordered record emits
  * nothing; a heartbeat that changes nothing but {@code lastSeen} does not even reach this
@@ -193,18 +195,25 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             if (stored.state().equals(state)) {
                 return;
             }
-            if (state.at().isBefore(stored.state().at())) {
+            if (stored.supersedes(state)) {
                 LOG.debug("Ignoring state of replica {} image {} at {}: already have one at {}", pair.replicaId(),
                         pair.image(), state.at(), stored.state().at());
                 return;
             }
         }
+        boolean datedAhead = HeldState.datedAhead(state, now);
+        if (datedAhead) {
+            RecordMetadata where = context.recordMetadata().orElseThrow();
+            LOG.warn("State of replica {} image {} from {}-{}@{} is dated {}, ahead of this planner's clock ({}): the"
+                    + " replica's next report replaces it whatever its date", pair.replicaId(), pair.image(),
+                    where.topic(), where.partition(), where.offset(), state.at(), now);
+        }
         Optional<Instant> lastAppliedAt = stored == null ? Optional.empty() : stored.lastAppliedAt();
         boolean newStep = stored == null || !stored.state().lastStep().equals(state.lastStep());
         if (newStep && state.lastStep().map(l -> l.outcome() == Outcome.APPLIED).orElse(false)) {
-            lastAppliedAt = Optional.of(state.at());
+            lastAppliedAt = Optional.of(state.at().isAfter(now) ? now : state.at());
         }
-        heldStates.put(key, new HeldState(state, lastAppliedAt));
+        heldStates.put(key, new HeldState(state, lastAppliedAt, datedAhead));
         if (subscriptions.get(key) != null) {
             review(pair, now, false);
         }

@@ -39,7 +39,8 @@ import org.icbd.rcs.topic.PairKey;
  *   <li>on a wall-clock sweep, the outstanding task made no progress for the stall deadline and
  *       the replica is online (a task re-issued to a silent replica would only queue up).</li>
  * </ul>
- * The task asks for the plan's steps, {@code expectHave} = the versions the replica reported, and
+ * The task asks for the plan's steps (its first {@link InputLimits#maxStepsPerTask} when there are
+ * more: the rest follows in the next task, once the replica reports), {@code expectHave} = the versions the replica reported, and
  * the compression the replica announced in its registration, else the configured one. A change of
  * that preference alone issues nothing: the outstanding task keeps its codec and the next one
  * asks for the new. Its id is {@code <replica>/<image>/<n>}: {@code n} counts the pair's
@@ -111,9 +112,12 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
 
         Optional<ReplicationTask> issued = Optional.empty();
         if (result instanceof Plan plan && !plan.isEmpty()) {
-            List<TransferStep> steps = plan.steps().stream().map(PairReview::transferStep).toList();
+            // A long chain goes as several tasks: each the next steps of the plan, so a task stays small.
+            int maxSteps = settings.limits().maxStepsPerTask();
+            List<TransferStep> chain = plan.steps().stream().map(PairReview::transferStep).toList();
+            List<TransferStep> steps = chain.subList(0, Math.min(maxSteps, chain.size()));
             Optional<TaskLedger.Outstanding> outstanding = ledger.outstanding();
-            boolean carried = outstanding.isPresent() && outstanding.get().carries(steps, have);
+            boolean carried = outstanding.isPresent() && outstanding.get().carries(chain, have, maxSteps);
             boolean stalled = carried && sweep && !offline
                     && outstanding.get().stalledAt(now, settings.stallDeadline());
             if (!carried || stalled) {

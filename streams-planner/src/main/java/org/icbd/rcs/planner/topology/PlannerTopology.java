@@ -93,19 +93,20 @@ public final class PlannerTopology {
     /** Adds the planner's sources, processors, stores and sinks to {@code builder}. */
     public static void build(StreamsBuilder builder, TopologySettings settings) {
         KStream<String, ImageInput> subscriptionChanges = accepted(
-                read(builder, Topics.REPLICAS, RegistrationChange::read), Topics.REPLICAS)
+                read(builder, Topics.REPLICAS, RegistrationChange::read, settings.limits()), Topics.REPLICAS)
                 .process(new FanOutSupplier(settings), Named.as("fan-out-registrations"))
                 .repartition(Repartitioned.<String, ImageInput>as(SUBSCRIPTION_CHANGES)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> stateReports = accepted(
-                read(builder, Topics.REPLICA_STATE, ImageInput::readReplicaState), Topics.REPLICA_STATE)
+                read(builder, Topics.REPLICA_STATE,
+                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE)
                 .selectKey((pairKey, input) -> input.image(), Named.as("key-state-by-image"))
                 .repartition(Repartitioned.<String, ImageInput>as(STATE_REPORTS)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> versionEvents = accepted(
-                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent), Topics.IMAGE_VERSIONS);
+                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS);
 
         Map<String, KStream<String, PlannerOutput>> outputs = versionEvents
                 .merge(subscriptionChanges, Named.as("merge-subscriptions"))
@@ -128,10 +129,10 @@ public final class PlannerTopology {
     }
 
     private static <T> KStream<String, Intake<T>> read(StreamsBuilder builder, Topic<String, ?> topic,
-                                                        Intake.Reader<T> reader) {
+                                                        Intake.Reader<T> reader, InputLimits limits) {
         String name = shortName(topic);
         return builder.stream(topic.name(), Consumed.with(KEYS, Serdes.ByteArray()).withName("source-" + name))
-                .processValues(() -> new IntakeProcessor<>(reader), Named.as("read-" + name));
+                .processValues(() -> new IntakeProcessor<>(reader, limits.maxRecordBytes()), Named.as("read-" + name));
     }
 
     /** Sends the rejected records of an input to the dead letters and returns the accepted ones. */

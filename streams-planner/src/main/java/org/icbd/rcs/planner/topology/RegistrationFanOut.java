@@ -74,7 +74,9 @@ final class RegistrationFanOut implements Processor<String, RegistrationChange, 
         RegistrationChange change = record.value();
         String replica = change.replicaId();
         Optional<ReplicaRegistered> previous = Optional.ofNullable(registrations.get(replica));
-        Optional<ReplicaRegistered> next = change.registration();
+        // Clamped at intake: a registration dated in the future would otherwise outrank every real one.
+        Optional<ReplicaRegistered> next = change.registration()
+                .map(r -> r.lastSeen().isAfter(now) ? r.heartbeat(now) : r);
         if (next.isEmpty()) {
             if (previous.isPresent()) {
                 previous.get().subscriptions().forEach(s -> unsubscribe(record, replica, s.image()));
