@@ -1,4 +1,4 @@
-package org.icbd.rcs.ops.status;
+package org.icbd.rcs.master.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.icbd.rcs.ops.status;
+package org.icbd.rcs.master.status;
 
 import java.time.Duration;
 import java.util.function.Consumer;
