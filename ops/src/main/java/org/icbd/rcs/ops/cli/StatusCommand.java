@@ -72,8 +72,10 @@ public final class StatusCommand implements Callable<Integer> {
             show(board, out, false);
             long drawn = System.nanoTime();
             while (watch) {
-                // Redrawn on every change, and every few seconds anyway: the ages move.
-                if (reader.poll(board, Duration.ofMillis(500)) || System.nanoTime() - drawn > REDRAW.toNanos()) {
+                // Redrawn on every change, and the table every few seconds anyway: the ages move. JSON lines
+                // are printed on changes only, so a script reading them sees no repeats.
+                boolean changed = reader.poll(board, Duration.ofMillis(500));
+                if (changed || (!json && System.nanoTime() - drawn > REDRAW.toNanos())) {
                     show(board, out, true);
                     drawn = System.nanoTime();
                 }
