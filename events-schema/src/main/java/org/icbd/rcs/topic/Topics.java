@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.PlannerHeartbeat;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationStatus;
@@ -43,8 +44,13 @@ public final class Topics {
             new JsonSerde<>(DeadLetter.class, DeadLetter.SCHEMA_VERSION),
             Map.of("cleanup.policy", "delete", "retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
 
+    /** The planners' heartbeats, keyed {@code applicationId/instanceId}: they say how old the status is. */
+    public static final Topic<String, PlannerHeartbeat> PLANNERS = new Topic<>("icbd.planners", KEY,
+            new JsonSerde<>(PlannerHeartbeat.class, PlannerHeartbeat.SCHEMA_VERSION),
+            Map.of("cleanup.policy", "compact"));
+
     public static final List<Topic<String, ?>> ALL = List.of(IMAGE_VERSIONS, REPLICAS, REPLICA_STATE,
-            REPLICATION_TASKS, REPLICATION_STATUS, DEAD_LETTERS);
+            REPLICATION_TASKS, REPLICATION_STATUS, DEAD_LETTERS, PLANNERS);
 
     private Topics() {
     }

@@ -32,6 +32,14 @@ class EventValidationTest {
                 "m"));
     }
 
+    @Test
+    void plannerHeartbeatsNeedAnIdentityAndATime() {
+        rejects("instanceId", () -> PlannerHeartbeat.of("icbd-planner", " ", "icbd-rcs 0.1.0", T));
+        rejects("'/'", () -> PlannerHeartbeat.of("icbd-planner", "a/b", "icbd-rcs 0.1.0", T));
+        assertThrows(NullPointerException.class, () -> PlannerHeartbeat.of("icbd-planner", "h-1", "icbd-rcs", null));
+        assertEquals("icbd-planner/h-1", PlannerHeartbeat.of("icbd-planner", "h-1", "icbd-rcs", T).key());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"ubuntu", "win11", "a", "ubuntu-22.04_lts", "0"})
     void imageNamesInsideThePatternAreAccepted(String good) {

@@ -75,6 +75,8 @@ class GoldenJsonTest {
             return Topics.REPLICATION_TASKS;
         } else if (sample instanceof ReplicationStatus) {
             return Topics.REPLICATION_STATUS;
+        } else if (sample instanceof PlannerHeartbeat) {
+            return Topics.PLANNERS;
         } else if (sample instanceof DeadLetter) {
             return Topics.DEAD_LETTERS;
         }

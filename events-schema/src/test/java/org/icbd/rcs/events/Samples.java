@@ -65,6 +65,8 @@ public final class Samples {
                         ReplicationStatus.of("lab-110-a", "lab-110", "ubuntu", Optional.of(3), List.of(1, 2),
                                 List.of(3), ReplicationState.FAILED, 1, Optional.of(T),
                                 Optional.of("verify failed: received_uuid differs"), Optional.empty(), T)),
+                Map.entry("planner-heartbeat",
+                        PlannerHeartbeat.of("icbd-planner", "planner1-4242", "icbd-rcs 0.1.0", T)),
                 Map.entry("dead-letter",
                         DeadLetter.of("icbd.image-versions", 0, 17L, "{not json".getBytes(),
                                 "ImageVersionEvent on icbd.image-versions: not JSON", "planner", T)));

@@ -123,9 +123,9 @@ class JsonSerdeTest {
             assertTrue(t.name().startsWith("icbd."), t.name());
             assertTrue(Set.of("compact", "delete").contains(t.config().get("cleanup.policy")), t.name());
         }
-        assertEquals(6, names.size());
+        assertEquals(7, names.size());
         assertTrue(Topics.REPLICAS.compacted() && Topics.REPLICA_STATE.compacted()
-                && Topics.REPLICATION_STATUS.compacted());
+                && Topics.REPLICATION_STATUS.compacted() && Topics.PLANNERS.compacted());
     }
 
     @Test

@@ -22,7 +22,7 @@ import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.ops.cli.DurationConverter;
 import org.icbd.rcs.ops.cli.Sizes;
-import org.icbd.rcs.ops.status.StatusBoard;
+import org.icbd.rcs.master.status.StatusBoard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
                 PoolCommand.class,
                 ReplicaCommand.class,
                 StatusCommand.class,
+                ReplicasCommand.class,
                 PlanCommand.class,
                 PruneCommand.class,
                 RetireCommand.class,

@@ -37,7 +37,8 @@ final class MasterCommand implements Runnable {
                     "Run the master service until stopped: serve transfer requests over SSH (public keys from the"
                             + " authorized-keys file only) and the HTTP admin API (/health, /images,"
                             + " /images/<image>/versions, each version with what protects it,"
-                            + " /images/<image>/retention). At start and every reconcile interval it publishes the versions on disk that Kafka lacks, publishes as"
+                            + " /images/<image>/retention, and the live status page at / over /api/status and"
+                            + " /api/replicas). At start and every reconcile interval it publishes the versions on disk that Kafka lacks, publishes as"
                             + " retired the versions whose snapshots are gone and, with --keep, prunes.",
                     "Settings come from application-master.yml, then ICBD_MASTER_* environment variables"
                             + " (ICBD_MASTER_POOL, ICBD_MASTER_SSH_PORT, ...), then these flags, which win.",

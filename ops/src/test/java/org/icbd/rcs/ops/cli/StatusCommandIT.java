@@ -17,15 +17,20 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.icbd.rcs.events.PlannerHeartbeat;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.topic.Topics;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code icbd status} against a real broker: table, JSON, exit codes, and a poison record skipped. */
+/** {@code icbd status} against a real broker: table, JSON, exit codes, the planner's silence, and a poison record skipped. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StatusCommandIT {
 
     @RegisterExtension
@@ -47,11 +52,22 @@ class StatusCommandIT {
     }
 
     private static void send(String key, byte[] value) throws Exception {
+        send(Topics.REPLICATION_STATUS.name(), key, value);
+    }
+
+    static void send(String topic, String key, byte[] value) throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.REPLICATION_STATUS.name(), key, value)).get();
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
+    }
+
+    /** A planner instance's heartbeat sent {@code at}, as a running planner publishes it. */
+    private static void plannerBeat(String instance, Instant at) throws Exception {
+        PlannerHeartbeat beat = PlannerHeartbeat.of("icbd-planner", instance, "icbd-rcs test", at);
+        send(Topics.PLANNERS.name(), beat.key(),
+                Topics.PLANNERS.valueSerde().serializer().serialize(Topics.PLANNERS.name(), beat));
     }
 
     private static byte[] json(ReplicationStatus s) {
@@ -66,7 +82,13 @@ class StatusCommandIT {
     }
 
     @Test
+    @Order(1)
     void showsEveryPairAndExitsByTheWorstState() throws Exception {
+        Run unheard = status();
+        assertEquals(StatusCommand.EXIT_PLANNER_SILENT, unheard.exit(), unheard.err());
+        assertTrue(unheard.err().contains("warning: no planner heartbeat on icbd.planners"), unheard.err());
+
+        plannerBeat("a", Instant.now());
         Run empty = status();
         assertEquals(0, empty.exit(), empty.err());
         assertTrue(empty.err().contains("no replication status yet"), empty.err());
@@ -79,6 +101,8 @@ class StatusCommandIT {
         assertTrue(fine.out().lines().anyMatch(l -> l.matches("r1 +lab-110 +ubuntu +3 +3 +IN_SYNC +0.*")), fine.out());
         assertTrue(fine.out().lines().anyMatch(l -> l.matches("r2 +lab-110 +ubuntu +2 +3 +BEHIND +1.*")), fine.out());
         assertTrue(fine.err().contains("skipped: ReplicationStatus on icbd.replication-status: not JSON"), fine.err());
+        assertTrue(fine.out().lines().anyMatch(l -> l.matches("newest status \\d+ s old; planner heard \\d+ s ago \\(1 instance\\)")),
+                fine.out());
 
         send("r1/ubuntu", json(status("r1", ReplicationState.FAILED, 3, 4)));
         Run failed = status("--json");
@@ -91,11 +115,30 @@ class StatusCommandIT {
     }
 
     @Test
+    @Order(2)
+    void aSilentPlannerIsAWarningAndExit4EvenWhenEveryPairLooksFine() throws Exception {
+        // Every instance last heard two minutes ago: the planner is down, the records are its last words.
+        plannerBeat("a", Instant.now().minusSeconds(120));
+        send("r9/win11", json(ReplicationStatus.of("r9", "lab-110", "win11", Optional.of(1), List.of(1), List.of(),
+                ReplicationState.IN_SYNC, 0, Optional.empty(), Optional.empty(), Optional.empty(), Instant.now())));
+        Run stale = status("--planner-silent-after", "30s");
+        assertEquals(StatusCommand.EXIT_PLANNER_SILENT, stale.exit(), stale.err());
+        assertTrue(stale.err().contains("warning: the planner has been silent for 2 min"), stale.err());
+        assertTrue(stale.out().contains("planner heard 2 min"), stale.out());
+
+        Run patient = status("--planner-silent-after", "10m");
+        assertTrue(patient.exit() == 0 || patient.exit() == StatusCommand.EXIT_ATTENTION, patient.err());
+        assertTrue(!patient.err().contains("warning"), patient.err());
+        plannerBeat("a", Instant.now());
+    }
+
+    @Test
     void passThroughPropertiesReachTheClient(@TempDir Path dir) throws Exception {
         Path plaintext = Files.writeString(dir.resolve("client.properties"), "security.protocol=PLAINTEXT\n");
         Run fromFile = status("--kafka-properties", plaintext.toString());
-        // 0 or 3 depending on what other tests of this class wrote: either way the topic was read.
-        assertTrue(fromFile.exit() == 0 || fromFile.exit() == StatusCommand.EXIT_ATTENTION, fromFile.err());
+        // 0, 3 or 4 depending on what other tests of this class wrote: either way the topic was read.
+        assertTrue(fromFile.exit() == 0 || fromFile.exit() == StatusCommand.EXIT_ATTENTION
+                || fromFile.exit() == StatusCommand.EXIT_PLANNER_SILENT, fromFile.err());
 
         // The broker speaks plaintext: a client told to speak TLS cannot read it, so the flag was applied,
         // and it wins over the file.

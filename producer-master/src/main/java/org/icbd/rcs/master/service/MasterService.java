@@ -3,6 +3,7 @@ package org.icbd.rcs.master.service;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.icbd.rcs.topic.Topics;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.master.ssh.SendServer;
+import org.icbd.rcs.master.status.StatusFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +56,7 @@ public class MasterService implements AutoCloseable {
     private final Reconciler reconciler;
     private final FleetReader fleetReader;
     private final Pruner pruner;
+    private final StatusFeed statusFeed;
     private volatile String republishState = "not run";
     private volatile LifecycleView lifecycle = LifecycleView.NONE;
 
@@ -84,6 +87,8 @@ public class MasterService implements AutoCloseable {
             reconciles.shutdownNow();
             throw e;
         }
+        this.statusFeed = new StatusFeed(settings.kafkaClientSettings(), settings.publisherSettings().timeout(),
+                settings.getOfflineLimit(), Clock.systemUTC()).start();
         long interval = settings.getReconcileInterval().toMillis();
         reconciles.scheduleWithFixedDelay(this::reconcile, interval, interval, TimeUnit.MILLISECONDS);
         log.info("master {} serving pool {}: SSH on port {}, Kafka at {}, reconciling every {} s, retention {}",
@@ -144,6 +149,11 @@ public class MasterService implements AutoCloseable {
         return lifecycle;
     }
 
+    /** The live status board behind the status page and {@code /api/status}. */
+    public StatusFeed statusFeed() {
+        return statusFeed;
+    }
+
     public ImageRepository repository() {
         return repository;
     }
@@ -178,6 +188,9 @@ public class MasterService implements AutoCloseable {
     @PreDestroy
     public void close() {
         reconciles.shutdownNow();
+        if (statusFeed != null) {
+            statusFeed.close();
+        }
         if (sendServer != null) {
             sendServer.close();
         }

@@ -56,6 +56,7 @@ public final class PlannerApplication implements AutoCloseable {
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private PlannerHeartbeats heartbeats;
 
     private PlannerApplication(PlannerConfig config) {
         this.config = config;
@@ -125,6 +126,9 @@ public final class PlannerApplication implements AutoCloseable {
                 config.applicationId(), config.bootstrapServers(), config.stateDir(), config.topology().offlineAfter(),
                 config.topology().stallDeadline(), config.topology().compression());
         app.streams.start();
+        app.heartbeats = new PlannerHeartbeats(config.kafka(), config.applicationId(),
+                () -> app.streams.state() == KafkaStreams.State.RUNNING, PlannerHeartbeats.DEFAULT_INTERVAL,
+                java.time.Clock.systemUTC());
         return app;
     }
 
@@ -151,6 +155,9 @@ public final class PlannerApplication implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("Stopping planner {}", config.applicationId());
+        if (heartbeats != null) {
+            heartbeats.close();
+        }
         boolean clean = streams.close(CloseOptions.groupMembershipOperation(
                 CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(CLOSE_TIMEOUT));
         if (!clean) {

@@ -1,4 +1,4 @@
-package org.icbd.rcs.ops.status;
+package org.icbd.rcs.master.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import org.icbd.rcs.events.PlannerHeartbeat;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
@@ -111,5 +112,70 @@ class StatusBoardTest {
         assertFalse(lines[3].contains("re-seed"), "only OFFLINE pairs re-seed: " + lines[3]);
         board.applyRegistration("r1", null);
         assertFalse(board.render().contains("re-seed"), "a deregistered replica is not judged");
+    }
+
+    @Test
+    void thePlannerIsSilentWithoutAHeartbeatOrWhenTheNewestIsTooOld() {
+        Instant now = T.plusSeconds(100);
+        StatusBoard board = new StatusBoard(Clock.fixed(now, ZoneOffset.UTC), Duration.ofDays(30));
+        StatusBoard.PlannerHealth none = board.planner(Duration.ofSeconds(30));
+        assertTrue(none.silent());
+        assertTrue(none.warning().orElseThrow().startsWith("no planner heartbeat on icbd.planners"), none.toString());
+
+        board.applyPlannerHeartbeat("icbd-planner/a", PlannerHeartbeat.of("icbd-planner", "a", "icbd-rcs 1", T));
+        StatusBoard.PlannerHealth old = board.planner(Duration.ofSeconds(30));
+        assertTrue(old.silent());
+        assertEquals(Optional.of(Duration.ofSeconds(100)), old.age());
+        assertTrue(old.warning().orElseThrow().startsWith("the planner has been silent for 1 min 40 s"), old.toString());
+
+        board.applyPlannerHeartbeat("icbd-planner/b", PlannerHeartbeat.of("icbd-planner", "b", "icbd-rcs 1",
+                now.minusSeconds(30)));
+        StatusBoard.PlannerHealth fresh = board.planner(Duration.ofSeconds(30));
+        assertFalse(fresh.silent(), "exactly at the threshold it is not silent yet");
+        assertEquals(2, fresh.instances());
+        assertEquals(Optional.empty(), fresh.warning());
+
+        board.applyPlannerHeartbeat("icbd-planner/b", null);
+        assertTrue(board.planner(Duration.ofSeconds(30)).silent(), "a stopped instance no longer counts");
+        board.apply("r1/ubuntu", status("r1", "ubuntu", ReplicationState.IN_SYNC, List.of(1), 1, Optional.empty()));
+        assertEquals("newest status 1 min 40 s old; planner heard 1 min 40 s ago (1 instance)",
+                board.ageLine(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void thePhoneBookListsEveryRegisteredReplicaOnlineOrOffline() {
+        Instant now = T.plusSeconds(60);
+        StatusBoard board = new StatusBoard(Clock.fixed(now, ZoneOffset.UTC), Duration.ofDays(30));
+        board.applyRegistration("r2", seen("r2", T));
+        board.applyRegistration("r1", seen("r1", now.minusSeconds(2)));
+        board.applyRegistration("r3", ReplicaRegistered.of("r3", "lab-112", List.of(), "icbd", "SHA256:x",
+                "icbd 0.2.0", now.minusSeconds(40)));
+        board.applyRegistration("r4", ReplicaRegistered.of("r4", "lab-112", List.of(), "icbd", "SHA256:x",
+                "icbd 0.2.0", now.minusSeconds(5)));
+        board.apply("r1/ubuntu", status("r1", "ubuntu", ReplicationState.IN_SYNC, List.of(2), 2, Optional.empty()));
+        board.apply("r2/ubuntu", status("r2", "ubuntu", ReplicationState.OFFLINE, List.of(2), 2, Optional.empty()));
+
+        List<PhoneBookEntry> book = board.replicas(Duration.ofSeconds(30));
+        assertEquals(List.of("r1", "r2", "r3", "r4"), book.stream().map(PhoneBookEntry::replicaId).toList());
+        assertEquals(List.of("ONLINE", "OFFLINE", "OFFLINE", "ONLINE"), book.stream().map(PhoneBookEntry::state).toList(),
+                "the planner's verdict where it has one, else the heartbeat's age against offline-after");
+        assertEquals(60, book.get(1).lastSeenAgeSeconds());
+        String[] lines = board.renderReplicas(Duration.ofSeconds(30)).split("\n");
+        assertEquals(5, lines.length);
+        assertTrue(lines[0].matches("REPLICA +SITE +SUBSCRIPTIONS +LAST SEEN +SOFTWARE +STATE"), lines[0]);
+        assertTrue(lines[1].matches("r1 +lab-110 +ubuntu:2 +\\d{4}-\\d\\d-\\d\\d \\S+ \\(2 s ago\\) +icbd 0.1.0 +ONLINE"),
+                lines[1]);
+        assertTrue(lines[3].matches("r3 +lab-112 +- .*\\(40 s ago\\) +icbd 0.2.0 +OFFLINE"), lines[3]);
+        board.applyRegistration("r3", null);
+        assertEquals(3, board.replicas(Duration.ofSeconds(30)).size(), "a deregistered replica leaves the book");
+    }
+
+    @Test
+    void agesReadLikeAPerson() {
+        assertEquals("0 s", StatusBoard.human(Duration.ZERO));
+        assertEquals("59 s", StatusBoard.human(Duration.ofSeconds(59)));
+        assertEquals("1 min", StatusBoard.human(Duration.ofSeconds(60)));
+        assertEquals("2 h 1 min", StatusBoard.human(Duration.ofMinutes(121)));
+        assertEquals("3 d 4 h", StatusBoard.human(Duration.ofHours(76)));
     }
 }

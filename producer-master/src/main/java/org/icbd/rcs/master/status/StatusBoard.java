@@ -1,4 +1,4 @@
-package org.icbd.rcs.ops.status;
+package org.icbd.rcs.master.status;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.icbd.rcs.events.PlannerHeartbeat;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
@@ -22,7 +23,10 @@ import org.icbd.rcs.master.lifecycle.Retention;
 
 /**
  * The operator's view of {@code icbd.replication-status}: the latest record per (replica, image),
- * rendered as a table. Pure: records in, text out.
+ * rendered as a table, with the phone book of {@code icbd.replicas} ({@link #replicas}) and the
+ * planners' heartbeats of {@code icbd.planners} ({@link #planner}), which say how old the view is.
+ * Pure: records in, text and values out. Shared by {@code icbd status}, {@code icbd replicas} and the
+ * master's status page; not thread-safe (callers that share one synchronise).
  */
 public final class StatusBoard {
 
@@ -31,8 +35,10 @@ public final class StatusBoard {
     private static final int ERROR_WIDTH = 60;
 
     private final Map<String, ReplicationStatus> byKey = new TreeMap<>();
-    /** Each registered replica's last heartbeat, from {@code icbd.replicas}. */
-    private final Map<String, Instant> lastSeen = new HashMap<>();
+    /** Each registered replica's latest registration (its last heartbeat is its {@code lastSeen}), from {@code icbd.replicas}. */
+    private final Map<String, ReplicaRegistered> registrations = new TreeMap<>();
+    /** Each live planner instance's latest heartbeat, from {@code icbd.planners}. */
+    private final Map<String, PlannerHeartbeat> planners = new HashMap<>();
     private final Clock clock;
     private final Duration offlineLimit;
 
@@ -54,9 +60,18 @@ public final class StatusBoard {
     /** Applies one record of {@code icbd.replicas}; a null value (tombstone) forgets the replica. */
     public void applyRegistration(String replicaId, ReplicaRegistered registration) {
         if (registration == null) {
-            lastSeen.remove(replicaId);
+            registrations.remove(replicaId);
         } else {
-            lastSeen.put(replicaId, registration.lastSeen());
+            registrations.put(replicaId, registration);
+        }
+    }
+
+    /** Applies one record of {@code icbd.planners}; a null value (a planner's clean stop) forgets the instance. */
+    public void applyPlannerHeartbeat(String key, PlannerHeartbeat heartbeat) {
+        if (heartbeat == null) {
+            planners.remove(key);
+        } else {
+            planners.put(key, heartbeat);
         }
     }
 
@@ -66,7 +81,8 @@ public final class StatusBoard {
      * will re-seed with a full send when it returns.
      */
     public boolean willReseed(ReplicationStatus s) {
-        Instant seen = lastSeen.get(s.replicaId());
+        ReplicaRegistered registration = registrations.get(s.replicaId());
+        Instant seen = registration == null ? null : registration.lastSeen();
         return s.state() == ReplicationState.OFFLINE && seen != null
                 && Duration.between(seen, clock.instant()).compareTo(offlineLimit) > 0;
     }
@@ -112,6 +128,11 @@ public final class StatusBoard {
                     s.lastAppliedAt().map(WHEN::format).orElse("-"),
                     s.lastError().map(StatusBoard::oneLine).orElse("-")});
         }
+        return table(lines);
+    }
+
+    /** Rows padded to their widest cell, the last column unpadded. */
+    private static String table(List<String[]> lines) {
         int[] widths = new int[lines.get(0).length];
         for (String[] line : lines) {
             for (int i = 0; i < line.length; i++) {
@@ -204,5 +225,119 @@ public final class StatusBoard {
     public Optional<Duration> age(Instant now) {
         return byKey.values().stream().map(ReplicationStatus::updatedAt).max(Comparator.naturalOrder())
                 .map(newest -> Duration.between(newest, now));
+    }
+
+    /** The clock the board judges ages by. */
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /**
+     * What the planners' heartbeats say: when one was last heard, and whether the planner has been
+     * silent for longer than {@code silentAfter} (or never heard at all, or every instance stopped),
+     * in which case the statuses may be out of date.
+     */
+    public PlannerHealth planner(Duration silentAfter) {
+        Objects.requireNonNull(silentAfter, "silentAfter");
+        Optional<Instant> last = planners.values().stream().map(PlannerHeartbeat::at).max(Comparator.naturalOrder());
+        Optional<Duration> age = last.map(at -> positive(Duration.between(at, clock.instant())));
+        boolean silent = age.map(a -> a.compareTo(silentAfter) > 0).orElse(true);
+        return new PlannerHealth(last, age, planners.size(), silent, silentAfter);
+    }
+
+    /**
+     * The planners' health as the status page and {@code icbd status} show it.
+     *
+     * @param lastHeard when the newest heartbeat of any planner instance was sent; empty when none is known
+     * @param age       how long ago that was
+     * @param instances how many planner instances have a live entry
+     * @param silent    true iff no heartbeat is known or the newest is older than {@code silentAfter}
+     */
+    public record PlannerHealth(Optional<Instant> lastHeard, Optional<Duration> age, int instances, boolean silent,
+                                Duration silentAfter) {
+
+        /** The warning an operator reads when the planner is silent; empty when it is not. */
+        public Optional<String> warning() {
+            if (!silent) {
+                return Optional.empty();
+            }
+            if (lastHeard.isEmpty()) {
+                return Optional.of("no planner heartbeat on icbd.planners: the status shown may be out of date;"
+                        + " is the planner running (icbd planner)?");
+            }
+            return Optional.of("the planner has been silent for " + StatusBoard.human(age.orElseThrow())
+                    + " (last heartbeat " + WHEN.format(lastHeard.get()) + ", threshold "
+                    + StatusBoard.human(silentAfter) + "): the status shown may be out of date;"
+                    + " is the planner running (icbd planner)?");
+        }
+    }
+
+    /**
+     * The age line under the table: how old the newest status record is and when the planner was last
+     * heard, e.g. {@code newest status 42 s old; planner heard 3 s ago (1 instance)}.
+     */
+    public String ageLine(Duration silentAfter) {
+        PlannerHealth p = planner(silentAfter);
+        String status = age(clock.instant()).map(a -> "newest status " + human(positive(a)) + " old")
+                .orElse("no status records");
+        String planner = p.age().map(a -> "planner heard " + human(a) + " ago (" + p.instances()
+                + (p.instances() == 1 ? " instance)" : " instances)")).orElse("planner never heard");
+        return status + "; " + planner;
+    }
+
+    /**
+     * One phone-book entry per registered replica, sorted by id. A replica is OFFLINE iff the planner's
+     * latest status of any of its pairs says OFFLINE (the planner's rule: no heartbeat for its
+     * offline-after); a replica with no status yet (it subscribes to nothing, or the planner has not
+     * judged it) is OFFLINE iff its last heartbeat is older than {@code offlineAfter}.
+     */
+    public List<PhoneBookEntry> replicas(Duration offlineAfter) {
+        List<PhoneBookEntry> entries = new ArrayList<>();
+        for (ReplicaRegistered r : registrations.values()) {
+            List<ReplicationStatus> pairs = byKey.values().stream().filter(s -> s.replicaId().equals(r.replicaId()))
+                    .toList();
+            Duration silent = positive(Duration.between(r.lastSeen(), clock.instant()));
+            boolean offline = pairs.isEmpty() ? silent.compareTo(offlineAfter) > 0
+                    : pairs.stream().anyMatch(s -> s.state() == ReplicationState.OFFLINE);
+            entries.add(new PhoneBookEntry(r.replicaId(), r.site(), r.subscriptions(), r.lastSeen(), silent.toSeconds(),
+                    r.software(), offline ? PhoneBookEntry.OFFLINE : PhoneBookEntry.ONLINE));
+        }
+        return entries;
+    }
+
+    /** The phone book as a table, one line per replica, with a header. */
+    public String renderReplicas(Duration offlineAfter) {
+        List<String[]> lines = new ArrayList<>();
+        lines.add(new String[] {"REPLICA", "SITE", "SUBSCRIPTIONS", "LAST SEEN", "SOFTWARE", "STATE"});
+        for (PhoneBookEntry e : replicas(offlineAfter)) {
+            lines.add(new String[] {
+                    e.replicaId(),
+                    e.site(),
+                    e.subscriptions().isEmpty() ? "-" : String.join(",", e.subscriptions().stream()
+                            .map(sub -> sub.image() + ":" + sub.keep()).toList()),
+                    WHEN.format(e.lastSeen()) + " (" + human(Duration.ofSeconds(e.lastSeenAgeSeconds())) + " ago)",
+                    e.software(),
+                    e.state()});
+        }
+        return table(lines);
+    }
+
+    private static Duration positive(Duration d) {
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /** "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h". */
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
+        }
+        if (s < 86_400) {
+            return (s / 3600) + " h" + ((s % 3600) / 60 == 0 ? "" : " " + (s % 3600) / 60 + " min");
+        }
+        return (s / 86_400) + " d" + ((s % 86_400) / 3600 == 0 ? "" : " " + (s % 86_400) / 3600 + " h");
     }
 }

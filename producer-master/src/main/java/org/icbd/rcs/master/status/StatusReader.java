@@ -1,9 +1,10 @@
-package org.icbd.rcs.ops.status;
+package org.icbd.rcs.master.status;
 
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.icbd.rcs.events.PlannerHeartbeat;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -12,15 +13,19 @@ import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.topic.Topics;
 
 /**
- * Reads {@code icbd.replication-status} from the beginning into a {@link StatusBoard}, without a
- * consumer group (reading status must not disturb anything). A record this build cannot read is
- * reported to {@code onBadRecord} and skipped.
+ * Reads {@code icbd.replication-status}, {@code icbd.replicas} and {@code icbd.planners} from the
+ * beginning into a {@link StatusBoard}, without a consumer group (reading status must not disturb
+ * anything). A record this build cannot read is reported to {@code onBadRecord} and skipped. A
+ * cluster set up before {@code icbd.planners} existed is read without heartbeats (the board then
+ * says the planner was never heard), with one note to {@code onBadRecord} saying how to add it.
  */
 public final class StatusReader implements AutoCloseable {
 
     private final TopicReader<String, ReplicationStatus> reader;
     /** The phone book, for how long an OFFLINE replica has been silent. */
     private final TopicReader<String, ReplicaRegistered> replicas;
+    /** The planners' heartbeats; null on a cluster without the topic. */
+    private final TopicReader<String, PlannerHeartbeat> planners;
     private final Consumer<String> onBadRecord;
 
     /**
@@ -37,6 +42,20 @@ public final class StatusReader implements AutoCloseable {
             throw new IllegalStateException("topic " + Topics.REPLICATION_STATUS.name() + " does not exist on "
                     + kafka.bootstrapServers() + ": is the planner deployed?", e);
         }
+        TopicReader<String, PlannerHeartbeat> heartbeats;
+        try {
+            heartbeats = TopicReader.open(kafka, "icbd-status-planners", Topics.PLANNERS, timeout);
+        } catch (UnknownTopicOrPartitionException e) {
+            heartbeats = null;
+            onBadRecord.accept("topic " + Topics.PLANNERS.name() + " does not exist on " + kafka.bootstrapServers()
+                    + ", so the planner's heartbeat cannot be read: run 'icbd topics ensure --bootstrap "
+                    + kafka.bootstrapServers() + "'");
+        } catch (RuntimeException e) {
+            replicas.close();
+            reader.close();
+            throw e;
+        }
+        planners = heartbeats;
     }
 
     /**
@@ -46,6 +65,9 @@ public final class StatusReader implements AutoCloseable {
      */
     public void catchUp(StatusBoard board) {
         replicas.readToEnd(r -> register(board, r));
+        if (planners != null) {
+            planners.readToEnd(r -> heartbeat(board, r));
+        }
         reader.readToEnd(r -> apply(board, r));
     }
 
@@ -53,6 +75,9 @@ public final class StatusReader implements AutoCloseable {
     public boolean poll(StatusBoard board, Duration wait) {
         boolean[] changed = {false};
         replicas.poll(Duration.ZERO, r -> register(board, r));
+        if (planners != null) {
+            planners.poll(Duration.ZERO, r -> heartbeat(board, r));
+        }
         reader.poll(wait, r -> changed[0] |= apply(board, r));
         return changed[0];
     }
@@ -61,6 +86,14 @@ public final class StatusReader implements AutoCloseable {
         if (record instanceof TopicRecord.Read<String, ReplicaRegistered> read) {
             board.applyRegistration(read.key(), read.value());
         } else if (record instanceof TopicRecord.Unreadable<String, ReplicaRegistered> bad) {
+            onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
+        }
+    }
+
+    private void heartbeat(StatusBoard board, TopicRecord<String, PlannerHeartbeat> record) {
+        if (record instanceof TopicRecord.Read<String, PlannerHeartbeat> read && read.key() != null) {
+            board.applyPlannerHeartbeat(read.key(), read.value());
+        } else if (record instanceof TopicRecord.Unreadable<String, PlannerHeartbeat> bad) {
             onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
         }
     }
@@ -83,6 +116,9 @@ public final class StatusReader implements AutoCloseable {
     public void close() {
         try {
             replicas.close();
+            if (planners != null) {
+                planners.close();
+            }
         } finally {
             reader.close();
         }
