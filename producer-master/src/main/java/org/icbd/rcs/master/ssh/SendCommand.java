@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
@@ -52,6 +53,7 @@ final class SendCommand implements Command {
     private final Duration queueTimeout;
     private final Optional<SendStreamFilter> filter;
     private final ExecutorService executor;
+    private final SendObserver observer;
 
     private OutputStream out;
     private OutputStream err;
@@ -61,7 +63,8 @@ final class SendCommand implements Command {
     private volatile boolean destroyed;
 
     SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
-                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor) {
+                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor,
+                SendObserver observer) {
         this.line = line;
         this.repository = repository;
         this.source = source;
@@ -69,6 +72,7 @@ final class SendCommand implements Command {
         this.queueTimeout = queueTimeout;
         this.filter = filter;
         this.executor = executor;
+        this.observer = observer;
     }
 
     @Override
@@ -128,6 +132,7 @@ final class SendCommand implements Command {
             parent = request.parent().map(p -> resolveParent(request, p));
         } catch (TransferRequestException | RepositoryException e) {
             log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
+            observer.refused();
             finish(SendExitStatus.REFUSED, "refused: " + e.getMessage());
             return;
         } catch (RuntimeException e) {
@@ -145,11 +150,13 @@ final class SendCommand implements Command {
                 slot = slots.acquire(queueTimeout);
             } catch (InterruptedException e) {
                 log.info("request {} from {} abandoned while waiting for a send slot", request, client);
+                observer.busy();
                 finish(SendExitStatus.BUSY, "gave up waiting for a send slot");
                 return;
             }
             if (slot.isEmpty()) {
                 log.warn("request {} from {} found no send slot within {} s", request, client, queueTimeout.toSeconds());
+                observer.busy();
                 finish(SendExitStatus.BUSY, "master busy: all " + slots.max() + " send slots stayed in use for "
                         + queueTimeout.toSeconds() + " s; retry later");
                 return;
@@ -159,7 +166,12 @@ final class SendCommand implements Command {
             if (destroyed) {
                 return;
             }
-            send(request, snapshot, parent, client);
+            observer.started(request);
+            if (send(request, snapshot, parent, client)) {
+                observer.completed(request);
+            } else {
+                observer.failed(request);
+            }
         }
     }
 
@@ -168,17 +180,19 @@ final class SendCommand implements Command {
         return repository.resolveForSend(request.image(), parentVersion);
     }
 
-    private void send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {
+    /** Streams one send; true iff it ended whole (exit status 0). */
+    private boolean send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
-        CountingOutputStream counted = new CountingOutputStream(out);
+        Compression codec = request.compression();
+        CountingOutputStream counted = new CountingOutputStream(out, n -> observer.served(codec, n));
         InputStream stream;
         try {
             stream = source.open(snapshot, parent);
         } catch (RuntimeException e) {
             log.error("send {} to {}: cannot start btrfs send: {}", request, client, e.getMessage());
             finish(SendExitStatus.MASTER_FAILED, "cannot start btrfs send: " + e.getMessage());
-            return;
+            return false;
         }
         OutputStream wire = filter.map(f -> f.wrap(counted, new SendStreamFilter.Context(request, client,
                 this::closeConnection))).orElse(counted);
@@ -202,24 +216,25 @@ final class SendCommand implements Command {
             closeQuietly(wire);
             finish(e.exitCode() == 0 ? SendExitStatus.MASTER_FAILED : e.exitCode(),
                     "btrfs send failed (exit " + e.exitCode() + "): " + reason);
-            return;
+            return false;
         } catch (CommandException e) {
             log.warn("send {} to {}: btrfs send did not finish: {}", request, client, e.getMessage());
             closeQuietly(wire);
             finish(SendExitStatus.MASTER_FAILED, "btrfs send did not finish: " + e.getMessage());
-            return;
+            return false;
         } catch (IOException | RuntimeException e) {
             // Almost always the client going away (or a test filter cutting the connection).
             log.warn("send {} to {} broken after {} bytes on the wire: {}", request, client, counted.count(),
                     e.toString());
             abandon(stream);
             finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
-            return;
+            return false;
         }
         long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         log.info("send {} to {} done: {} bytes from btrfs, {} on the wire in {} ms ({} MB/s)", request, client,
                 bytesIn, counted.count(), millis, bytesIn / 1000 / millis);
         finish(SendExitStatus.OK, null);
+        return true;
     }
 
     private void closeConnection() {
@@ -291,13 +306,15 @@ final class SendCommand implements Command {
         return b.toString();
     }
 
-    /** Counts the bytes that reach the channel. */
+    /** Counts the bytes that reach the channel, and tells {@code onBytes} of each write. */
     private static final class CountingOutputStream extends OutputStream {
         private final OutputStream delegate;
+        private final LongConsumer onBytes;
         private long count;
 
-        CountingOutputStream(OutputStream delegate) {
+        CountingOutputStream(OutputStream delegate, LongConsumer onBytes) {
             this.delegate = delegate;
+            this.onBytes = onBytes;
         }
 
         long count() {
@@ -308,12 +325,14 @@ final class SendCommand implements Command {
         public void write(int b) throws IOException {
             delegate.write(b);
             count++;
+            onBytes.accept(1);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             delegate.write(b, off, len);
             count += len;
+            onBytes.accept(len);
         }
 
         @Override

@@ -12,12 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelListener;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
@@ -66,14 +70,16 @@ public final class SendServer implements AutoCloseable {
     private final SendSlots slots;
     private final ExecutorService executor;
     private final SendServerSettings settings;
+    private final Set<Channel> openChannels;
 
     private SendServer(SshServer sshd, PublicKey hostKey, SendSlots slots, ExecutorService executor,
-                       SendServerSettings settings) {
+                       SendServerSettings settings, Set<Channel> openChannels) {
         this.sshd = sshd;
         this.hostKey = hostKey;
         this.slots = slots;
         this.executor = executor;
         this.settings = settings;
+        this.openChannels = openChannels;
     }
 
     /** Starts a server sending with {@code btrfs send} from {@code repository}'s pool. */
@@ -108,6 +114,11 @@ public final class SendServer implements AutoCloseable {
         return slots;
     }
 
+    /** SSH channels open right now (each carries one transfer request); for the metrics. */
+    public int openChannels() {
+        return openChannels.size();
+    }
+
     public boolean isRunning() {
         return sshd.isStarted();
     }
@@ -137,6 +148,7 @@ public final class SendServer implements AutoCloseable {
         private final ImageRepository repository;
         private SendStreamSource source;
         private SendStreamFilter filter;
+        private SendObserver observer = SendObserver.NONE;
 
         private Builder(SendServerSettings settings, ImageRepository repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -153,6 +165,12 @@ public final class SendServer implements AutoCloseable {
         /** A test hook on the bytes sent to clients; default none. */
         public Builder filter(SendStreamFilter filter) {
             this.filter = filter;
+            return this;
+        }
+
+        /** Told how each request ends (the master's metrics); default nobody. */
+        public Builder observer(SendObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
@@ -186,8 +204,21 @@ public final class SendServer implements AutoCloseable {
             List<NamedFactory<Cipher>> ciphers = new ArrayList<>();
             CIPHERS.stream().filter(BuiltinCiphers::isSupported).forEach(ciphers::add);
             sshd.setCipherFactories(ciphers);
+            SendObserver sendObserver = observer;
             sshd.setCommandFactory((channel, command) -> new SendCommand(command, repository, source, slots,
-                    settings.sendQueueTimeout(), sendFilter, executor));
+                    settings.sendQueueTimeout(), sendFilter, executor, sendObserver));
+            Set<Channel> open = ConcurrentHashMap.newKeySet();
+            sshd.addChannelListener(new ChannelListener() {
+                @Override
+                public void channelOpenSuccess(Channel channel) {
+                    open.add(channel);
+                }
+
+                @Override
+                public void channelClosed(Channel channel, Throwable reason) {
+                    open.remove(channel);
+                }
+            });
             try {
                 sshd.start();
             } catch (IOException e) {
@@ -200,7 +231,7 @@ public final class SendServer implements AutoCloseable {
                     KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
                     settings.sendQueueTimeout().toSeconds(), repository.pool());
-            return new SendServer(sshd, hostKey, slots, executor, settings);
+            return new SendServer(sshd, hostKey, slots, executor, settings, open);
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */
