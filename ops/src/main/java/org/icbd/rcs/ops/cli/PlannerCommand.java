@@ -127,7 +127,7 @@ final class PlannerCommand implements Callable<Integer> {
         Map<String, String> ready = new java.util.LinkedHashMap<>();
         ready.put("application-id", config.applicationId());
         if (http != null) {
-            ready.put("httpPort", String.valueOf(http.port()));
+            ready.put("http-port", String.valueOf(http.port()));
         }
         ReadyFile.announce(ready);
         KafkaStreams.State end = planner.awaitTermination();

@@ -168,7 +168,7 @@ public final class ReplicaCommand implements Runnable {
             spec.commandLine().getOut().flush();
             Map<String, String> ready = new LinkedHashMap<>();
             ready.put("replica", replica.service().config().replicaId());
-            replica.httpPort().ifPresent(port -> ready.put("httpPort", String.valueOf(port)));
+            replica.httpPort().ifPresent(port -> ready.put("http-port", String.valueOf(port)));
             ReadyFile.announce(ready);
             Object first;
             try {
