@@ -4,7 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +22,8 @@ import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.localkafka.LocalKafka;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.ssh.SendServer;
-import org.icbd.rcs.master.ssh.SendServerSettings;
+import org.icbd.rcs.master.service.MasterApplication;
+import org.icbd.rcs.master.service.MasterService;
 import org.icbd.rcs.planner.app.PlannerApplication;
 import org.icbd.rcs.replica.service.ReplicaApplication;
 import org.icbd.rcs.testkit.TestCertificates;
@@ -28,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Kafka client of icbd through a TLS listener with a certificate the test makes: {@code icbd
- * topics ensure}, {@code icbd publish}, the planner, a replica and {@code icbd status}, each given
+ * topics ensure}, {@code icbd publish}, the master, the planner, a replica and {@code icbd status}, each given
  * the cluster's client settings ({@code --kafka-properties} or a service's {@code kafka.properties}).
  * One version goes from the master's disk to the replica's, and status shows it IN_SYNC.
  */
@@ -72,8 +79,14 @@ class TlsKafkaIT {
 
             KeyPair replicaKey = TestKeys.generate();
             Path authorized = Files.writeString(tmp.resolve("authorized_keys"), TestKeys.publicLine(replicaKey) + "\n");
-            SendServerSettings ssh = SendServerSettings.defaults(tmp.resolve("host_key"), authorized)
-                    .withHost("127.0.0.1").withPort(0);
+            Map<String, Object> masterSettings = new HashMap<>();
+            masterSettings.put("icbd.master.pool", masterPool.root().toString());
+            masterSettings.put("icbd.master.ssh-host", "127.0.0.1");
+            masterSettings.put("icbd.master.ssh-port", 0);
+            masterSettings.put("icbd.master.http-port", -1);
+            masterSettings.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
+            masterSettings.put("icbd.master.authorized-keys-file", authorized.toString());
+            masterSettings.put("icbd.master.kafka.bootstrap-servers", tls);
             Map<String, Object> planner = new HashMap<>();
             planner.put("icbd.planner.kafka.bootstrap-servers", tls);
             planner.put("icbd.planner.state-dir", tmp.resolve("planner-state").toString());
@@ -87,14 +100,22 @@ class TlsKafkaIT {
                     TestKeys.writePrivate(replicaKey, tmp.resolve("replica_key")).toString());
             replica.put("icbd.replica.heartbeat-interval", "1s");
             certs.clientProperties().forEach((k, v) -> {
+                masterSettings.put("icbd.master.kafka.properties." + k, v);
                 planner.put("icbd.planner.kafka.properties." + k, v);
                 replica.put("icbd.replica.kafka.properties." + k, v);
             });
-            try (SendServer master = SendServer.start(ssh, repository);
+            try (ApplicationContext masterContext = MasterApplication.run(masterSettings);
                  PlannerApplication plan = PlannerApplication.start(PlannerApplication.config(planner))) {
+                SendServer master = masterContext.getBean(MasterService.class).sendServer();
                 replica.put("icbd.replica.master.host", "127.0.0.1");
                 replica.put("icbd.replica.master.port", String.valueOf(master.port()));
                 replica.put("icbd.replica.master.host-key", master.hostKeyEntry());
+                // The master's health probe is a Kafka admin client with the same TLS settings.
+                int http = masterContext.getBean(EmbeddedServer.class).getPort();
+                HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + http + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode(), health.body());
+                assertTrue(health.body().contains("\"kafkaReachable\":true"), health.body());
                 assertTrue(plan.awaitRunning(WAIT), "the planner reaches RUNNING over TLS");
                 try (ReplicaApplication r = ReplicaApplication.run(replica)) {
                     Run[] last = new Run[1];
