@@ -95,6 +95,8 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String BROKER_LISTENER = "PLAINTEXT";
+    /** The optional client listener with TLS ({@link Builder#tls}); brokers talk among themselves in PLAINTEXT. */
+    private static final String TLS_LISTENER = "SSL";
     private static final String META_PROPERTIES = "meta.properties";
 
     private final List<KafkaNode> nodes;
@@ -130,6 +132,20 @@ public final class LocalKafka implements AutoCloseable {
      */
     public String bootstrapServers() {
         return nodes.stream().map(n -> HOST + ":" + n.port).collect(Collectors.joining(","));
+    }
+
+    /**
+     * The address of the TLS listeners ({@link Builder#tls}), as {@link #bootstrapServers()} lists
+     * the PLAINTEXT ones. Clients connect with {@code security.protocol=SSL} and a trust store that
+     * holds the broker's certificate; the certificate must name {@code 127.0.0.1}.
+     *
+     * @throws IllegalStateException when this cluster was started without TLS
+     */
+    public String tlsBootstrapServers() {
+        if (nodes.get(0).tlsPort == 0) {
+            throw new IllegalStateException("this LocalKafka has no TLS listener: start it with builder().tls(...)");
+        }
+        return nodes.stream().map(n -> HOST + ":" + n.tlsPort).collect(Collectors.joining(","));
     }
 
     /** The first node's client (PLAINTEXT) listener port. */
@@ -347,15 +363,18 @@ public final class LocalKafka implements AutoCloseable {
         final int id;
         final int port;
         final int controllerPort;
+        /** The TLS client listener's port; 0 without one. */
+        final int tlsPort;
         final Path dir;
         final Properties properties;
         /** Guarded by the owning LocalKafka; null while stopped. */
         KafkaRaftServer server;
 
-        KafkaNode(int id, int port, int controllerPort, Path dir, Properties properties) {
+        KafkaNode(int id, int port, int controllerPort, int tlsPort, Path dir, Properties properties) {
             this.id = id;
             this.port = port;
             this.controllerPort = controllerPort;
+            this.tlsPort = tlsPort;
             this.dir = dir;
             this.properties = properties;
         }
@@ -374,8 +393,18 @@ public final class LocalKafka implements AutoCloseable {
         private Path dataDir;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private Duration segmentRoll = DEFAULT_SEGMENT_ROLL;
+        private Tls tls;
 
         private Builder() {
+        }
+
+        /**
+         * Adds a client listener with TLS on a free port per node ({@link LocalKafka#tlsBootstrapServers()}),
+         * beside the PLAINTEXT one the nodes use among themselves.
+         */
+        public Builder tls(Tls tls) {
+            this.tls = java.util.Objects.requireNonNull(tls, "tls");
+            return this;
         }
 
         /**
@@ -504,6 +533,15 @@ public final class LocalKafka implements AutoCloseable {
                 throw new LocalKafkaException("cannot create the Kafka data directory "
                         + (temporary ? "under " + System.getProperty("java.io.tmpdir") : dataDir) + ": " + e, e);
             }
+            int[] tlsPorts = new int[brokers];
+            if (tls != null) {
+                List<Integer> taken = new ArrayList<>();
+                Arrays.stream(ports).forEach(taken::add);
+                Arrays.stream(controllerPorts).forEach(taken::add);
+                for (int i = 0; i < brokers; i++) {
+                    tlsPorts[i] = take(taken);
+                }
+            }
             List<KafkaNode> nodes = new ArrayList<>();
             String voters = IntStream.range(0, brokers)
                     .mapToObj(i -> (NODE_ID + i) + "@" + HOST + ":" + controllerPorts[i])
@@ -513,8 +551,8 @@ public final class LocalKafka implements AutoCloseable {
                 // A single node keeps its data directly in the directory, as it always has, so
                 // that directories of earlier runs stay usable.
                 Path dir = brokers == 1 ? root : root.resolve("node-" + id);
-                nodes.add(new KafkaNode(id, ports[i], controllerPorts[i], dir,
-                        nodeProperties(id, ports[i], controllerPorts[i], voters, dir)));
+                nodes.add(new KafkaNode(id, ports[i], controllerPorts[i], tlsPorts[i], dir,
+                        nodeProperties(id, ports[i], controllerPorts[i], tlsPorts[i], voters, dir)));
             }
             List<KafkaRaftServer> started = new ArrayList<>();
             try {
@@ -602,16 +640,24 @@ public final class LocalKafka implements AutoCloseable {
          * everything that delays a lone developer (rebalance delay, 128 MiB cleaner buffer,
          * week-long segments) is shortened.
          */
-        private Properties nodeProperties(int id, int p, int cp, String voters, Path dir) {
+        private Properties nodeProperties(int id, int p, int cp, int tp, String voters, Path dir) {
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
             props.put("node.id", String.valueOf(id));
             props.put("controller.quorum.voters", voters);
-            props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + p + "," + CONTROLLER_LISTENER + "://" + HOST
-                    + ":" + cp);
-            props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + p);
+            String tlsListener = tls == null ? "" : "," + TLS_LISTENER + "://" + HOST + ":" + tp;
+            props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + p + tlsListener + "," + CONTROLLER_LISTENER
+                    + "://" + HOST + ":" + cp);
+            props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + p + tlsListener);
             props.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER
-                    + ":PLAINTEXT");
+                    + ":PLAINTEXT" + (tls == null ? "" : "," + TLS_LISTENER + ":SSL"));
+            if (tls != null) {
+                String prefix = "listener.name." + TLS_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+                props.put(prefix + "ssl.keystore.location", tls.keyStore().toString());
+                props.put(prefix + "ssl.keystore.password", tls.password());
+                props.put(prefix + "ssl.key.password", tls.password());
+                props.put(prefix + "ssl.keystore.type", "PKCS12");
+            }
             props.put("inter.broker.listener.name", BROKER_LISTENER);
             props.put("controller.listener.names", CONTROLLER_LISTENER);
             props.put("log.dirs", dir.toString());
@@ -824,5 +870,16 @@ public final class LocalKafka implements AutoCloseable {
             throw new IllegalArgumentException(name + " must be 0 (pick a free one) or 1-65535, got " + port);
         }
         return port;
+    }
+
+    /**
+     * A TLS listener's identity: a PKCS12 key store holding the broker's private key and
+     * certificate, and its password (the key's too).
+     */
+    public record Tls(Path keyStore, String password) {
+        public Tls {
+            java.util.Objects.requireNonNull(keyStore, "keyStore");
+            java.util.Objects.requireNonNull(password, "password");
+        }
     }
 }

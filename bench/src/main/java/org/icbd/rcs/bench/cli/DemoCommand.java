@@ -50,6 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final List<String[]> REPLICAS = List.of(new String[] {"lab-110-a", "lab-110"},
             new String[] {"lab-112-a", "lab-112"});
     private static final String STATE_FILE = "demo.state";
+    /** The fleet's endpoints ({@link org.icbd.rcs.bench.fleet.FleetEndpoints}), written once everything runs. */
+    static final String ENDPOINTS_FILE = "fleet.json";
 
     @Spec
     CommandSpec spec;
@@ -144,6 +146,8 @@ public final class DemoCommand implements Callable<Integer> {
             ids.add(r[0]);
         }
         detail("replicas " + String.join(", ", ids) + " subscribe to " + IMAGE + " keeping " + KEEP + " versions");
+        fleet.endpoints().write(workDir.resolve(ENDPOINTS_FILE));
+        detail("endpoints in " + workDir.resolve(ENDPOINTS_FILE));
 
         step("creating iMI '" + IMAGE + "' and publishing version 1");
         Path work = fleet.initImage(IMAGE);
@@ -210,12 +214,25 @@ public final class DemoCommand implements Callable<Integer> {
             lines.add("pool " + pool.backingFile() + " " + pool.mountPoint());
         }
         Files.write(workDir.resolve(STATE_FILE), lines);
+        fleet.endpoints().write(workDir.resolve(ENDPOINTS_FILE));
+        Path work = fleet.masterPool().resolve("images").resolve(IMAGE).resolve("work");
         out.println();
         out.println("Everything is left running (work dir " + workDir + "):");
-        out.println("  ops/icbd status --bootstrap " + fleet.bootstrap() + "            # replication status");
-        out.println("  curl http://127.0.0.1:" + fleet.httpPort() + "/images/" + IMAGE + "/versions   # the master's API");
-        out.println("  ls " + fleet.replicas().get(0).pool() + "/images/" + IMAGE + "/versions");
-        out.println("  logs: " + fleet.logs());
+        out.println("  status page:     http://127.0.0.1:" + fleet.httpPort() + "/");
+        out.println("  master:          SSH port " + fleet.sshPort() + ", HTTP API http://127.0.0.1:" + fleet.httpPort()
+                + "/images/" + IMAGE + "/versions, metrics http://127.0.0.1:" + fleet.httpPort() + "/metrics");
+        out.println("  Kafka bootstrap: " + fleet.bootstrap());
+        for (Fleet.Replica r : fleet.replicas()) {
+            out.println("  replica " + r.id() + " (site " + r.site() + "): metrics http://127.0.0.1:" + r.httpPort()
+                    + "/metrics, versions in " + r.pool().resolve("images").resolve(IMAGE).resolve("versions"));
+        }
+        out.println("  planner:         metrics http://127.0.0.1:" + fleet.plannerHttpPort() + "/metrics");
+        out.println("  endpoints:       " + workDir.resolve(ENDPOINTS_FILE));
+        out.println("  logs:            " + fleet.logs() + " (one file per process)");
+        out.println("Publish a new version: edit files under " + work + ", then");
+        out.println("  ops/icbd publish --pool " + fleet.masterPool() + " --image " + IMAGE + " --bootstrap "
+                + fleet.bootstrap());
+        out.println("and watch it arrive: ops/icbd status --watch --bootstrap " + fleet.bootstrap());
         out.println("Stop it with: ops/demo --stop" + (workDir.equals(Path.of("/var/tmp/icbd-demo")) ? "" : " --work-dir " + workDir));
         out.flush();
     }

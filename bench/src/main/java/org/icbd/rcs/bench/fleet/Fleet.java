@@ -63,18 +63,29 @@ public final class Fleet implements AutoCloseable {
         final Path privateKey;
         /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
         int masterPort;
+        /** Its /metrics and /health; kept across restarts of the replica. */
+        final int httpPort;
         ChildJvm process;
 
-        Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey) {
+        Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey, int httpPort) {
             this.id = id;
             this.site = site;
             this.subscriptions = subscriptions;
             this.pool = pool;
             this.privateKey = privateKey;
+            this.httpPort = httpPort;
         }
 
         public String id() {
             return id;
+        }
+
+        public String site() {
+            return site;
+        }
+
+        public int httpPort() {
+            return httpPort;
         }
 
         public Path pool() {
@@ -93,12 +104,15 @@ public final class Fleet implements AutoCloseable {
     private final Path keys;
     private final Path logs;
     private ChildJvm kafka;
+    /** Chosen at the first start and kept: a restarted broker is where its clients left it. */
+    private int kafkaPort;
     private String bootstrap;
     private LoopPool masterPool;
     private ChildJvm master;
     private int sshPort;
     private int httpPort;
     private ChildJvm planner;
+    private int plannerHttpPort;
     private int plannerGeneration;
     private Publisher publisher;
 
@@ -115,10 +129,12 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Starts the broker on a free port, or (again) on the port it had; returns the bootstrap address. */
     public String startKafka() {
-        // A restart keeps the client port: every service was told this bootstrap address.
-        String port = bootstrap == null ? "0" : bootstrap.substring(bootstrap.lastIndexOf(':') + 1);
-        kafka = start("kafka", "512m", List.of("local-kafka", "--port", port,
+        if (kafkaPort == 0) {
+            kafkaPort = freePort();
+        }
+        kafka = start("kafka", "512m", List.of("local-kafka", "--port", String.valueOf(kafkaPort),
                 "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
         bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
         return bootstrap;
@@ -156,6 +172,15 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /** Stops the broker and starts it again on the same port with the same data; the services reconnect. */
+    public String restartKafka() {
+        if (kafka != null) {
+            kafka.stop();
+            kafka = null;
+        }
+        return startKafka();
+    }
+
     /** Creates the master's pool and starts the master service on free ports. */
     public void startMaster() {
         startMaster(List.of());
@@ -185,9 +210,13 @@ public final class Fleet implements AutoCloseable {
 
     public void startPlanner() {
         plannerGeneration++;
+        if (plannerHttpPort == 0) {
+            plannerHttpPort = freePort();
+        }
         planner = start("planner", settings.heap(), List.of(
                 "planner",
                 "--bootstrap", bootstrap,
+                "--http-port", String.valueOf(plannerHttpPort),
                 "--state-dir", settings.workDir().resolve("planner-state").toString(),
                 "--offline-after", settings.offlineAfter().toSeconds() + "s"));
         planner.awaitReady(settings.readyTimeout());
@@ -212,7 +241,7 @@ public final class Fleet implements AutoCloseable {
     public Replica addReplica(String id, String site, List<String> subscriptions, int masterPort) {
         LoopPool pool = pool(id);
         Path key = authorizeClient(id);
-        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key);
+        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
         replica.masterPort = masterPort;
         replicas.put(id, replica);
         startReplica(id);
@@ -254,7 +283,8 @@ public final class Fleet implements AutoCloseable {
                 "--master-host-key-file", masterHostKeyPin().toString(),
                 "--private-key", r.privateKey.toString(),
                 "--heartbeat", "2s",
-                "--progress-interval", "1s"));
+                "--progress-interval", "1s",
+                "--http-port", String.valueOf(r.httpPort)));
         for (String s : r.subscriptions) {
             args.add("--subscribe");
             args.add(s);
@@ -386,6 +416,18 @@ public final class Fleet implements AutoCloseable {
 
     public int sshPort() {
         return sshPort;
+    }
+
+    public int plannerHttpPort() {
+        return plannerHttpPort;
+    }
+
+    /** Where every service of the fleet answers, from its list of replicas. */
+    public FleetEndpoints endpoints() {
+        return new FleetEndpoints(new FleetEndpoints.Kafka(bootstrap),
+                new FleetEndpoints.Master(sshPort, httpPort, "http://127.0.0.1:" + httpPort + "/"),
+                new FleetEndpoints.Planner(plannerHttpPort),
+                replicas.values().stream().map(r -> new FleetEndpoints.Replica(r.id, r.site, r.httpPort)).toList());
     }
 
     public Path logs() {

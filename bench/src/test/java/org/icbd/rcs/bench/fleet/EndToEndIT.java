@@ -13,6 +13,7 @@ import org.icbd.rcs.bench.dataset.DatasetGenerator;
 import org.icbd.rcs.bench.dataset.DatasetSpec;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.testkit.MetricsScrape;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -128,5 +129,51 @@ class EndToEndIT {
         }
         assertEquals(Optional.empty(), ledger.rows().stream().filter(r -> r.bytes() == 0).findAny(),
                 "every applied step moved bytes");
+    }
+
+    @Test
+    @Order(5)
+    void theFleetsEndpointsAnswerAndTheBrokerKeepsItsPortAcrossARestart() throws Exception {
+        Path file = work.resolve("fleet.json");
+        fleet.endpoints().write(file);
+        FleetEndpoints endpoints = FleetEndpoints.read(file);
+        assertEquals(fleet.bootstrap(), endpoints.kafka().bootstrap());
+        assertEquals(fleet.sshPort(), endpoints.master().sshPort());
+        assertEquals("http://127.0.0.1:" + fleet.httpPort() + "/", endpoints.master().statusPage());
+        assertEquals(List.of("lab-110-a", "lab-112-a", "lab-114-a"),
+                endpoints.replicas().stream().map(FleetEndpoints.Replica::id).toList());
+        assertEquals(List.of("lab-110", "lab-112", "lab-114"),
+                endpoints.replicas().stream().map(FleetEndpoints.Replica::site).toList());
+        try (java.net.Socket ssh = new java.net.Socket("127.0.0.1", endpoints.master().sshPort())) {
+            assertTrue(ssh.isConnected());
+        }
+        assertEquals(200, status(endpoints.master().httpPort(), "/health"));
+        assertEquals(200, status(endpoints.planner().httpPort(), "/health"));
+        assertTrue(MetricsScrape.of(metrics(endpoints.planner().httpPort())).require("icbd_planner_tasks_issued_total") > 0);
+        for (FleetEndpoints.Replica r : endpoints.replicas()) {
+            assertEquals(200, status(r.httpPort(), "/health"), r.id());
+        }
+        // lab-110-a never restarted: its counter saw every step the ledger saw it apply.
+        int port110 = endpoints.replicas().get(0).httpPort();
+        assertEquals(ledger.stepsOf("lab-110-a").size(), (int) MetricsScrape.of(metrics(port110))
+                .require("icbd_replica_steps_total", "outcome", "applied", "error_class", "none"));
+        assertTrue(MetricsScrape.of(metrics(endpoints.master().httpPort()))
+                .require("icbd_master_sends_total", "outcome", "completed") > 0);
+
+        String before = fleet.bootstrap();
+        assertEquals(before, fleet.restartKafka(), "the broker is back on the port its clients know");
+        assertEquals(7, update(7).version());
+        fleet.awaitInSync(IMAGE, 7, List.of("lab-110-a", "lab-112-a", "lab-114-a"), CONVERGE, board -> { });
+        FleetChecks.assertIdentical(fleet, IMAGE, "lab-110-a", List.of(5, 6, 7));
+    }
+
+    private static java.net.URI metrics(int port) {
+        return java.net.URI.create("http://127.0.0.1:" + port + "/metrics");
+    }
+
+    private static int status(int port, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

@@ -16,6 +16,7 @@ import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.replica.disk.VersionStore;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
+import org.icbd.rcs.replica.metrics.ReplicaMetrics;
 import org.icbd.rcs.replica.report.ReplicaReports;
 import org.icbd.rcs.replica.step.AbortSignal;
 import org.icbd.rcs.replica.step.StepFailure;
@@ -55,6 +56,7 @@ public final class TaskApplier implements AutoCloseable {
     private final Backoff backoff;
     private final Clock clock;
     private final PostApplyHook postApply;
+    private final ReplicaMetrics metrics;
     /** The last step's report per image, for the states published until the next step. */
     private final Map<String, StepReport> lastSteps = new ConcurrentHashMap<>();
     /** Raised by {@link #stop()}: abandons the step in flight and every later one. */
@@ -70,6 +72,14 @@ public final class TaskApplier implements AutoCloseable {
     /** @param postApply run after each promotion (once {@code current} has switched); its failure is reported */
     public TaskApplier(String replicaId, VersionStore pool, StepRunner steps, ReplicaReports publisher,
                        Map<String, Integer> keepByImage, Backoff backoff, Clock clock, PostApplyHook postApply) {
+        this(replicaId, pool, steps, publisher, keepByImage, backoff, clock, postApply, ReplicaMetrics.none());
+    }
+
+    /** @param metrics told of every step's outcome, its bytes and the image's lag */
+    public TaskApplier(String replicaId, VersionStore pool, StepRunner steps, ReplicaReports publisher,
+                       Map<String, Integer> keepByImage, Backoff backoff, Clock clock, PostApplyHook postApply,
+                       ReplicaMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.postApply = Objects.requireNonNull(postApply, "postApply");
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -113,6 +123,7 @@ public final class TaskApplier implements AutoCloseable {
             if (match instanceof DiskMatch.HasTarget has) {
                 log.info("replica {} image {} task {}: version {} is already here; reporting the disk",
                         replicaId, image, task.taskId(), has.target());
+                metrics.behind(image, 0);
                 report(image);
                 return TaskOutcome.DONE;
             }
@@ -123,6 +134,7 @@ public final class TaskApplier implements AutoCloseable {
                 return TaskOutcome.DONE;
             }
             List<TransferStep> remaining = ((DiskMatch.Proceed) match).remaining();
+            metrics.behind(image, remaining.size());
             Optional<FailedStep> failed = applySteps(task, remaining, held);
             if (failed.isEmpty()) {
                 prune(image, keep);
@@ -166,18 +178,22 @@ public final class TaskApplier implements AutoCloseable {
      */
     private Optional<FailedStep> applySteps(ReplicationTask task, List<TransferStep> chain, List<HeldVersion> held) {
         List<HeldVersion> before = held;
+        int left = chain.size();
         for (TransferStep step : chain) {
             List<HeldVersion> heldNow = before;
             StepObserver observer = progress -> publishProgress(task, step, heldNow, progress);
             StepResult result = steps.run(new StepOrder(task.taskId(), task.image(), step, task.compression()),
                     observer, stopping);
             if (result instanceof StepResult.Failed failed) {
+                metrics.failed(task.image(), failed.failure().errorClass(), failed.wireBytes());
                 return Optional.of(new FailedStep(step, failed.failure(), failed.wireBytes(),
                         failed.elapsed().toMillis()));
             }
             StepResult.Applied applied = (StepResult.Applied) result;
             long bytes = applied.wireBytes();
             long millis = applied.elapsed().toMillis();
+            metrics.applied(task.image(), bytes, applied.elapsed());
+            metrics.behind(task.image(), --left);
             StepReport report = StepReport.applied(task.taskId(), step.version(), bytes, millis);
             // After the promotion has switched current; a failed hook is reported, the version stays.
             lastSteps.put(task.image(), postApply.afterPromotion(task.image(), step.version(),
@@ -197,6 +213,7 @@ public final class TaskApplier implements AutoCloseable {
         long rate = progress.bytesPerSecond();
         Optional<Long> total = progress.totalBytes().isPresent()
                 ? Optional.of(progress.totalBytes().getAsLong()) : Optional.empty();
+        metrics.progress(progress.wireBytes(), rate);
         Optional<Long> eta = progress.eta().map(Duration::toSeconds);
         log.info("replica {} image {} version {} task {}: {} MiB of {} received, {} MB/s, ETA {}", replicaId,
                 task.image(), step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),

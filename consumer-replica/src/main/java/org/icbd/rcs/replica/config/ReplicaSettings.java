@@ -53,6 +53,8 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *     post-apply:                          # optional; run after each promotion, once current is switched
  *       command: [/usr/local/sbin/icbd-reload-exports, --quiet]   # absolute path, no shell
  *       timeout: 60s
+ *     http:
+ *       port: 0                            # /metrics and /health; 0: off, -1: any free port
  * </pre>
  */
 @Requires(env = ReplicaSettings.ENVIRONMENT)
@@ -94,6 +96,7 @@ public class ReplicaSettings {
     private Ssh ssh = new Ssh();
     private Retry retry = new Retry();
     private PostApply postApply = new PostApply();
+    private Http http = new Http();
 
     /**
      * Checks every setting, reads the key files and returns the typed configuration.
@@ -222,6 +225,14 @@ public class ReplicaSettings {
 
     public void setPostApply(PostApply postApply) {
         this.postApply = postApply;
+    }
+
+    public Http getHttp() {
+        return http;
+    }
+
+    public void setHttp(Http http) {
+        this.http = http;
     }
 
     /** {@code icbd.replica.kafka.*}: where the topics are. */
@@ -444,6 +455,40 @@ public class ReplicaSettings {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+    }
+
+    /**
+     * {@code icbd.replica.http.*}: the replica's own small HTTP endpoint, {@code /metrics} (Prometheus)
+     * and {@code /health}. Off unless a port is set, so that a site's replicas never fight for one.
+     */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
+    @ConfigurationProperties("http")
+    public static class Http {
+
+        /** 0: no HTTP endpoint; -1: any free port (logged); otherwise the port on all interfaces. */
+        public static final int DEFAULT_PORT = 0;
+
+        private int port = DEFAULT_PORT;
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        /**
+         * @return the port to listen on, empty when off
+         * @throws InvalidSettingException when it is neither -1, 0 nor a TCP port
+         */
+        public java.util.OptionalInt checkPort() {
+            if (port < -1 || port > 65535) {
+                throw new InvalidSettingException(PREFIX + ".http.port", "must be 0 (off), -1 (any free port) or a"
+                        + " TCP port up to 65535, got " + port);
+            }
+            return port == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
         }
     }
 }

@@ -4,6 +4,8 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
+import io.micronaut.runtime.server.EmbeddedServer;
 import org.icbd.rcs.replica.config.InvalidSettingException;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.slf4j.Logger;
@@ -27,10 +29,12 @@ public final class ReplicaApplication implements AutoCloseable {
 
     private final ApplicationContext context;
     private final ReplicaService service;
+    private final OptionalInt httpPort;
 
-    private ReplicaApplication(ApplicationContext context, ReplicaService service) {
+    private ReplicaApplication(ApplicationContext context, ReplicaService service, OptionalInt httpPort) {
         this.context = context;
         this.service = service;
+        this.httpPort = httpPort;
     }
 
     /**
@@ -44,9 +48,17 @@ public final class ReplicaApplication implements AutoCloseable {
         ApplicationContext context = contextBuilder().properties(properties).build();
         try {
             context.start();
+            OptionalInt http = context.getBean(ReplicaSettings.class).getHttp().checkPort();
             ReplicaService service = context.getBean(ReplicaService.class);
             service.start();
-            return new ReplicaApplication(context, service);
+            OptionalInt bound = OptionalInt.empty();
+            if (http.isPresent()) {
+                EmbeddedServer server = context.getBean(EmbeddedServer.class);
+                server.start();
+                bound = OptionalInt.of(server.getPort());
+                log.info("replica {}: /metrics and /health on port {}", service.config().replicaId(), server.getPort());
+            }
+            return new ReplicaApplication(context, service, bound);
         } catch (RuntimeException e) {
             closeQuietly(context);
             InvalidSettingException invalid = invalidSetting(e);
@@ -68,6 +80,11 @@ public final class ReplicaApplication implements AutoCloseable {
 
     public ReplicaService service() {
         return service;
+    }
+
+    /** The port of {@code /metrics} and {@code /health}; empty when {@code icbd.replica.http.port} is 0. */
+    public OptionalInt httpPort() {
+        return httpPort;
     }
 
     /** Stops the replica (the transfer in flight is aborted and reported) and its context. */

@@ -3,6 +3,7 @@ package org.icbd.rcs.replica.service;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import org.icbd.rcs.replica.config.ReplicaConfig;
@@ -24,7 +25,7 @@ public class ReplicaBeans {
 
     @Singleton
     @Bean(preDestroy = "close")
-    ReplicaService replicaService(ReplicaConfig config) {
-        return new ReplicaService(config, Clock.systemUTC());
+    ReplicaService replicaService(ReplicaConfig config, MeterRegistry meters) {
+        return new ReplicaService(config, Clock.systemUTC(), meters);
     }
 }

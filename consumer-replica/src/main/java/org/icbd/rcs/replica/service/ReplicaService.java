@@ -1,5 +1,7 @@
 package org.icbd.rcs.replica.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.rate.Throttle;
+import org.icbd.rcs.replica.metrics.ReplicaMetrics;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.PublishException;
@@ -47,17 +50,25 @@ public final class ReplicaService implements AutoCloseable {
 
     private final ReplicaConfig config;
     private final Clock clock;
+    private final MeterRegistry meters;
     /** Everything started, in start order; closed in reverse. */
     private final List<AutoCloseable> started = new ArrayList<>();
     private TaskConsumer consumer;
+    private ReplicaMetrics metrics;
     private boolean running;
     /** Set by {@link #close()} before it waits for a start in progress, which then stops waiting for Kafka. */
     private volatile boolean closing;
     private CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
 
     public ReplicaService(ReplicaConfig config, Clock clock) {
+        this(config, clock, new CompositeMeterRegistry());
+    }
+
+    /** @param meters where the replica's meters ({@link ReplicaMetrics}) are registered */
+    public ReplicaService(ReplicaConfig config, Clock clock, MeterRegistry meters) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.meters = Objects.requireNonNull(meters, "meters");
     }
 
     public ReplicaConfig config() {
@@ -108,7 +119,7 @@ public final class ReplicaService implements AutoCloseable {
             started.add(steps);
             PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
-                    clock, postApply);
+                    clock, postApply, metrics());
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 untilKafkaAcknowledges("its state of image " + s.image(), () -> applier.report(s.image()));
@@ -219,6 +230,14 @@ public final class ReplicaService implements AutoCloseable {
         }
         started.clear();
         consumer = null;
+    }
+
+    /** One set of meters per registry: a restarted service counts on where it left off. */
+    private ReplicaMetrics metrics() {
+        if (metrics == null) {
+            metrics = new ReplicaMetrics(meters, clock);
+        }
+        return metrics;
     }
 
     private static String software() {

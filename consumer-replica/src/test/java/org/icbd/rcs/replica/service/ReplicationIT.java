@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -40,6 +41,7 @@ import org.icbd.rcs.replica.testing.MasterSite;
 import org.icbd.rcs.replica.testing.ReplicaSite;
 import org.icbd.rcs.testkit.KafkaProbe;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
+import org.icbd.rcs.testkit.MetricsScrape;
 import org.icbd.rcs.testkit.Trees;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,11 +190,11 @@ class ReplicationIT {
     // ---- the tests -------------------------------------------------------------------------------
 
     @Test
-    void aFullStepAndTwoDeltasArriveByteForByteWithTheMastersUuids() throws IOException {
+    void aFullStepAndTwoDeltasArriveByteForByteWithTheMastersUuids() throws Exception {
         ImageVersion v1 = version1(48L << 20);
         ImageVersion v2 = nextVersion(2);
         ImageVersion v3 = nextVersion(3);
-        replica.start();
+        replica.set("icbd.replica.http.port", -1).start();
         awaitState("the initial state from disk", s -> s.versions().isEmpty() && s.lastStep().isEmpty());
         assertFalse(kafka.registrations(id).isEmpty(), "registered");
         assertEquals(Optional.of(Compression.LZ4), kafka.registrations(id).get(0).compression(),
@@ -213,6 +215,25 @@ class ReplicationIT {
                 .distinct().collect(Collectors.toList());
         assertEquals(List.of(1, 2, 3), appliedVersions);
         assertTrue(kafka.states(id, IMAGE).stream().anyMatch(s -> s.transfer().isPresent()), "progress published");
+
+        // Its /metrics, scraped over HTTP, counts exactly those three steps and the bytes they reported.
+        String base = "http://127.0.0.1:" + replica.application().httpPort().orElseThrow();
+        MetricsScrape metrics = MetricsScrape.of(URI.create(base + "/metrics"));
+        assertEquals(3, metrics.require("icbd_replica_steps_total", "outcome", "applied", "error_class", "none"));
+        assertEquals(0, metrics.require("icbd_replica_steps_total", "outcome", "failed", "error_class", "transient"));
+        long reported = kafka.states(id, IMAGE).stream().map(ReplicaImageState::lastStep).flatMap(Optional::stream)
+                .filter(l -> l.outcome() == Outcome.APPLIED).collect(Collectors.toMap(StepReport::version,
+                        StepReport::bytes, (a, b) -> a)).values().stream().mapToLong(Long::longValue).sum();
+        assertEquals(reported, (long) metrics.require("icbd_replica_received_bytes_total"));
+        assertEquals(0, metrics.require("icbd_replica_lag_versions", "image", IMAGE));
+        double lastSuccess = metrics.require("icbd_replica_last_success_seconds", "image", IMAGE);
+        assertTrue(Math.abs(lastSuccess - Instant.now().getEpochSecond()) < 600, "unix time: " + lastSuccess);
+        assertTrue(metrics.require("icbd_replica_transfer_rate_bytes_per_second") > 0);
+        java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("\"status\":\"ok\""), health.body());
         await("a heartbeat").atMost(WAIT).until(() -> kafka.registrations(id).size() >= 2);
         assertTrue(kafka.registrations(id).stream()
                 .allMatch(r -> r.compression().equals(Optional.of(Compression.LZ4))), "every heartbeat repeats the codec");
@@ -484,13 +505,18 @@ class ReplicationIT {
         ImageVersion v1 = version1(1L << 20);
         replica.set("icbd.replica.master.host-key", org.icbd.rcs.testkit.TestKeys.publicLine(
                 org.icbd.rcs.testkit.TestKeys.generate()));
-        replica.start();
+        replica.set("icbd.replica.http.port", -1).start();
         kafka.send(task("t-pin", List.of(), chain(List.of(v1), true), Compression.NONE));
         ReplicaImageState failed = awaitState("the refusal", s -> s.lastStep()
                 .filter(l -> l.outcome() == Outcome.FAILED).isPresent());
         assertEquals(Optional.of(ErrorClass.PERMANENT), failed.lastStep().orElseThrow().errorClass());
         assertTrue(failed.lastStep().get().error().orElseThrow().contains("host key"), failed.lastStep().get().error().get());
         assertEquals(List.of(), failed.versions());
+        MetricsScrape metrics = MetricsScrape.of(URI.create("http://127.0.0.1:"
+                + replica.application().httpPort().orElseThrow() + "/metrics"));
+        assertEquals(1, metrics.require("icbd_replica_steps_total", "outcome", "failed", "error_class", "permanent"));
+        assertEquals(0, metrics.require("icbd_replica_steps_total", "outcome", "applied", "error_class", "none"));
+        assertEquals(1, metrics.require("icbd_replica_lag_versions", "image", IMAGE));
     }
 
     @Test

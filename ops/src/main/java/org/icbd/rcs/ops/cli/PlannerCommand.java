@@ -10,6 +10,7 @@ import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.ops.ready.ReadyFile;
 import org.icbd.rcs.planner.app.InvalidPlannerSettingException;
 import org.icbd.rcs.planner.app.PlannerApplication;
+import org.icbd.rcs.planner.app.PlannerHttp;
 import org.icbd.rcs.planner.app.PlannerConfig;
 import org.icbd.rcs.planner.app.PlannerSettings;
 import picocli.CommandLine;
@@ -69,6 +70,11 @@ final class PlannerCommand implements Callable<Integer> {
                     + " icbd.planner.stall-deadline).")
     Duration stallDeadline;
 
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "${env:ICBD_PLANNER_HTTP_PORT:-0}",
+            description = "Serve /metrics (Prometheus) and /health on PORT; -1 any free port; 0 off (the default;"
+                    + " ICBD_PLANNER_HTTP_PORT).")
+    int httpPort;
+
     @Option(names = "--compression", paramLabel = "lz4|none", converter = CompressionConverter.class,
             description = "How tasks ask the master to encode send streams (default: lz4;"
                     + " icbd.planner.compression).")
@@ -102,13 +108,28 @@ final class PlannerCommand implements Callable<Integer> {
             String message = properties.containsKey(e.setting()) ? "--" + e.problem() : e.getMessage();
             throw new CommandLine.ParameterException(spec.commandLine(), message, e, null, "");
         }
+        if (httpPort < -1 || httpPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--http-port must be 0 (off), -1 (any free"
+                    + " port) or a TCP port up to 65535, got " + httpPort);
+        }
         PlannerApplication planner = PlannerApplication.start(config);
-        Thread stop = new Thread(planner::close, "icbd-planner-stop");
+        PlannerHttp http = httpPort == 0 ? null : PlannerHttp.start(httpPort, planner);
+        Thread stop = new Thread(() -> {
+            if (http != null) {
+                http.close();
+            }
+            planner.close();
+        }, "icbd-planner-stop");
         Runtime.getRuntime().addShutdownHook(stop);
         spec.commandLine().getOut().printf("planner %s started on %s (state in %s); stop with SIGTERM or Ctrl-C%n",
                 config.applicationId(), config.bootstrapServers(), config.stateDir());
         spec.commandLine().getOut().flush();
-        ReadyFile.announce(Map.of("application-id", config.applicationId()));
+        Map<String, String> ready = new java.util.LinkedHashMap<>();
+        ready.put("application-id", config.applicationId());
+        if (http != null) {
+            ready.put("http-port", String.valueOf(http.port()));
+        }
+        ReadyFile.announce(ready);
         KafkaStreams.State end = planner.awaitTermination();
         if (end == KafkaStreams.State.ERROR) {
             // Every stream thread died for good; stop what is left before reporting.

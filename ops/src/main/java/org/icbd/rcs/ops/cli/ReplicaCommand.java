@@ -121,6 +121,10 @@ public final class ReplicaCommand implements Runnable {
         @Option(names = "--retry-attempts", paramLabel = "N", description = "attempts with a growing backoff (default 5)")
         Integer retryAttempts;
 
+        @Option(names = "--http-port", paramLabel = "PORT",
+                description = "serve /metrics (Prometheus) and /health on PORT; -1 any free port; 0 off (the default)")
+        Integer httpPort;
+
         @Option(names = "--set", paramLabel = "NAME=VALUE",
                 description = "any other setting by its full name, e.g. --set icbd.replica.ssh.stall-timeout=120s")
         Map<String, String> extra;
@@ -150,6 +154,7 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "retry.initial-backoff", retryInitial);
             put(properties, "retry.max-backoff", retryMax);
             put(properties, "retry.max-attempts", retryAttempts);
+            put(properties, "http.port", httpPort);
             properties.putAll(kafka.asSettings(P + "kafka"));
 
             ReplicaApplication replica = ReplicaApplication.run(properties);
@@ -162,7 +167,10 @@ public final class ReplicaCommand implements Runnable {
             spec.commandLine().getOut().println("icbd replica: " + replica.service().config().replicaId()
                     + " is running; SIGTERM or Ctrl-C stops it");
             spec.commandLine().getOut().flush();
-            ReadyFile.announce(Map.of("replica", replica.service().config().replicaId()));
+            Map<String, String> ready = new LinkedHashMap<>();
+            ready.put("replica", replica.service().config().replicaId());
+            replica.httpPort().ifPresent(port -> ready.put("http-port", String.valueOf(port)));
+            ReadyFile.announce(ready);
             Object first;
             try {
                 first = CompletableFuture.anyOf(stopped, replica.service().death()).get();

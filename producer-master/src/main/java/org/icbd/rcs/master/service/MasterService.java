@@ -2,6 +2,7 @@ package org.icbd.rcs.master.service;
 
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.fleet.FleetReader;
 import org.icbd.rcs.master.fleet.FleetView;
 import org.icbd.rcs.master.kafka.ConsumerTopicScan;
+import org.icbd.rcs.master.metrics.MasterMetrics;
 import org.icbd.rcs.master.kafka.TopicScan;
 import org.icbd.rcs.master.lifecycle.VersionHistory;
 import org.icbd.rcs.master.reconcile.Reconciler;
@@ -60,7 +62,7 @@ public class MasterService implements AutoCloseable {
     private volatile String republishState = "not run";
     private volatile LifecycleView lifecycle = LifecycleView.NONE;
 
-    public MasterService(MasterSettings settings) {
+    public MasterService(MasterSettings settings, MeterRegistry meters) {
         this.settings = settings;
         settings.checkConfig();
         this.repository = new ImageRepository(settings.poolPath(), new CommandRunner());
@@ -81,7 +83,9 @@ public class MasterService implements AutoCloseable {
         this.pruner = new Pruner(repository, new Retirer(repository, publisher));
         try {
             reconcile();
-            this.sendServer = SendServer.start(settings.sendServerSettings(), repository);
+            MasterMetrics metrics = new MasterMetrics(meters);
+            this.sendServer = SendServer.builder(settings.sendServerSettings(), repository).observer(metrics).start();
+            metrics.watch(sendServer);
         } catch (RuntimeException e) {
             close(publisher);
             reconciles.shutdownNow();

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -26,6 +27,7 @@ import org.icbd.rcs.master.stream.StreamStore;
 import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.rate.ThrottledOutputStream;
 import org.icbd.rcs.master.repo.RepositoryException;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.icbd.rcs.transfer.TransferRequestException;
 import org.slf4j.Logger;
@@ -60,6 +62,9 @@ final class SendCommand implements Command {
     private final ExecutorService executor;
     private final StreamStore store;
     private final Optional<Throttle> throttle;
+    private final SendObserver observer;
+    /** The exit status this command ended with, once {@link #finish} ran. */
+    private volatile int exitStatus = -1;
 
     private OutputStream out;
     private OutputStream err;
@@ -70,7 +75,7 @@ final class SendCommand implements Command {
 
     SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
                 Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor, StreamStore store,
-                Optional<Throttle> throttle) {
+                Optional<Throttle> throttle, SendObserver observer) {
         this.line = line;
         this.repository = repository;
         this.source = source;
@@ -80,6 +85,7 @@ final class SendCommand implements Command {
         this.executor = executor;
         this.store = store;
         this.throttle = throttle;
+        this.observer = observer;
     }
 
     @Override
@@ -139,12 +145,14 @@ final class SendCommand implements Command {
             parent = request.parent().map(p -> resolveParent(request, p));
         } catch (TransferRequestException e) {
             log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
+            observer.refused();
             finish(SendExitStatus.REFUSED, "refused: " + e.getMessage());
             return;
         } catch (RepositoryException e) {
             Optional<String> fault = requestFault(e);
             if (fault.isPresent()) {
                 log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
+                observer.refused();
                 finish(SendExitStatus.REFUSED, "refused: " + fault.get());
             } else {
                 log.error("cannot check request '{}' from {} against the disk: {}", printable(line), client,
@@ -167,11 +175,13 @@ final class SendCommand implements Command {
                 slot = slots.acquire(queueTimeout);
             } catch (InterruptedException e) {
                 log.info("request {} from {} abandoned while waiting for a send slot", request, client);
+                observer.busy();
                 finish(SendExitStatus.BUSY, "gave up waiting for a send slot");
                 return;
             }
             if (slot.isEmpty()) {
                 log.warn("request {} from {} found no send slot within {} s", request, client, queueTimeout.toSeconds());
+                observer.busy();
                 finish(SendExitStatus.BUSY, "master busy: all " + slots.max() + " send slots stayed in use for "
                         + queueTimeout.toSeconds() + " s; retry later");
                 return;
@@ -181,7 +191,13 @@ final class SendCommand implements Command {
             if (destroyed) {
                 return;
             }
+            observer.started(request);
             send(request, snapshot, parent, client);
+            if (exitStatus == SendExitStatus.OK) {
+                observer.completed(request);
+            } else {
+                observer.failed(request);
+            }
         }
     }
 
@@ -214,7 +230,8 @@ final class SendCommand implements Command {
         }
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
-        CountingOutputStream counted = new CountingOutputStream(out);
+        Compression codec = request.compression();
+        CountingOutputStream counted = new CountingOutputStream(out, n -> observer.served(codec, n));
         OutputStream limited = throttle.<OutputStream>map(t -> new ThrottledOutputStream(counted, t)).orElse(counted);
         OutputStream wire = filter.map(f -> f.wrap(limited, new SendStreamFilter.Context(request, client,
                 this::closeConnection))).orElse(limited);
@@ -316,6 +333,7 @@ final class SendCommand implements Command {
     }
 
     private void finish(int status, String message) {
+        exitStatus = status;
         if (message != null) {
             stderr(message);
         }
@@ -369,13 +387,15 @@ final class SendCommand implements Command {
         return b.toString();
     }
 
-    /** Counts the bytes that reach the channel. */
+    /** Counts the bytes that reach the channel, and tells {@code onBytes} of each write. */
     private static final class CountingOutputStream extends OutputStream {
         private final OutputStream delegate;
+        private final LongConsumer onBytes;
         private long count;
 
-        CountingOutputStream(OutputStream delegate) {
+        CountingOutputStream(OutputStream delegate, LongConsumer onBytes) {
             this.delegate = delegate;
+            this.onBytes = onBytes;
         }
 
         long count() {
@@ -386,12 +406,14 @@ final class SendCommand implements Command {
         public void write(int b) throws IOException {
             delegate.write(b);
             count++;
+            onBytes.accept(1);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             delegate.write(b, off, len);
             count += len;
+            onBytes.accept(len);
         }
 
         @Override

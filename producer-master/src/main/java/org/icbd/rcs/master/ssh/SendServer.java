@@ -12,12 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.sshd.common.NamedFactory;
+import org.apache.sshd.common.channel.Channel;
+import org.apache.sshd.common.channel.ChannelListener;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.cipher.Cipher;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
@@ -72,15 +76,17 @@ public final class SendServer implements AutoCloseable {
     private final ExecutorService executor;
     private final SendServerSettings settings;
     private final StreamStore streams;
+    private final Set<Channel> openChannels;
 
     private SendServer(SshServer sshd, PublicKey hostKey, SendSlots slots, ExecutorService executor,
-                       SendServerSettings settings, StreamStore streams) {
+                       SendServerSettings settings, StreamStore streams, Set<Channel> openChannels) {
         this.sshd = sshd;
         this.hostKey = hostKey;
         this.slots = slots;
         this.executor = executor;
         this.settings = settings;
         this.streams = streams;
+        this.openChannels = openChannels;
     }
 
     /** Starts a server sending with {@code btrfs send} from {@code repository}'s pool. */
@@ -120,6 +126,11 @@ public final class SendServer implements AutoCloseable {
         return streams;
     }
 
+    /** SSH channels open right now (each carries one transfer request); for the metrics. */
+    public int openChannels() {
+        return openChannels.size();
+    }
+
     public boolean isRunning() {
         return sshd.isStarted();
     }
@@ -152,6 +163,7 @@ public final class SendServer implements AutoCloseable {
         private SendStreamFilter filter;
         private StreamStore streams;
         private Throttle sendRate;
+        private SendObserver observer = SendObserver.NONE;
 
         private Builder(SendServerSettings settings, ImageRepository repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -168,6 +180,12 @@ public final class SendServer implements AutoCloseable {
         /** A test hook on the bytes sent to clients; default none. */
         public Builder filter(SendStreamFilter filter) {
             this.filter = filter;
+            return this;
+        }
+
+        /** Told how each request ends (the master's metrics); default nobody. */
+        public Builder observer(SendObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 
@@ -221,8 +239,21 @@ public final class SendServer implements AutoCloseable {
             List<NamedFactory<Cipher>> ciphers = new ArrayList<>();
             CIPHERS.stream().filter(BuiltinCiphers::isSupported).forEach(ciphers::add);
             sshd.setCipherFactories(ciphers);
+            SendObserver sendObserver = observer;
             sshd.setCommandFactory((channel, command) -> new SendCommand(command, repository, source, slots,
-                    settings.sendQueueTimeout(), sendFilter, executor, store, rate));
+                    settings.sendQueueTimeout(), sendFilter, executor, store, rate, sendObserver));
+            Set<Channel> open = ConcurrentHashMap.newKeySet();
+            sshd.addChannelListener(new ChannelListener() {
+                @Override
+                public void channelOpenSuccess(Channel channel) {
+                    open.add(channel);
+                }
+
+                @Override
+                public void channelClosed(Channel channel, Throwable reason) {
+                    open.remove(channel);
+                }
+            });
             try {
                 sshd.start();
             } catch (IOException e) {
@@ -238,7 +269,7 @@ public final class SendServer implements AutoCloseable {
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
                     settings.sendQueueTimeout().toSeconds(), repository.pool(), store.dir(),
                     rate.map(Throttle::toString).orElse("unlimited"));
-            return new SendServer(sshd, hostKey, slots, executor, settings, store);
+            return new SendServer(sshd, hostKey, slots, executor, settings, store, open);
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */

@@ -33,6 +33,11 @@ public final class SendSlots {
         return max - semaphore.availablePermits();
     }
 
+    /** Requests waiting for a slot right now (an estimate, as the semaphore gives it); for the metrics. */
+    public int waiting() {
+        return semaphore.getQueueLength();
+    }
+
     /** Takes a slot now if one is free and nobody waits for one. */
     public Optional<Slot> tryAcquire() {
         // tryAcquire() without a timeout barges even on a fair semaphore; a zero timeout keeps the queue order.

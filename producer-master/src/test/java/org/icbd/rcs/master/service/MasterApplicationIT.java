@@ -26,6 +26,7 @@ import org.icbd.rcs.master.ssh.SendExitStatus;
 import org.icbd.rcs.testkit.ClientKeys;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
+import org.icbd.rcs.testkit.MetricsScrape;
 import org.icbd.rcs.testkit.SshExec;
 import org.icbd.rcs.testkit.TestPool;
 import org.junit.jupiter.api.AfterAll;
@@ -192,6 +193,39 @@ class MasterApplicationIT {
             assertEquals(SendExitStatus.OK, result.exitStatus(), result.stderr());
             assertTrue(bytes[0] > 0);
         }
+    }
+
+    @Test
+    void metricsCountEverySendAndTheExactBytesServedPerCodec() throws Exception {
+        MasterService master = context.getBean(MasterService.class);
+        URI metrics = URI.create(base + "/metrics");
+        MetricsScrape before = MetricsScrape.of(metrics);
+        long[] bytes = {0, 0};
+        try (SshExec ssh = new SshExec(master.sendServer().hostKey(), master.sshPort())) {
+            SshExec.Result plain = ssh.exec(keys.keyPair(), "icbd-send/1 image=ubuntu version=2 parent=1",
+                    in -> bytes[0] = in.transferTo(java.io.OutputStream.nullOutputStream()), line -> { });
+            assertEquals(SendExitStatus.OK, plain.exitStatus(), plain.stderr());
+            SshExec.Result lz4 = ssh.exec(keys.keyPair(), "icbd-send/1 image=ubuntu version=1 compress=lz4",
+                    in -> bytes[1] = in.transferTo(java.io.OutputStream.nullOutputStream()), line -> { });
+            assertEquals(SendExitStatus.OK, lz4.exitStatus(), lz4.stderr());
+            SshExec.Result refused = ssh.exec(keys.keyPair(), "icbd-send/1 image=ubuntu version=9");
+            assertEquals(SendExitStatus.REFUSED, refused.exitStatus(), refused.stderr());
+        }
+        MetricsScrape after = MetricsScrape.of(metrics);
+        String sends = "icbd_master_sends_total";
+        String served = "icbd_master_served_bytes_total";
+        assertEquals(2, after.require(sends, "outcome", "started") - before.value(sends, "outcome", "started"));
+        assertEquals(2, after.require(sends, "outcome", "completed") - before.value(sends, "outcome", "completed"));
+        assertEquals(1, after.require(sends, "outcome", "refused") - before.value(sends, "outcome", "refused"));
+        assertEquals(before.value(sends, "outcome", "failed"), after.require(sends, "outcome", "failed"));
+        assertEquals(bytes[0], (long) (after.require(served, "compression", "none")
+                - before.value(served, "compression", "none")));
+        assertEquals(bytes[1], (long) (after.require(served, "compression", "lz4")
+                - before.value(served, "compression", "lz4")));
+        assertEquals(0, after.require("icbd_master_send_slots_waiting"));
+        assertEquals(0, after.require("icbd_master_send_slots_in_use"));
+        assertEquals(4, after.require("icbd_master_send_slots_max"));
+        after.require("icbd_master_channels_open");
     }
 
     @Test

@@ -2,9 +2,11 @@ package org.icbd.rcs.planner.app;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.icbd.rcs.planner.topology.PlannerCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,17 +20,22 @@ public final class DeadLetteringDeserializationHandler implements Deserializatio
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringDeserializationHandler.class);
 
+    private PlannerCounts counts = PlannerCounts.NONE;
+
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
         LOG.warn("Cannot deserialize the record at {}-{}@{}; it goes to the dead letters: {}", record.topic(),
                 record.partition(), record.offset(), DeadLetterRecord.reason(exception));
-        return Response.resume(DeadLetterRecord.of(record.topic(), record.partition(), record.offset(),
-                record.key(), record.value(), exception).map(List::of).orElse(List.of()));
+        List<ProducerRecord<byte[], byte[]>> letters = DeadLetterRecord.of(record.topic(), record.partition(),
+                record.offset(), record.key(), record.value(), exception).map(List::of).orElse(List.of());
+        letters.forEach(l -> counts.deadLettered("deserialization"));
+        return Response.resume(letters);
     }
 
+    /** Counts the dead letters when the planner put a {@link PlannerCounts} under {@link PlannerMeters#COUNTS_CONFIG}. */
     @Override
     public void configure(Map<String, ?> configs) {
-        // Nothing to configure.
+        counts = PlannerMeters.counts(configs);
     }
 }

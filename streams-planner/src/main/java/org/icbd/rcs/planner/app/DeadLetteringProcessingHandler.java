@@ -1,9 +1,12 @@
 package org.icbd.rcs.planner.app;
 
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
+import org.icbd.rcs.planner.topology.PlannerCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,16 +21,21 @@ public final class DeadLetteringProcessingHandler implements ProcessingException
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringProcessingHandler.class);
 
+    private PlannerCounts counts = PlannerCounts.NONE;
+
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
         LOG.error("Processing failed in {} for the record from {}-{}@{} (key {}); it goes to the dead letters",
                 context.processorNodeId(), context.topic(), context.partition(), context.offset(),
                 record == null ? null : record.key(), exception);
-        return Response.resume(DeadLetterRecord.of(context, exception));
+        List<ProducerRecord<byte[], byte[]>> letters = DeadLetterRecord.of(context, exception);
+        letters.forEach(l -> counts.deadLettered("processing"));
+        return Response.resume(letters);
     }
 
+    /** Counts the dead letters when the planner put a {@link PlannerCounts} under {@link PlannerMeters#COUNTS_CONFIG}. */
     @Override
     public void configure(Map<String, ?> configs) {
-        // Nothing to configure.
+        counts = PlannerMeters.counts(configs);
     }
 }

@@ -54,18 +54,23 @@ public final class PlannerApplication implements AutoCloseable {
 
     private final PlannerConfig config;
     private final KafkaStreams streams;
+    private final PlannerMeters meters;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private PlannerHeartbeats heartbeats;
 
     private PlannerApplication(PlannerConfig config) {
         this.config = config;
+        this.meters = new PlannerMeters();
         Properties props = config.streamsProperties();
+        // The exception handlers count their dead letters here (PlannerMeters.counts).
+        props.put(PlannerMeters.COUNTS_CONFIG, meters);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
-        PlannerTopology.build(builder, config.topology());
+        PlannerTopology.build(builder, config.topology(), meters);
         Topology topology = builder.build(props);
         LOG.debug("Planner topology:\n{}", topology.describe());
         streams = new KafkaStreams(topology, props);
+        meters.watch(streams);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("A stream thread of planner {} died; replacing it", config.applicationId(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -136,6 +141,11 @@ public final class PlannerApplication implements AutoCloseable {
         return config;
     }
 
+    /** This planner's meters, for its {@code /metrics} ({@link PlannerHttp}). */
+    public PlannerMeters meters() {
+        return meters;
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }
@@ -163,6 +173,7 @@ public final class PlannerApplication implements AutoCloseable {
         if (!clean) {
             LOG.warn("Planner {} did not stop within {}", config.applicationId(), CLOSE_TIMEOUT);
         }
+        meters.close();
         terminated.countDown();
     }
 

@@ -92,39 +92,50 @@ public final class PlannerTopology {
 
     /** Adds the planner's sources, processors, stores and sinks to {@code builder}. */
     public static void build(StreamsBuilder builder, TopologySettings settings) {
+        build(builder, settings, PlannerCounts.NONE);
+    }
+
+    /** As {@link #build(StreamsBuilder, TopologySettings)}, telling {@code counts} what it does. */
+    public static void build(StreamsBuilder builder, TopologySettings settings, PlannerCounts counts) {
         KStream<String, ImageInput> subscriptionChanges = accepted(
-                read(builder, Topics.REPLICAS, RegistrationChange::read, settings.limits()), Topics.REPLICAS)
+                read(builder, Topics.REPLICAS, RegistrationChange::read, settings.limits()), Topics.REPLICAS, counts)
                 .process(new FanOutSupplier(settings), Named.as("fan-out-registrations"))
                 .repartition(Repartitioned.<String, ImageInput>as(SUBSCRIPTION_CHANGES)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> stateReports = accepted(
                 read(builder, Topics.REPLICA_STATE,
-                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE)
+                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE, counts)
                 .selectKey((pairKey, input) -> input.image(), Named.as("key-state-by-image"))
                 .repartition(Repartitioned.<String, ImageInput>as(STATE_REPORTS)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> versionEvents = accepted(
-                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS);
+                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS, counts);
 
         Map<String, KStream<String, PlannerOutput>> outputs = versionEvents
                 .merge(subscriptionChanges, Named.as("merge-subscriptions"))
                 .merge(stateReports, Named.as("merge-states"))
-                .process(new PlannerSupplier(settings), Named.as("plan"))
+                .process(new PlannerSupplier(settings, counts), Named.as("plan"))
                 .split(Named.as("output-"))
                 .branch((key, out) -> out instanceof PlannerOutput.TaskIssued, Branched.as("tasks"))
                 .branch((key, out) -> out instanceof PlannerOutput.StatusChanged, Branched.as("statuses"))
                 .defaultBranch(Branched.as("rejected"));
 
         outputs.get("output-tasks")
-                .mapValues(out -> ((PlannerOutput.TaskIssued) out).task(), Named.as("task-values"))
+                .mapValues(out -> {
+                    counts.taskIssued();
+                    return ((PlannerOutput.TaskIssued) out).task();
+                }, Named.as("task-values"))
                 .to(Topics.REPLICATION_TASKS.name(), produced(Topics.REPLICATION_TASKS, "tasks"));
         outputs.get("output-statuses")
                 .mapValues(out -> ((PlannerOutput.StatusChanged) out).status().orElse(null), Named.as("status-values"))
                 .to(Topics.REPLICATION_STATUS.name(), produced(Topics.REPLICATION_STATUS, "statuses"));
         outputs.get("output-rejected")
-                .mapValues(out -> ((PlannerOutput.Rejected) out).letter(), Named.as("plan-dead-letters"))
+                .mapValues(out -> {
+                    counts.deadLettered("plan");
+                    return ((PlannerOutput.Rejected) out).letter();
+                }, Named.as("plan-dead-letters"))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, "plan"));
     }
 
@@ -136,13 +147,17 @@ public final class PlannerTopology {
     }
 
     /** Sends the rejected records of an input to the dead letters and returns the accepted ones. */
-    private static <T> KStream<String, T> accepted(KStream<String, Intake<T>> read, Topic<String, ?> topic) {
+    private static <T> KStream<String, T> accepted(KStream<String, Intake<T>> read, Topic<String, ?> topic,
+                                                   PlannerCounts counts) {
         String name = shortName(topic);
         Map<String, KStream<String, Intake<T>>> branches = read.split(Named.as(name + "-"))
                 .branch((key, intake) -> intake instanceof Intake.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
         branches.get(name + "-rejected")
-                .mapValues(intake -> ((Intake.Rejected<T>) intake).letter(), Named.as(name + "-dead-letters"))
+                .mapValues(intake -> {
+                    counts.deadLettered(name);
+                    return ((Intake.Rejected<T>) intake).letter();
+                }, Named.as(name + "-dead-letters"))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, name));
         return branches.get(name + "-accepted")
                 .mapValues(intake -> ((Intake.Accepted<T>) intake).value(), Named.as(name + "-values"));
@@ -181,14 +196,16 @@ public final class PlannerTopology {
 
     private static final class PlannerSupplier implements ProcessorSupplier<String, ImageInput, String, PlannerOutput> {
         private final TopologySettings settings;
+        private final PlannerCounts counts;
 
-        PlannerSupplier(TopologySettings settings) {
+        PlannerSupplier(TopologySettings settings, PlannerCounts counts) {
             this.settings = settings;
+            this.counts = counts;
         }
 
         @Override
         public Processor<String, ImageInput, String, PlannerOutput> get() {
-            return new ImagePlanner(settings);
+            return new TimedProcessor<>(new ImagePlanner(settings), counts);
         }
 
         @Override

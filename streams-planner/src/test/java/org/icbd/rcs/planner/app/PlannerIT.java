@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,7 @@ import org.icbd.rcs.kafka.TopicReader;
 import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.planner.topology.TopologySettings;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
+import org.icbd.rcs.testkit.MetricsScrape;
 import org.icbd.rcs.topic.PairKey;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
@@ -137,6 +139,29 @@ class PlannerIT {
         // lab-a applies its task; lab-b's next task must come from a planner that restarted.
         report("lab-a", List.of(3, 4, 5), Optional.of(StepReport.applied(forA.taskId(), 5, 1000, 10)));
         awaitStatus("lab-a", s -> s.state() == ReplicationState.IN_SYNC && s.have().equals(List.of(3, 4, 5)));
+
+        // Its /metrics, scraped over HTTP: every task it issued, a bad registration dead-lettered, both pairs.
+        try (PlannerHttp http = PlannerHttp.start(-1, first)) {
+            producer.send(new ProducerRecord<>(Topics.REPLICAS.name(), "lab-bad",
+                    "not json".getBytes(StandardCharsets.UTF_8))).get();
+            URI metrics = URI.create("http://127.0.0.1:" + http.port() + "/metrics");
+            await().atMost(WAIT).until(() -> {
+                drain();
+                MetricsScrape m = MetricsScrape.of(metrics);
+                return m.value("icbd_planner_tasks_issued_total") == tasks.size()
+                        && m.value("icbd_planner_dead_letters_total", "source", "replicas") == 1;
+            });
+            MetricsScrape m = MetricsScrape.of(metrics);
+            assertEquals(1, m.require("icbd_planner_pairs", "state", "IN_SYNC"), m.text());
+            assertEquals(2, java.util.Arrays.stream(ReplicationState.values())
+                    .mapToDouble(state -> m.require("icbd_planner_pairs", "state", state.name())).sum());
+            assertTrue(m.require("icbd_planner_processing_seconds_count") > 0);
+            assertEquals(0, m.require("icbd_planner_dead_letters_total", "source", "processing"));
+            java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/health"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode(), health.body());
+        }
 
         first.close();
         int whileDown = publish();
