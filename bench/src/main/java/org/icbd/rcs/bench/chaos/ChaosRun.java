@@ -22,8 +22,8 @@ import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.master.repo.ImageVersion;
-import org.icbd.rcs.ops.status.StatusBoard;
-import org.icbd.rcs.ops.status.StatusReader;
+import org.icbd.rcs.master.status.StatusBoard;
+import org.icbd.rcs.master.status.StatusReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
