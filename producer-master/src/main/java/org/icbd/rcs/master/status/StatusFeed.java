@@ -151,20 +151,15 @@ public final class StatusFeed implements AutoCloseable {
     }
 
     /**
-     * Seconds left at the average rate, when the progress carries the transfer's total size (an
-     * optional {@code totalBytes}): the field is read from the progress' JSON, so a planner that
-     * does not send it costs nothing.
+     * Seconds left at the average rate when the replica did not say (an older replica's progress
+     * carries no ETA), from the transfer's total size once the master stored the stream; empty when
+     * the replica's own ETA is there (the page shows that one) or the total is unknown.
      */
     static Optional<Long> etaSeconds(TransferProgress p) {
-        com.fasterxml.jackson.databind.JsonNode node = EventJson.mapper().valueToTree(p);
-        if (node.hasNonNull("etaSeconds")) {
+        if (p.etaSeconds().isPresent() || p.totalBytes().isEmpty() || p.bytesPerSecond() <= 0) {
             return Optional.empty();
         }
-        com.fasterxml.jackson.databind.JsonNode total = node.get("totalBytes");
-        if (total == null || !total.canConvertToLong() || p.bytesPerSecond() <= 0) {
-            return Optional.empty();
-        }
-        long left = Math.max(0, total.asLong() - p.bytes());
+        long left = Math.max(0, p.totalBytes().get() - p.bytes());
         return Optional.of((left + p.bytesPerSecond() - 1) / p.bytesPerSecond());
     }
 
