@@ -344,18 +344,21 @@ public final class StreamStore implements AutoCloseable {
             raw.close();
             // Writes the codec's end mark; Appending leaves the channel open.
             encoder.close();
-            channel.force(false);
             String hex = HexFormat.of().formatHex(sha.digest());
             long length = entry.written();
             synchronized (this) {
                 // Before any reader of this stream sees its end: the budget holds once a request is served.
                 makeRoom(entry);
-                synchronized (entry) {
-                    // Under the entry's monitor: a reader opening now finds the file under its final name.
-                    Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    writeMeta(meta, new Stat(length, hex));
-                    entry.completed(finalFile, hex);
-                }
+                entry.completed(hex);
+            }
+            // Readers end now; making the file durable is off their path. Until the sidecar exists the
+            // stream is not evictable, and a crash before it leaves a stream that the next start deletes.
+            channel.force(false);
+            synchronized (entry) {
+                // Under the entry's monitor: a reader opening now finds the file under its final name.
+                Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writeMeta(meta, new Stat(length, hex));
+                entry.persisted(finalFile);
             }
             long millis = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
             log.info("stored the stream of {}: {} bytes from btrfs send, {} stored, sha256 {}, in {} ms", key, rawBytes,
@@ -365,7 +368,10 @@ public final class StreamStore implements AutoCloseable {
             abandon(raw);
             synchronized (this) {
                 // Both under the store's lock: no new production of the key starts before these files are gone.
-                entry.failed(e);
+                // A stream complete for its readers but not stored durably is only dropped.
+                if (entry.state() == StoredStream.State.PRODUCING) {
+                    entry.failed(e);
+                }
                 drop(entry, "production failed");
             }
         } finally {
