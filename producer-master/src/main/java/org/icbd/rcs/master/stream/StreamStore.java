@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * (one step larger than the budget is still stored, alone). Production also stops, and its stream
  * is discarded, when the pool's free space falls under a reserve, so the store never fills the pool.
  *
- * <p>Integrity: a request served from offset 0 hashes what it reads and compares it at the end
- * with the recorded SHA-256; a mismatch (the file changed on disk) drops the stored stream and
- * fails the request, so the client, which checks the hash itself, starts again and gets a freshly
+ * <p>Integrity: a request served from offset 0 of a complete stream hashes what it reads and
+ * compares it at the end with the recorded SHA-256 (a request following production reads what the
+ * producer has just hashed, and is not checked again); a mismatch (the file changed on disk) drops
+ * the stored stream and fails the request, so the client, which checks the hash itself, starts again and gets a freshly
  * produced stream. A file found shorter than its recorded length is dropped the same way.
  *
  * <p>Streams of retired versions are deleted by {@code ImageRepository.deleteStoredStreams} (same
@@ -200,7 +201,10 @@ public final class StreamStore implements AutoCloseable {
                             + " bytes long: request it again from offset 0");
                 }
             }
-            FollowingReader reader = new FollowingReader(entry, offset, offset == 0);
+            // Read back from disk, a stream is checked against its hash; followed while it is produced,
+            // its bytes are the producer's own, just hashed: checking them again would double the cost.
+            boolean verify = offset == 0 && entry.state() == StoredStream.State.COMPLETE;
+            FollowingReader reader = new FollowingReader(entry, offset, verify);
             entry.served(clock.instant());
             handedOver = true;
             return reader;
