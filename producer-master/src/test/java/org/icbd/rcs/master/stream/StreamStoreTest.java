@@ -274,6 +274,25 @@ class StreamStoreTest {
     }
 
     @Test
+    void aStreamWhoseFilesRetirementDeletedIsForgotten() throws Exception {
+        byte[] content = bytes(100_000, 8);
+        try (StreamStore store = new StreamStore(dir, Long.MAX_VALUE, StreamCodec.defaults())) {
+            readAll(store.open(DELTA, 0, send(content)));
+            awaitStored("1-2");
+            // What ImageRepository.deleteStoredStreams does when version 1 or 2 is retired, maybe from another process.
+            Files.delete(dir.resolve("u/1-2"));
+            Files.delete(dir.resolve("u/1-2.meta"));
+            assertTrue(store.list().isEmpty());
+            StreamRefusedException e = assertThrows(StreamRefusedException.class, () -> store.open(DELTA, 7, send(content)));
+            assertEquals(StreamRefusedException.Reason.NOT_STORED, e.reason());
+            readAll(store.open(DELTA, 0, send(content)));
+            awaitStored("1-2");
+            assertEquals(1, store.removeVersion("u", 1));
+            assertTrue(store.list().isEmpty() && !Files.exists(dir.resolve("u/1-2")));
+        }
+    }
+
+    @Test
     void streamNamesRoundTripAndAreWhatRetirementDeletes() {
         for (StreamKey key : List.of(FULL, DELTA, new StreamKey("u", 12, Optional.of(3), Compression.LZ4),
                 new StreamKey("u", 7, Optional.empty(), Compression.ZSTD))) {
