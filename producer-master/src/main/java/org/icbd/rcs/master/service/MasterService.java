@@ -29,6 +29,8 @@ import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.master.ssh.SendServer;
 import org.icbd.rcs.master.status.StatusFeed;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +86,11 @@ public class MasterService implements AutoCloseable {
         try {
             reconcile();
             MasterMetrics metrics = new MasterMetrics(meters);
-            this.sendServer = SendServer.builder(settings.sendServerSettings(), repository).observer(metrics).start();
+            StreamStore streams = new StreamStore(repository.pool().resolve(ImageRepository.STREAMS),
+                    settings.streamBudgetBytes(), settings.streamCodec());
+            this.sendServer = SendServer.builder(settings.sendServerSettings(), repository).streams(streams)
+                    .sendRate(settings.maxSendRate().map(Throttle::new).orElse(null))
+                    .observer(metrics).start();
             metrics.watch(sendServer);
         } catch (RuntimeException e) {
             close(publisher);
