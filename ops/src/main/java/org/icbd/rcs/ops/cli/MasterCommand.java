@@ -86,6 +86,20 @@ final class MasterCommand implements Runnable {
                 description = "How long a request waits for a send slot (icbd.master.send-queue-timeout, default 5m).")
         Duration sendQueueTimeout;
 
+        @Option(names = "--stream-budget", paramLabel = "BYTES",
+                description = "Size the stored streams keep within, least recently served evicted first"
+                        + " (icbd.master.stream-budget; default 10% of the pool's free space at start).")
+        Long streamBudget;
+
+        @Option(names = "--zstd-level", paramLabel = "N",
+                description = "zstd level of compress=zstd streams, 1-19 (icbd.master.zstd-level, default "
+                        + MasterSettings.DEFAULT_ZSTD_LEVEL + ").")
+        Integer zstdLevel;
+
+        @Option(names = "--max-send-rate", paramLabel = "BYTES_PER_S",
+                description = "Cap on all sends together, smooth (icbd.master.max-send-rate; default none).")
+        Long maxSendRate;
+
         @Option(names = "--publish-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "Kafka acknowledgement timeout (icbd.master.publish-timeout, default 15s).")
         Duration publishTimeout;
@@ -122,6 +136,9 @@ final class MasterCommand implements Runnable {
             put(p, prefix + "authorized-keys-file", authorizedKeys);
             put(p, prefix + "max-concurrent-sends", maxSends);
             put(p, prefix + "send-queue-timeout", sendQueueTimeout);
+            put(p, prefix + "stream-budget", streamBudget);
+            put(p, prefix + "zstd-level", zstdLevel);
+            put(p, prefix + "max-send-rate", maxSendRate);
             put(p, prefix + "publish-timeout", publishTimeout);
             put(p, prefix + "http-port", httpPort);
             p.putAll(kafka.asSettings(prefix + "kafka"));

@@ -25,6 +25,8 @@ import org.icbd.rcs.topic.Topics;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.master.ssh.SendServer;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +80,10 @@ public class MasterService implements AutoCloseable {
         this.pruner = new Pruner(repository, new Retirer(repository, publisher));
         try {
             reconcile();
-            this.sendServer = SendServer.start(settings.sendServerSettings(), repository);
+            StreamStore streams = new StreamStore(repository.pool().resolve(ImageRepository.STREAMS),
+                    settings.streamBudgetBytes(), settings.streamCodec());
+            this.sendServer = SendServer.builder(settings.sendServerSettings(), repository).streams(streams)
+                    .sendRate(settings.maxSendRate().map(Throttle::new).orElse(null)).start();
         } catch (RuntimeException e) {
             close(publisher);
             reconciles.shutdownNow();

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.KafkaSettingsException;
 import java.util.Optional;
 import org.icbd.rcs.master.lifecycle.Retention;
 import org.icbd.rcs.master.publish.PublisherSettings;
+import org.icbd.rcs.master.stream.StreamStore;
 import org.icbd.rcs.master.ssh.SendServerSettings;
 
 /**
@@ -59,6 +61,9 @@ public class MasterSettings {
     /** How long a subscribed replica may be OFFLINE and still protect its next parent from retention. */
     public static final Duration DEFAULT_OFFLINE_LIMIT = Retention.DEFAULT_OFFLINE_LIMIT;
 
+    /** The zstd level of {@code compress=zstd} streams; {@link StreamCodec#MIN_ZSTD_LEVEL}-{@link StreamCodec#MAX_ZSTD_LEVEL}. */
+    public static final int DEFAULT_ZSTD_LEVEL = StreamCodec.DEFAULT_ZSTD_LEVEL;
+
     private String pool = DEFAULT_POOL;
     private String name = DEFAULT_NAME;
     private String sshHost = DEFAULT_SSH_HOST;
@@ -75,6 +80,11 @@ public class MasterSettings {
     /** Null: no retention on the master (nothing is pruned). */
     private Integer keep;
     private Duration offlineLimit = DEFAULT_OFFLINE_LIMIT;
+    /** Null: {@link StreamStore#DEFAULT_BUDGET_FRACTION} of the pool's free space at start. */
+    private Long streamBudget;
+    private int zstdLevel = DEFAULT_ZSTD_LEVEL;
+    /** Null: sends are not rate-limited. */
+    private Long maxSendRate;
     private Kafka kafka = new Kafka();
 
     /** Checks every setting; throws an {@link IllegalArgumentException} naming the first one that is wrong. */
@@ -100,8 +110,58 @@ public class MasterSettings {
         if (offlineLimit == null || offlineLimit.isNegative()) {
             throw new IllegalArgumentException(PREFIX + ".offline-limit must be a duration >= 0, was " + offlineLimit);
         }
+        if (streamBudget != null && streamBudget < 1) {
+            throw new IllegalArgumentException(PREFIX + ".stream-budget must be at least 1 byte, was " + streamBudget
+                    + "; leave it unset for 10% of the pool's free space");
+        }
+        if (zstdLevel < StreamCodec.MIN_ZSTD_LEVEL || zstdLevel > StreamCodec.MAX_ZSTD_LEVEL) {
+            throw new IllegalArgumentException(PREFIX + ".zstd-level " + zstdLevel + " is out of range "
+                    + StreamCodec.MIN_ZSTD_LEVEL + "-" + StreamCodec.MAX_ZSTD_LEVEL);
+        }
+        if (maxSendRate != null && maxSendRate < 1) {
+            throw new IllegalArgumentException(PREFIX + ".max-send-rate must be at least 1 byte/s, was " + maxSendRate
+                    + "; leave it unset for no limit");
+        }
         sendServerSettings();
         publisherSettings();
+    }
+
+    /** The stored streams' budget in bytes: the setting, else 10% of the pool's free space now. */
+    public long streamBudgetBytes() {
+        return streamBudget != null ? streamBudget : StreamStore.defaultBudget(poolPath());
+    }
+
+    public StreamCodec streamCodec() {
+        return new StreamCodec(zstdLevel);
+    }
+
+    /** The limit on all sends together, bytes per second; empty for none. */
+    public Optional<Long> maxSendRate() {
+        return Optional.ofNullable(maxSendRate);
+    }
+
+    public Long getStreamBudget() {
+        return streamBudget;
+    }
+
+    public void setStreamBudget(Long streamBudget) {
+        this.streamBudget = streamBudget;
+    }
+
+    public int getZstdLevel() {
+        return zstdLevel;
+    }
+
+    public void setZstdLevel(int zstdLevel) {
+        this.zstdLevel = zstdLevel;
+    }
+
+    public Long getMaxSendRate() {
+        return maxSendRate;
+    }
+
+    public void setMaxSendRate(Long maxSendRate) {
+        this.maxSendRate = maxSendRate;
     }
 
     /**

@@ -347,18 +347,19 @@ public final class StreamStore implements AutoCloseable {
             channel.force(false);
             String hex = HexFormat.of().formatHex(sha.digest());
             long length = entry.written();
-            synchronized (entry) {
-                // Under the entry's monitor: a reader opening now finds the file under its final name.
-                Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                writeMeta(meta, new Stat(length, hex));
-                entry.completed(finalFile, hex);
+            synchronized (this) {
+                // Before any reader of this stream sees its end: the budget holds once a request is served.
+                makeRoom(entry);
+                synchronized (entry) {
+                    // Under the entry's monitor: a reader opening now finds the file under its final name.
+                    Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    writeMeta(meta, new Stat(length, hex));
+                    entry.completed(finalFile, hex);
+                }
             }
             long millis = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
             log.info("stored the stream of {}: {} bytes from btrfs send, {} stored, sha256 {}, in {} ms", key, rawBytes,
                     length, hex, millis);
-            synchronized (this) {
-                makeRoom(entry);
-            }
         } catch (Exception | Error e) {
             log.warn("producing the stream of {} failed after {} bytes from btrfs send: {}", key, rawBytes, e.toString());
             abandon(raw);

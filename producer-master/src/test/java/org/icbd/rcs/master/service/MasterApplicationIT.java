@@ -87,6 +87,9 @@ class MasterApplicationIT {
         p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
         p.put("icbd.master.kafka.properties.client.id", "icbd-master-it");
         p.put("icbd.master.http-port", -1);
+        p.put("icbd.master.zstd-level", 6);
+        p.put("icbd.master.max-send-rate", 200_000_000L);
+        p.put("icbd.master.stream-budget", 100_000_000L);
         return p;
     }
 
@@ -234,6 +237,40 @@ class MasterApplicationIT {
         MasterStartException e = assertThrows(MasterStartException.class, () -> MasterApplication.run(settings));
         assertTrue(e.getMessage().startsWith("the master cannot start: ") && e.getMessage().contains(message),
                 e.getMessage());
+    }
+
+    @Test
+    void streamsListsEachStoredStreamWithWhatProducedAndServedIt() throws Exception {
+        MasterService service = context.getBean(MasterService.class);
+        assertEquals(100_000_000L, service.sendServer().streams().budgetBytes());
+        assertEquals(6, service.sendServer().streams().codec().zstdLevel());
+        String request = "icbd-send/1 image=ubuntu version=2 parent=1 compress=zstd";
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        try (SshExec ssh = new SshExec(service.sendServer().hostKey(), service.sshPort())) {
+            for (int i = 0; i < 2; i++) {
+                first.reset();
+                SshExec.Result result = ssh.exec(keys.keyPair(), request, in -> in.transferTo(first), line -> { });
+                assertEquals(SendExitStatus.OK, result.exitStatus(), result.stderr());
+            }
+        }
+        HttpResponse<String> response = get("/streams");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        JsonNode stream = null;
+        for (JsonNode s : body) {
+            if (s.get("image").asText().equals("ubuntu") && s.get("version").asInt() == 2
+                    && s.get("compression").asText().equals("zstd")) {
+                stream = s;
+            }
+        }
+        assertTrue(stream != null, response.body());
+        assertEquals(1, stream.get("parent").asInt());
+        assertEquals(first.size(), stream.get("bytes").asLong());
+        assertTrue(stream.get("complete").asBoolean());
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(first.toByteArray())), stream.get("sha256").asText());
+        assertEquals(1, stream.get("sends").asInt());
+        assertEquals(2, stream.get("served").asInt());
     }
 
     private HttpResponse<String> get(String path) throws Exception {

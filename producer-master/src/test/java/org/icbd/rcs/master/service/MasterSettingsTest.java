@@ -39,4 +39,29 @@ class MasterSettingsTest {
         IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class, s::kafkaClientSettings);
         assertTrue(fixed.getMessage().startsWith("icbd.master.kafka.properties.isolation.level: "), fixed.getMessage());
     }
+
+    @Test
+    void badStreamSettingsAreNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path pool) {
+        MasterSettings s = new MasterSettings();
+        s.setPool(pool.toString());
+        s.checkConfig();
+        assertTrue(s.maxSendRate().isEmpty());
+        assertTrue(s.streamBudgetBytes() > 0, "10% of the free space");
+        s.setZstdLevel(20);
+        IllegalArgumentException level = assertThrows(IllegalArgumentException.class, s::checkConfig);
+        assertEquals("icbd.master.zstd-level 20 is out of range 1-19", level.getMessage());
+        s.setZstdLevel(3);
+        s.setStreamBudget(0L);
+        IllegalArgumentException budget = assertThrows(IllegalArgumentException.class, s::checkConfig);
+        assertTrue(budget.getMessage().startsWith("icbd.master.stream-budget must be at least 1 byte"),
+                budget.getMessage());
+        s.setStreamBudget(1000L);
+        s.setMaxSendRate(-1L);
+        IllegalArgumentException rate = assertThrows(IllegalArgumentException.class, s::checkConfig);
+        assertTrue(rate.getMessage().startsWith("icbd.master.max-send-rate must be at least 1 byte/s"),
+                rate.getMessage());
+        s.setMaxSendRate(1_000_000L);
+        s.checkConfig();
+        assertEquals(1000L, s.streamBudgetBytes());
+    }
 }
