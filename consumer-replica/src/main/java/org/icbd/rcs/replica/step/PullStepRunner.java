@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -244,12 +243,15 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             long connected = System.nanoTime();
             Instant startedAt = clock.instant();
             // The stat answers at once for a stored stream (so the total is known while it moves), and once
-            // the master has produced it otherwise; it is compared with the file before promotion.
-            CompletableFuture<StreamStat> stat = CompletableFuture.supplyAsync(() -> {
+            // the master has produced it otherwise; it is compared with the file before promotion. It is
+            // asked once the first bytes came: before, it could make the master produce a stream anew and
+            // so accept an offset that it refuses for a stream no longer stored.
+            CompletableFuture<StreamStat> stat = new CompletableFuture<>();
+            Runnable askStat = () -> CompletableFuture.runAsync(() -> {
                 try {
-                    return master.stat(request.stat(), statTimeout());
-                } catch (IOException e) {
-                    throw new CompletionException(e);
+                    stat.complete(master.stat(request.stat(), statTimeout()));
+                } catch (IOException | RuntimeException e) {
+                    stat.completeExceptionally(e);
                 }
             }, statExecutor);
             ReceivedSubvolume received = null;
@@ -260,7 +262,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 log.info("replica {} image {} version {} task {}: receiving `{}` into {}{}", replicaId, image,
                         step.version(), order.taskId(), send.print(), pool.stagingDir(image),
                         offset > 0 ? " (resuming after " + offset + " bytes held in " + staged.file() + ")" : "");
-                Download download = new Download(channel, staged);
+                Download download = new Download(channel, staged, askStat);
                 Thread downloader = new Thread(download, "replica-download-" + replicaId + "-" + image);
                 downloader.setDaemon(true);
                 tell(observer, channel, staged, stat, startedAt);
@@ -403,9 +405,14 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
         private final StagedStream staged;
         private final CompletableFuture<StreamOutcome> outcome = new CompletableFuture<>();
 
-        Download(SendChannel channel, StagedStream staged) {
+        private final Runnable onFirstBytes;
+        private boolean started;
+
+        /** @param onFirstBytes run once, when the first bytes arrived */
+        Download(SendChannel channel, StagedStream staged, Runnable onFirstBytes) {
             this.channel = channel;
             this.staged = staged;
+            this.onFirstBytes = onFirstBytes;
         }
 
         @Override
@@ -418,6 +425,10 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 while ((n = wire.read(buffer)) >= 0) {
                     if (n > 0) {
                         staged.append(buffer, 0, n);
+                        if (!started) {
+                            started = true;
+                            onFirstBytes.run();
+                        }
                         if (cap.isPresent()) {
                             cap.get().acquire(n);
                         }

@@ -196,7 +196,7 @@ class ReplicationIT {
         ImageVersion v3 = nextVersion(3);
         replica.set("icbd.replica.http.port", -1).start();
         awaitState("the initial state from disk", s -> s.versions().isEmpty() && s.lastStep().isEmpty());
-        assertFalse(kafka.registrations(id).isEmpty(), "registered");
+        await("registered").atMost(WAIT).until(() -> !kafka.registrations(id).isEmpty());
         assertEquals(Optional.of(Compression.LZ4), kafka.registrations(id).get(0).compression(),
                 "the configured codec (the default) is announced");
 
