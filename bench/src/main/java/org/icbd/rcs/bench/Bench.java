@@ -198,7 +198,7 @@ public final class Bench implements AutoCloseable {
                 deleteSubvolumes(into.resolve("2"), into.resolve("1"));
             }
             for (ReplicaHandle replica : replicas) {
-                for (Compression compression : List.of(Compression.NONE, Compression.LZ4)) {
+                for (Compression compression : List.of(Compression.NONE, Compression.LZ4, Compression.ZSTD)) {
                     String c = compression.code();
                     Map<String, Long> pids = Map.of("master", master.orElseThrow().pid(), "replica", replica.pid());
                     for (boolean delta : new boolean[] {false, true}) {
@@ -330,7 +330,7 @@ public final class Bench implements AutoCloseable {
         ImageVersion version = repository.snapshotNext(WARM_UP_IMAGE);
         long start = System.nanoTime();
         for (ReplicaHandle replica : replicas) {
-            for (Compression compression : List.of(Compression.NONE, Compression.LZ4)) {
+            for (Compression compression : List.of(Compression.NONE, Compression.LZ4, Compression.ZSTD)) {
                 String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - " + compression.code() + " "
                         + version.uuid();
                 SiteReply reply = replica.process().request(command, stepTimeout);

@@ -20,11 +20,11 @@ import java.util.concurrent.TimeUnit;
  * children that ended and were waited for (cutime + cstime), which is where a site's
  * {@code btrfs send} or {@code btrfs receive} lands once it exits.
  */
-final class ProcessSampler implements AutoCloseable {
+public final class ProcessSampler implements AutoCloseable {
 
     static final long PERIOD_MILLIS = 50;
     /** USER_HZ: the unit of the times in /proc/<pid>/stat; 100 on every Linux ABI this runs on. */
-    private static final double TICKS_PER_SECOND = 100.0;
+    public static final double TICKS_PER_SECOND = 100.0;
 
     private final Map<String, Long> pids;
     private final Map<String, long[]> cpuAtStart = new LinkedHashMap<>();
@@ -74,7 +74,7 @@ final class ProcessSampler implements AutoCloseable {
     }
 
     /** {own utime + stime, waited-for children's cutime + cstime} in ticks; empty once the process is gone. */
-    static Optional<long[]> cpuTicks(long pid) {
+    public static Optional<long[]> cpuTicks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             // The command name, in parentheses, may hold spaces: count fields after its closing one.
@@ -87,7 +87,7 @@ final class ProcessSampler implements AutoCloseable {
     }
 
     /** A {@code kB} field of {@code /proc/<pid>/status}, in bytes; empty once the process is gone. */
-    static OptionalLong status(long pid, String field) {
+    public static OptionalLong status(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith(field)) {

@@ -18,7 +18,9 @@ import java.util.Optional;
 public enum Compression {
     NONE("none"),
     /** An LZ4 frame stream (lz4-java's {@code LZ4FrameOutputStream}). */
-    LZ4("lz4");
+    LZ4("lz4"),
+    /** A Zstandard frame stream (zstd-jni's {@code ZstdOutputStream}); its level is the encoder's setting. */
+    ZSTD("zstd");
 
     private final String code;
 
@@ -47,7 +49,7 @@ public enum Compression {
                 "compression '" + code + "' is unknown: use " + codes()));
     }
 
-    /** The wire codes as a reader would list them: "none or lz4". */
+    /** The wire codes as a reader would list them: "none, lz4 or zstd". */
     static String codes() {
         List<String> codes = Arrays.stream(values()).map(Compression::code).toList();
         String last = codes.get(codes.size() - 1);

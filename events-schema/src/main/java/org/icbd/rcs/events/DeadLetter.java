@@ -10,10 +10,11 @@ import java.util.Optional;
 
 /**
  * A value of {@code icbd.dead-letters}, keyed by the original key: a record a consumer could not
- * use, kept whole so that nothing is lost and an operator can see why.
+ * use, kept whole (up to {@link #MAX_KEPT_VALUE_BYTES}) so that an operator can see what and why.
  *
  * @param value         the original value as text: UTF-8 when it decoded as such, else Base64
- * @param valueEncoding {@code utf8} or {@code base64}; empty when the original value was null
+ * @param valueEncoding {@code utf8} or {@code base64}; empty when the original value was null, or
+ *                      too large to keep (the reason then says so)
  * @param consumer      who gave up on it (e.g. {@code planner}, {@code replica lab-110-a})
  */
 public record DeadLetter(
@@ -47,12 +48,25 @@ public record DeadLetter(
         Fields.present(at, "at");
     }
 
-    /** Wraps a raw value, keeping it readable when it is text and intact when it is not. */
+    /**
+     * The largest raw value a dead letter keeps. Written as JSON text, a value can grow sixfold
+     * (every control character escaped as six characters), and a dead letter must still fit a
+     * producer's default 1 MiB request: a larger value is left out and the reason says so.
+     */
+    public static final int MAX_KEPT_VALUE_BYTES = 128 * 1024;
+
+    /**
+     * Wraps a raw value, keeping it readable when it is text and intact when it is not; a value
+     * larger than {@link #MAX_KEPT_VALUE_BYTES} is not kept, and the reason gives its size.
+     */
     public static DeadLetter of(String topic, int partition, long offset, byte[] rawValue, String reason,
                                 String consumer, Instant at) {
         Optional<String> value = Optional.empty();
         Optional<String> encoding = Optional.empty();
-        if (rawValue != null) {
+        if (rawValue != null && rawValue.length > MAX_KEPT_VALUE_BYTES) {
+            reason = reason + " (the value of " + rawValue.length + " bytes is not kept: over "
+                    + MAX_KEPT_VALUE_BYTES + ")";
+        } else if (rawValue != null) {
             try {
                 value = Optional.of(StandardCharsets.UTF_8.newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)

@@ -5,5 +5,11 @@ public enum ErrorClass {
     /** Connection lost, timeout, master busy: retried with bounded backoff. */
     TRANSIENT,
     /** Refused request, verification mismatch, disk full: waits for a new task or an operator. */
-    PERMANENT
+    PERMANENT,
+    /**
+     * The stream that arrived is not the master's: its length or SHA-256 differs from what the master
+     * recorded when it produced it. The bytes are discarded, nothing is promoted from them, and the
+     * step is retried from its first byte with the same backoff as a transient failure.
+     */
+    CORRUPT
 }

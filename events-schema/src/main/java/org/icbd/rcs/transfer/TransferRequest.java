@@ -3,26 +3,56 @@ package org.icbd.rcs.transfer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Fields;
 
 /**
- * The one command the master's SSH service runs, carried as the SSH exec command line:
+ * A command the master's SSH service runs, carried as the SSH exec command line:
  *
- * <pre>icbd-send/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4]</pre>
+ * <pre>
+ * icbd-send/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4|zstd] [offset=&lt;bytes&gt;]
+ * icbd-stat/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4|zstd]
+ * </pre>
  *
+ * {@code icbd-send/1} streams the step's stored stream from byte {@code offset} (0 when absent);
+ * {@code icbd-stat/1} answers one line, {@code length=<n> sha256=<hex>}, of the same step's stream.
  * Tokens are separated by single spaces; keys may come in any order but each at most once;
- * numbers are decimal without sign or leading zeros. Nothing else parses: the line is never
- * handed to a shell, so the grammar is the whole attack surface.
+ * numbers are decimal without sign or leading zeros (an offset may be {@code 0}). Nothing else
+ * parses: the line is never handed to a shell, so the grammar is the whole attack surface.
+ *
+ * @param verb   what to do with the step's stream
+ * @param offset the first byte of the stored (encoded) stream to send; always 0 for {@link Verb#STAT}
  */
-public record TransferRequest(String image, int version, Optional<Integer> parent, Compression compression) {
+public record TransferRequest(Verb verb, String image, int version, Optional<Integer> parent, Compression compression,
+                              long offset) {
 
-    public static final String VERB = "icbd-send/1";
+    /** The verb of a send request; kept for callers that name it. */
+    public static final String VERB = Verb.SEND.word();
 
     /** Longer lines are refused before any parsing. */
     public static final int MAX_LENGTH = 256;
 
+    private static final Set<String> KEYS = Set.of("image", "version", "parent", "compress", "offset");
+
+    /** The two verbs; the word is the first token of the line. */
+    public enum Verb {
+        SEND("icbd-send/1"),
+        STAT("icbd-stat/1");
+
+        private final String word;
+
+        Verb(String word) {
+            this.word = word;
+        }
+
+        public String word() {
+            return word;
+        }
+    }
+
     public TransferRequest {
+        Fields.present(verb, "verb");
         Fields.name(image, "image");
         Fields.version(version, "version");
         parent = Fields.optional(parent);
@@ -31,6 +61,17 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
             throw new IllegalArgumentException("parent " + parent.get() + " must be older than version " + version);
         }
         Fields.present(compression, "compression");
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative, got " + offset);
+        }
+        if (verb == Verb.STAT && offset != 0) {
+            throw new IllegalArgumentException("offset is only for " + Verb.SEND.word() + ", got " + offset);
+        }
+    }
+
+    /** A send of the whole stream (offset 0). */
+    public TransferRequest(String image, int version, Optional<Integer> parent, Compression compression) {
+        this(Verb.SEND, image, version, parent, compression, 0);
     }
 
     public static TransferRequest full(String image, int version, Compression compression) {
@@ -39,6 +80,16 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
 
     public static TransferRequest delta(String image, int parent, int version, Compression compression) {
         return new TransferRequest(image, version, Optional.of(parent), compression);
+    }
+
+    /** The send of the same step from byte {@code from} of its stored stream. */
+    public TransferRequest withOffset(long from) {
+        return new TransferRequest(Verb.SEND, image, version, parent, compression, from);
+    }
+
+    /** The stat of the same step. */
+    public TransferRequest stat() {
+        return new TransferRequest(Verb.STAT, image, version, parent, compression, 0);
     }
 
     /** Parses one request line, or throws {@link TransferRequestException} saying what was wrong. */
@@ -58,10 +109,7 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
             }
         }
         String[] tokens = line.split(" ", -1);
-        if (!tokens[0].equals(VERB)) {
-            throw new TransferRequestException("unknown command '" + abbreviate(tokens[0])
-                    + "': this server only runs '" + VERB + " image=<name> version=<n> [parent=<n>] [compress=lz4]'");
-        }
+        Verb verb = verbOf(tokens[0]);
         Map<String, String> values = new HashMap<>();
         for (int i = 1; i < tokens.length; i++) {
             String token = tokens[i];
@@ -74,9 +122,9 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
             }
             String key = token.substring(0, eq);
             String value = token.substring(eq + 1);
-            if (!key.equals("image") && !key.equals("version") && !key.equals("parent") && !key.equals("compress")) {
+            if (!KEYS.contains(key)) {
                 throw new TransferRequestException("unknown key '" + abbreviate(key)
-                        + "': allowed keys are image, version, parent, compress");
+                        + "': allowed keys are image, version, parent, compress, offset");
             }
             if (values.put(key, value) != null) {
                 throw new TransferRequestException("key '" + key + "' is given twice");
@@ -102,20 +150,33 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
         Compression compression = Compression.NONE;
         String compress = values.get("compress");
         if (compress != null) {
-            if (!compress.equals("lz4")) {
-                throw new TransferRequestException("compress '" + abbreviate(compress) + "' is unknown: only lz4");
-            }
-            compression = Compression.LZ4;
+            // "none" is what the absence of the key means; the wire spells only the codecs.
+            compression = Compression.find(compress).filter(c -> c != Compression.NONE && c.code().equals(compress))
+                    .orElseThrow(() -> new TransferRequestException("compress '" + abbreviate(compress)
+                            + "' is unknown: use lz4 or zstd, or leave compress out for none"));
         }
-        return new TransferRequest(image, v, parent, compression);
+        long offset = 0;
+        String from = values.get("offset");
+        if (from != null) {
+            if (verb != Verb.SEND) {
+                throw new TransferRequestException("offset is only for " + Verb.SEND.word() + ": "
+                        + Verb.STAT.word() + " describes the whole stream");
+            }
+            offset = offset(from);
+        }
+        return new TransferRequest(verb, image, v, parent, compression, offset);
     }
 
     /** The canonical line: {@code parse(print()) equals this}. */
     public String print() {
-        StringBuilder b = new StringBuilder(VERB).append(" image=").append(image).append(" version=").append(version);
+        StringBuilder b = new StringBuilder(verb.word()).append(" image=").append(image).append(" version=")
+                .append(version);
         parent.ifPresent(p -> b.append(" parent=").append(p));
-        if (compression == Compression.LZ4) {
-            b.append(" compress=lz4");
+        if (compression != Compression.NONE) {
+            b.append(" compress=").append(compression.code());
+        }
+        if (offset != 0) {
+            b.append(" offset=").append(offset);
         }
         return b.toString();
     }
@@ -123,6 +184,17 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
     @Override
     public String toString() {
         return print();
+    }
+
+    private static Verb verbOf(String word) {
+        for (Verb verb : Verb.values()) {
+            if (verb.word.equals(word)) {
+                return verb;
+            }
+        }
+        throw new TransferRequestException("unknown command '" + abbreviate(word) + "': this server only runs '"
+                + Verb.SEND.word() + " image=<name> version=<n> [parent=<n>] [compress=lz4|zstd] [offset=<bytes>]'"
+                + " and '" + Verb.STAT.word() + " image=<name> version=<n> [parent=<n>] [compress=lz4|zstd]'");
     }
 
     private static int number(String text, String key) {
@@ -134,6 +206,20 @@ public record TransferRequest(String image, int version, Optional<Integer> paren
             throw new TransferRequestException(key + " " + text + " is too large");
         }
         return Integer.parseInt(text);
+    }
+
+    private static long offset(String text) {
+        if (text.equals("0")) {
+            return 0;
+        }
+        if (text.isEmpty() || text.charAt(0) == '0' || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new TransferRequestException("offset '" + abbreviate(text)
+                    + "' is not a byte count (a decimal integer without sign or leading zeros)");
+        }
+        if (text.length() > 18) {
+            throw new TransferRequestException("offset " + abbreviate(text) + " is too large");
+        }
+        return Long.parseLong(text);
     }
 
     private static String abbreviate(String s) {

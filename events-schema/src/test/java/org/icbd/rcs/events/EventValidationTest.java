@@ -137,7 +137,7 @@ class EventValidationTest {
         assertEquals(Compression.NONE, Compression.forCode("none"));
         assertEquals(Optional.of(Compression.LZ4), Compression.find("LZ4"));
         assertEquals(Optional.empty(), Compression.find("brotli"));
-        rejects("compression 'brotli' is unknown: use none or lz4", () -> Compression.forCode("brotli"));
+        rejects("compression 'brotli' is unknown: use none, lz4 or zstd", () -> Compression.forCode("brotli"));
     }
 
     private static List<Integer> toList(byte[] bytes) {

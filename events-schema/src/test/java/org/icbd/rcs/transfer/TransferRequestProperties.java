@@ -20,13 +20,16 @@ class TransferRequestProperties {
                 .flatMap(first -> Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789._-")
                         .ofMaxLength(63).map(rest -> first + rest));
         Arbitrary<Integer> versions = Arbitraries.integers().between(2, Integer.MAX_VALUE);
+        Arbitrary<Long> offsets = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, Long.MAX_VALUE / 100));
         return Combinators.combine(images, versions, Arbitraries.doubles().between(0, 1),
-                        Arbitraries.of(true, false), Arbitraries.of(Compression.class))
-                .as((image, version, parentFraction, withParent, compression) -> {
+                        Arbitraries.of(true, false), Arbitraries.of(Compression.class), offsets,
+                        Arbitraries.of(TransferRequest.Verb.class))
+                .as((image, version, parentFraction, withParent, compression, offset, verb) -> {
                     Optional<Integer> parent = withParent
                             ? Optional.of(Math.max(1, (int) ((version - 1) * parentFraction)))
                             : Optional.empty();
-                    return new TransferRequest(image, version, parent, compression);
+                    TransferRequest send = new TransferRequest(image, version, parent, compression).withOffset(offset);
+                    return verb == TransferRequest.Verb.STAT ? send.stat() : send;
                 });
     }
 

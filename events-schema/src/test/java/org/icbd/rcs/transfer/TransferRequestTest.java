@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 import org.icbd.rcs.events.Compression;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,10 +18,52 @@ class TransferRequestTest {
             "icbd-send/1 image=ubuntu version=3 parent=2              | ubuntu | 3 | 2 | NONE",
             "icbd-send/1 image=ubuntu version=3 parent=1 compress=lz4 | ubuntu | 3 | 1 | LZ4",
             "icbd-send/1 compress=lz4 version=12 image=win-11         | win-11 | 12 |  | LZ4",
+            "icbd-send/1 image=ubuntu version=3 parent=2 compress=zstd | ubuntu | 3 | 2 | ZSTD",
     })
     void parsesValidRequests(String line, String image, int version, Integer parent, Compression compression) {
         TransferRequest r = TransferRequest.parse(line.strip());
         assertEquals(new TransferRequest(image, version, Optional.ofNullable(parent), compression), r);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "icbd-send/1 image=u version=3 offset=0                    | SEND | 3   |   | NONE | 0",
+            "icbd-send/1 image=u version=3 offset=1048576 compress=zstd | SEND | 3   |   | ZSTD | 1048576",
+            "icbd-send/1 offset=9000000000 image=u version=3 parent=1  | SEND | 3   | 1 | NONE | 9000000000",
+            "icbd-stat/1 image=u version=3 parent=2 compress=lz4       | STAT | 3   | 2 | LZ4  | 0",
+            "icbd-stat/1 image=u version=3                             | STAT | 3   |   | NONE | 0",
+    })
+    void parsesOffsetsAndStats(String line, TransferRequest.Verb verb, int version, Integer parent,
+                               Compression compression, long offset) {
+        TransferRequest r = TransferRequest.parse(line.strip());
+        assertEquals(new TransferRequest(verb, "u", version, Optional.ofNullable(parent), compression, offset), r);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "icbd-send/1 image=u version=2 offset=01          | offset '01' is not a byte count",
+            "icbd-send/1 image=u version=2 offset=-5          | offset '-5' is not a byte count",
+            "icbd-send/1 image=u version=2 offset=            | offset '' is not a byte count",
+            "icbd-send/1 image=u version=2 offset=1e6         | offset '1e6' is not a byte count",
+            "icbd-send/1 image=u version=2 offset=9999999999999999999 | offset 9999999999999999999 is too large",
+            "icbd-send/1 image=u version=2 offset=1 offset=2  | key 'offset' is given twice",
+            "icbd-stat/1 image=u version=2 offset=10          | offset is only for icbd-send/1",
+            "icbd-stat/2 image=u version=2                    | unknown command 'icbd-stat/2'",
+            "icbd-send/1 image=u version=2 compress=none      | compress 'none' is unknown",
+            "icbd-send/1 image=u version=2 compress=ZSTD      | compress 'ZSTD' is unknown",
+    })
+    void rejectsBadOffsetsAndStatsSayingWhy(String line, String expectedMessagePart) {
+        TransferRequestException e = assertThrows(TransferRequestException.class, () -> TransferRequest.parse(line.strip()));
+        assertTrue(e.getMessage().contains(expectedMessagePart), () -> "'" + e.getMessage() + "' for " + line);
+    }
+
+    @Test
+    void theStatAndTheResumedSendNameTheSameStep() {
+        TransferRequest send = TransferRequest.delta("u", 2, 3, Compression.ZSTD);
+        assertEquals("icbd-stat/1 image=u version=3 parent=2 compress=zstd", send.stat().print());
+        assertEquals("icbd-send/1 image=u version=3 parent=2 compress=zstd offset=77", send.withOffset(77).print());
+        assertEquals(send, send.withOffset(77).withOffset(0));
+        assertThrows(IllegalArgumentException.class, () -> send.withOffset(-1));
     }
 
     @ParameterizedTest

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 /**
  * The entry point of the tools jar ({@code bench/target/icbd-tools.jar}): every {@code icbd}
  * subcommand, with the same usage checks and exit codes, plus the tooling that stays out of the
- * services' jar: {@code demo}, {@code bench} (with its hidden site commands) and {@code dataset}.
+ * services' jar: {@code demo}, {@code bench} (with its hidden site commands), {@code dataset}, {@code simulate}, {@code fuzz} and {@code chaos}.
  */
 public final class IcbdTools {
 
@@ -28,7 +28,10 @@ public final class IcbdTools {
         CommandLine commandLine = Icbd.commandLine()
                 .addSubcommand(new DemoCommand())
                 .addSubcommand(new DatasetCommand())
-                .addSubcommand(new BenchCommand());
+                .addSubcommand(new BenchCommand())
+                .addSubcommand(new SimulateCommand())
+                .addSubcommand(new FuzzCommand())
+                .addSubcommand(new ChaosCommand());
         commandLine.getCommandSpec().usageMessage().footer(new String[0]);
         return commandLine;
     }

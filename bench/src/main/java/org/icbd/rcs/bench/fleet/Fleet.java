@@ -63,6 +63,8 @@ public final class Fleet implements AutoCloseable {
         final Path privateKey;
         /** Its /metrics and /health; kept across restarts of the replica. */
         final int httpPort;
+        /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
+        int masterPort;
         ChildJvm process;
 
         Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey, int httpPort) {
@@ -102,8 +104,6 @@ public final class Fleet implements AutoCloseable {
     private final Path keys;
     private final Path logs;
     private ChildJvm kafka;
-    /** Chosen at the first start and kept: a restarted broker is where its clients left it. */
-    private int kafkaPort;
     private String bootstrap;
     private LoopPool masterPool;
     private ChildJvm master;
@@ -129,10 +129,9 @@ public final class Fleet implements AutoCloseable {
 
     /** Starts the broker on a free port, or (again) on the port it had; returns the bootstrap address. */
     public String startKafka() {
-        if (kafkaPort == 0) {
-            kafkaPort = freePort();
-        }
-        kafka = start("kafka", "512m", List.of("local-kafka", "--port", String.valueOf(kafkaPort),
+        // A restart keeps the client port: every service was told this bootstrap address.
+        String port = bootstrap == null ? "0" : bootstrap.substring(bootstrap.lastIndexOf(':') + 1);
+        kafka = start("kafka", "512m", List.of("local-kafka", "--port", port,
                 "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
         bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
         return bootstrap;
@@ -140,11 +139,41 @@ public final class Fleet implements AutoCloseable {
 
     /** Stops the broker and starts it again on the same port with the same data; the services reconnect. */
     public String restartKafka() {
-        if (kafka != null) {
-            kafka.stop();
-            kafka = null;
+        end("kafka", false);
+        restart("kafka");
+        return bootstrap;
+    }
+
+    /**
+     * Ends one of the fleet's processes as a crash ({@code kill}: SIGKILL) or an operator would
+     * (SIGTERM, then SIGKILL after the stop grace): {@code kafka}, {@code master}, {@code planner} or a
+     * replica's id. {@link #restart} starts it again with the same settings.
+     */
+    public void end(String name, boolean kill) {
+        ChildJvm p = switch (name) {
+            case "kafka" -> kafka;
+            case MASTER_NAME -> master;
+            case "planner" -> planner;
+            default -> replica(name).process;
+        };
+        if (p == null) {
+            throw new IllegalStateException(name + " is not running");
         }
-        return startKafka();
+        if (kill) {
+            p.kill();
+        } else {
+            p.stop();
+        }
+    }
+
+    /** Starts {@code name} again after {@link #end}: the broker on its port, the master on its pool. */
+    public void restart(String name) {
+        switch (name) {
+            case "kafka" -> startKafka();
+            case MASTER_NAME -> startMaster();
+            case "planner" -> startPlanner();
+            default -> startReplica(name);
+        }
     }
 
     /** Creates the master's pool and starts the master service on free ports. */
@@ -197,7 +226,28 @@ public final class Fleet implements AutoCloseable {
 
     /** Creates a replica site (pool, key, authorised on the master) and starts its service. */
     public Replica addReplica(String id, String site, List<String> subscriptions) {
+        return addReplica(id, site, subscriptions, 0);
+    }
+
+    /**
+     * As {@link #addReplica(String, String, List)}, the replica reaching the master on 127.0.0.1:{@code masterPort}
+     * (a relay that forwards to {@link #sshPort()}); 0 for the master's own port.
+     */
+    public Replica addReplica(String id, String site, List<String> subscriptions, int masterPort) {
         LoopPool pool = pool(id);
+        Path key = authorizeClient(id);
+        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
+        replica.masterPort = masterPort;
+        replicas.put(id, replica);
+        startReplica(id);
+        return replica;
+    }
+
+    /**
+     * Generates a client key named {@code id} and adds it to the master's {@code authorized_keys}
+     * (which the master re-reads when it changes); returns the private key's path.
+     */
+    public Path authorizeClient(String id) {
         Path key = keys.resolve(id);
         runner.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", id, "-f", key.toString()),
                 Duration.ofSeconds(30));
@@ -207,10 +257,12 @@ public final class Fleet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot authorise " + id + "'s key: " + e.getMessage(), e);
         }
-        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
-        replicas.put(id, replica);
-        startReplica(id);
-        return replica;
+        return key;
+    }
+
+    /** The master's public host key line, as replicas pin it. */
+    public Path masterHostKeyPin() {
+        return hostKey().resolveSibling(hostKey().getFileName() + ".pub");
     }
 
     public void startReplica(String id) {
@@ -222,8 +274,8 @@ public final class Fleet implements AutoCloseable {
                 "--pool", r.pool.mountPoint().toString(),
                 "--bootstrap", bootstrap,
                 "--master-host", "127.0.0.1",
-                "--master-port", String.valueOf(sshPort),
-                "--master-host-key-file", hostKey().resolveSibling(hostKey().getFileName() + ".pub").toString(),
+                "--master-port", String.valueOf(r.masterPort > 0 ? r.masterPort : sshPort),
+                "--master-host-key-file", masterHostKeyPin().toString(),
                 "--private-key", r.privateKey.toString(),
                 "--heartbeat", "2s",
                 "--progress-interval", "1s",

@@ -8,7 +8,9 @@ import java.util.Optional;
  * Bounded exponential backoff for TRANSIENT failures: the delay after the k-th failed attempt is
  * {@code min(max, initial * 2^(k-1))}, and there is no attempt after the {@code maxAttempts}-th.
  *
- * @param maxAttempts attempts per task, the first included; at least 1
+ * <p>{@link TaskApplier} keeps retrying a TRANSIENT failure after the last attempt, every {@code max}.
+ *
+ * @param maxAttempts attempts with a growing delay, the first included; at least 1
  */
 public record Backoff(Duration initial, Duration max, int maxAttempts) {
 

@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives replication tasks on a replica, one at a time: compares the task with the disk, runs each
  * remaining step through the {@link StepRunner} (which pulls, verifies and promotes it), reports
- * every step's outcome, and prunes beyond {@code keep}. TRANSIENT failures are retried with bounded
- * backoff; PERMANENT ones are reported and the replica waits for a new task.
+ * every step's outcome, and prunes beyond {@code keep}. TRANSIENT failures are retried with
+ * exponential backoff, then every {@link Backoff#max()} for as long as they last (the task is never
+ * given up while its cause is transient, so the replica catches up within {@code max} of the cause
+ * going away); every failure is reported. PERMANENT ones are reported and the replica waits for a
+ * new task. A stop ends the retries at once.
  *
  * <p>Invariants: versions held before a task are never touched by it except by retention, which
  * never deletes the newest. Every state published is read from the disk at that moment (the held
@@ -142,13 +145,17 @@ public final class TaskApplier implements AutoCloseable {
                 publishFailure(task, f, f.failure().getMessage());
                 return TaskOutcome.ABANDONED;
             }
-            Optional<Duration> delay = f.failure().isTransient() ? backoff.delayAfter(attempt) : Optional.empty();
+            // A transient cause (master down, network, busy) goes away by itself: retrying is never
+            // given up, the delay only stops growing, so the step runs within max-backoff of its return.
+            Optional<Duration> delay = f.failure().isTransient()
+                    ? Optional.of(backoff.delayAfter(attempt).orElse(backoff.max())) : Optional.empty();
             String next;
-            if (delay.isPresent()) {
-                next = "; retrying in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1) + " of "
-                        + backoff.maxAttempts() + ")";
-            } else if (f.failure().isTransient()) {
-                next = "; gave up after " + attempt + " attempts; the planner reissues the task";
+            if (delay.isPresent() && attempt < backoff.maxAttempts()) {
+                next = "; retrying in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1) + ")";
+            } else if (delay.isPresent()) {
+                next = "; retrying in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1)
+                        + ", still failing after " + backoff.maxAttempts() + ": retrying every "
+                        + backoff.max().toMillis() + " ms)";
             } else {
                 next = "; not retried: waiting for a new task";
             }
@@ -202,15 +209,18 @@ public final class TaskApplier implements AutoCloseable {
 
     private void publishProgress(ReplicationTask task, TransferStep step, List<HeldVersion> held,
                                  StepProgress progress) {
-        long bytes = progress.wireBytes();
-        double seconds = Math.max(0.001, Duration.between(progress.startedAt(), progress.at()).toMillis() / 1000.0);
-        long rate = (long) (bytes / seconds);
-        metrics.progress(bytes, rate);
-        log.info("replica {} image {} version {} task {}: {} MiB received, {} MB/s", replicaId, task.image(),
-                step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),
-                String.format("%.1f", rate / 1e6));
+        long bytes = progress.streamBytes();
+        long rate = progress.bytesPerSecond();
+        metrics.progress(progress.wireBytes(), rate);
+        Optional<Long> total = progress.totalBytes().isPresent()
+                ? Optional.of(progress.totalBytes().getAsLong()) : Optional.empty();
+        Optional<Long> eta = progress.eta().map(Duration::toSeconds);
+        log.info("replica {} image {} version {} task {}: {} MiB of {} received, {} MB/s, ETA {}", replicaId,
+                task.image(), step.version(), task.taskId(), String.format("%.1f", bytes / 1048576.0),
+                total.map(t -> String.format("%.1f MiB", t / 1048576.0)).orElse("?"),
+                String.format("%.1f", rate / 1e6), eta.map(e -> e + " s").orElse("?"));
         TransferProgress transfer = new TransferProgress(task.taskId(), step.version(), step.parentVersion(), bytes,
-                rate, progress.startedAt());
+                rate, progress.startedAt(), total, eta);
         publisher.publishProgress(ReplicaImageState.of(replicaId, task.image(), held,
                 Optional.ofNullable(lastSteps.get(task.image())), Optional.of(transfer), progress.at()));
     }

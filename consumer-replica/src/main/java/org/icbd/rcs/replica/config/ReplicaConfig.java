@@ -15,7 +15,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
@@ -38,6 +40,8 @@ import org.icbd.rcs.replica.pull.MasterEndpoint;
  *                    planner's tasks for it ask for that codec
  * @param kafka       {@code kafka.bootstrap-servers} and {@code kafka.properties.*}, for every client
  * @param postApply   the command run after each promotion; empty when none is configured
+ * @param resumeMaxAge at start, stream files in staging younger than this are kept and resumed
+ * @param maxPullRate  the cap of this replica's pulls in wire bytes per second; empty for none
  */
 public record ReplicaConfig(
         String replicaId,
@@ -52,12 +56,19 @@ public record ReplicaConfig(
         Duration ackTimeout,
         MasterEndpoint master,
         Backoff backoff,
-        Optional<PostApplyCommand> postApply) {
+        Optional<PostApplyCommand> postApply,
+        Duration resumeMaxAge,
+        OptionalLong maxPullRate) {
 
     public ReplicaConfig {
         subscriptions = List.copyOf(subscriptions);
         postApply = postApply == null ? Optional.empty() : postApply;
+        Objects.requireNonNull(resumeMaxAge, "resumeMaxAge");
+        Objects.requireNonNull(maxPullRate, "maxPullRate");
     }
+
+    /** The lowest pull cap: below it a step would outlast any stall timeout worth having. */
+    public static final long MIN_PULL_RATE = 1024;
 
     /** The {@code keep} of each subscribed image. */
     public Map<String, Integer> keepByImage() {
@@ -127,10 +138,24 @@ public record ReplicaConfig(
             throw new InvalidSettingException(p + "retry.max-attempts", "must be at least 1, got " + r.getMaxAttempts());
         }
         Optional<PostApplyCommand> postApply = postApply(s.getPostApply(), p + "post-apply.");
+        Duration resumeMaxAge = s.getResumeMaxAge();
+        if (resumeMaxAge == null || resumeMaxAge.isNegative()) {
+            throw new InvalidSettingException(p + "resume-max-age", "must be a duration of 0 or more (0 resumes"
+                    + " nothing after a restart), got " + resumeMaxAge);
+        }
+        OptionalLong maxPullRate = OptionalLong.empty();
+        if (s.getMaxPullRate() != null) {
+            long rate = s.getMaxPullRate();
+            if (rate < MIN_PULL_RATE) {
+                throw new InvalidSettingException(p + "max-pull-rate", "must be at least " + MIN_PULL_RATE
+                        + " wire bytes per second (leave it out for no cap), got " + rate);
+            }
+            maxPullRate = OptionalLong.of(rate);
+        }
         return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
                 ackTimeout,
                 new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
-                new Backoff(initial, max, r.getMaxAttempts()), postApply);
+                new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate);
     }
 
     /** An empty command is no hook; otherwise its executable must be an absolute path to an executable file. */

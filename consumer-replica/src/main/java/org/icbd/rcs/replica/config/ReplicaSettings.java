@@ -29,7 +29,9 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *     default-keep: 2
  *     heartbeat-interval: 10s
  *     progress-interval: 2s
- *     compression: lz4                     # none | lz4; a task's own compression wins
+ *     compression: lz4                     # none | lz4 | zstd: this replica's link; announced, the planner asks for it
+ *     resume-max-age: 24h                  # a stream file left in staging younger than this is resumed at start
+ *     max-pull-rate: 12500000              # optional; caps this replica's pulls, wire bytes per second (smooth)
  *     kafka:
  *       bootstrap-servers: 127.0.0.1:9092
  *       group-id: icbd-replica-lab-110-a   # defaults to icbd-replica-&lt;id&gt;
@@ -46,8 +48,8 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *       stall-timeout: 60s
  *     retry:
  *       initial-backoff: 1s
- *       max-backoff: 60s
- *       max-attempts: 5
+ *       max-backoff: 10s                    # transient failures are retried every max-backoff until they pass
+ *       max-attempts: 5                     # attempts with a growing delay
  *     post-apply:                          # optional; run after each promotion, once current is switched
  *       command: [/usr/local/sbin/icbd-reload-exports, --quiet]   # absolute path, no shell
  *       timeout: 60s
@@ -72,6 +74,11 @@ public class ReplicaSettings {
     public static final Duration DEFAULT_PROGRESS_INTERVAL = Duration.ofSeconds(2);
     /** Stream encoding asked of the master when a task does not name one (tasks of schema 1 always do). */
     public static final String DEFAULT_COMPRESSION = "lz4";
+    /**
+     * At start, a stream file of an unfinished step modified less than this long ago is kept and
+     * resumed; older ones (the master has probably evicted the stream by then) are deleted.
+     */
+    public static final Duration DEFAULT_RESUME_MAX_AGE = Duration.ofHours(24);
 
     private String id;
     private String site;
@@ -81,6 +88,9 @@ public class ReplicaSettings {
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
     private String compression = DEFAULT_COMPRESSION;
+    private Duration resumeMaxAge = DEFAULT_RESUME_MAX_AGE;
+    /** Wire bytes per second; null (the default) for no cap. */
+    private Long maxPullRate;
     private Kafka kafka = new Kafka();
     private Master master = new Master();
     private Ssh ssh = new Ssh();
@@ -151,6 +161,22 @@ public class ReplicaSettings {
 
     public void setProgressInterval(Duration progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public Duration getResumeMaxAge() {
+        return resumeMaxAge;
+    }
+
+    public void setResumeMaxAge(Duration resumeMaxAge) {
+        this.resumeMaxAge = resumeMaxAge;
+    }
+
+    public Long getMaxPullRate() {
+        return maxPullRate;
+    }
+
+    public void setMaxPullRate(Long maxPullRate) {
+        this.maxPullRate = maxPullRate;
     }
 
     public String getCompression() {
@@ -357,14 +383,18 @@ public class ReplicaSettings {
         }
     }
 
-    /** {@code icbd.replica.retry.*}: bounded exponential backoff for TRANSIENT failures. */
+    /**
+     * {@code icbd.replica.retry.*}: exponential backoff for TRANSIENT failures, capped at
+     * {@code max-backoff}; they are retried until they pass (or the service stops).
+     */
     @Requires(env = ReplicaSettings.ENVIRONMENT)
     @ConfigurationProperties("retry")
     public static class Retry {
 
         public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
-        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(60);
-        /** Attempts per task, the first included; then the task is given up until the planner reissues it. */
+        /** A replica catches up within this long of its master (or network) coming back. */
+        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+        /** Attempts with a growing delay, the first included; after them, one every max-backoff. */
         public static final int DEFAULT_MAX_ATTEMPTS = 5;
 
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;

@@ -14,6 +14,8 @@ import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,6 +26,7 @@ import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.btrfs.ReceivedSubvolume;
 import org.icbd.rcs.btrfs.SubvolumeInfo;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +38,8 @@ import org.slf4j.LoggerFactory;
  * &lt;pool&gt;/images/&lt;image&gt;/versions/&lt;n&gt;   received, verified, read-only: served to clients
  * &lt;pool&gt;/images/&lt;image&gt;/current         symlink to versions/&lt;newest held&gt;; absent when none is held
  * &lt;pool&gt;/.incoming/&lt;image&gt;/&lt;n&gt;         staging; never promoted after a crash, deleted on start
+ * &lt;pool&gt;/.incoming/&lt;image&gt;/&lt;n&gt;[-from-&lt;p&gt;].&lt;codec&gt;.stream   the step's stream as it arrives;
+ *                                       kept across a cut and, while young, across a restart
  * &lt;pool&gt;/.icbd-replica.lock                 held while a replica service uses the pool
  * </pre>
  *
@@ -69,6 +74,9 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
     private static final String CURRENT_TEMP_PREFIX = CURRENT + ".tmp-";
 
     private static final Pattern VERSION_NAME = Pattern.compile("[1-9][0-9]{0,9}");
+    /** A step's stream file in staging, as {@link #streamFile} names it. */
+    private static final String STREAM_SUFFIX = ".stream";
+    private static final Pattern STREAM_FILE = Pattern.compile("[1-9][0-9]{0,9}(-from-[1-9][0-9]{0,9})?\\.[a-z0-9]+\\.stream");
 
     private final String replicaId;
     private final Path root;
@@ -194,23 +202,113 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
         }
     }
 
+    /**
+     * At start: deletes everything under {@code .incoming/} except the stream files ({@link
+     * #streamFile}) of unfinished steps modified less than {@code maxAge} before {@code now}, which the
+     * next run of their step resumes. Partial subvolumes are always deleted: they are never promoted.
+     *
+     * @return the stream files kept
+     */
+    public List<Path> cleanStaging(Duration maxAge, Instant now) {
+        Path incoming = root.resolve(INCOMING);
+        if (!Files.exists(incoming, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<Path> kept = new ArrayList<>();
+        List<Path> images = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(incoming)) {
+            stream.forEach(images::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + incoming, e);
+        }
+        for (Path imageDir : images) {
+            if (!Files.isDirectory(imageDir, LinkOption.NOFOLLOW_LINKS) || check.isSubvolume(imageDir)) {
+                remove(imageDir);
+                continue;
+            }
+            List<Path> entries = new ArrayList<>();
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(imageDir)) {
+                stream.forEach(entries::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + imageDir, e);
+            }
+            for (Path entry : entries) {
+                if (isYoungStreamFile(entry, maxAge, now)) {
+                    kept.add(entry);
+                    log.info("replica {}: kept the stream file {} of an unfinished step ({} bytes) to resume it",
+                            replicaId, entry, sizeQuietly(entry));
+                } else {
+                    remove(entry);
+                }
+            }
+        }
+        return List.copyOf(kept);
+    }
+
+    private static boolean isYoungStreamFile(Path entry, Duration maxAge, Instant now) {
+        if (!STREAM_FILE.matcher(entry.getFileName().toString()).matches()
+                || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            Instant modified = Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toInstant();
+            return !maxAge.isZero() && modified.isAfter(now.minus(maxAge));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long sizeQuietly(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The file in staging that holds the stream of one step as it arrives, encoded as on the wire:
+     * {@code .incoming/<image>/<version>[-from-<parent>].<codec>.stream}. btrfs receive names its
+     * subvolume after the version alone, so the two never collide.
+     */
+    public Path streamFile(String image, int version, Optional<Integer> parent, Compression compression) {
+        return stagingDir(image).resolve(version + parent.map(p -> "-from-" + p).orElse("") + "."
+                + compression.code() + STREAM_SUFFIX);
+    }
+
     /** Makes {@code .incoming/<image>/} exist and be empty, ready for one receive. */
     public Path prepareStaging(String image) {
+        return prepareStaging(image, Optional.empty());
+    }
+
+    /**
+     * Makes {@code .incoming/<image>/} exist and hold nothing but {@code keep} (the stream file of the
+     * step about to be received), ready for one receive.
+     */
+    public Path prepareStaging(String image, Optional<Path> keep) {
         Path dir = stagingDir(image);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
-        removeContents(dir);
+        removeContents(dir, keep);
         return dir;
     }
 
     /** Empties {@code .incoming/<image>/} (after a failed or abandoned step). */
     public void cleanStaging(String image) {
+        cleanStaging(image, Optional.empty());
+    }
+
+    /**
+     * Empties {@code .incoming/<image>/} but for {@code keep}: after a cut, the partial subvolume goes
+     * and the stream file stays, to be resumed.
+     */
+    public void cleanStaging(String image, Optional<Path> keep) {
         Path dir = stagingDir(image);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            removeContents(dir);
+            removeContents(dir, keep);
         }
     }
 
@@ -220,6 +318,14 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
      */
     public ReceivedSubvolume receive(String image, InputStream stream) throws IOException {
         return btrfs.receive(prepareStaging(image), stream);
+    }
+
+    /**
+     * Receives one stream into {@code .incoming/<image>/}, which {@link #prepareStaging(String,
+     * Optional)} made ready, leaving the step's stream file there alone.
+     */
+    public ReceivedSubvolume receiveStaged(String image, InputStream stream) throws IOException {
+        return btrfs.receive(stagingDir(image), stream);
     }
 
     /**
@@ -396,6 +502,10 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
     }
 
     private void removeContents(Path dir) {
+        removeContents(dir, Optional.empty());
+    }
+
+    private void removeContents(Path dir, Optional<Path> keep) {
         List<Path> entries = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             stream.forEach(entries::add);
@@ -403,7 +513,9 @@ public final class ReplicaPool implements VersionStore, AutoCloseable {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
         for (Path entry : entries) {
-            remove(entry);
+            if (keep.isEmpty() || !entry.equals(keep.get())) {
+                remove(entry);
+            }
         }
     }
 

@@ -87,6 +87,84 @@ public final class MasterClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the master for the length and SHA-256 of a step's stored stream ({@code icbd-stat/1}), which
+     * it produces first if needed; waits at most {@code timeout} for the answer.
+     *
+     * @param request the step; its verb is {@code icbd-stat/1}
+     * @throws IOException if the master cannot be reached, answers with a non-zero status (carried by
+     *     {@link StatRefusedException}) or with anything but one stat line
+     */
+    public StreamStat stat(TransferRequest request, java.time.Duration timeout) throws IOException {
+        ClientSession session = client.connect(endpoint.user(), endpoint.host(), endpoint.port())
+                .verify(endpoint.connectTimeout()).getSession();
+        try (session) {
+            session.addPublicKeyIdentity(endpoint.identity());
+            session.auth().verify(endpoint.connectTimeout());
+            ChannelExec channel = session.createExecChannel(request.print());
+            MasterStderr stderr = new MasterStderr(replicaId, request);
+            StatAnswer out = new StatAnswer();
+            channel.setOut(out);
+            channel.setErr(stderr);
+            try (channel; stderr) {
+                channel.open().verify(endpoint.connectTimeout());
+                java.util.Set<org.apache.sshd.client.channel.ClientChannelEvent> events = channel.waitFor(
+                        java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED),
+                        timeout.toMillis());
+                Integer status = channel.getExitStatus();
+                if (status == null) {
+                    throw new java.net.SocketTimeoutException("`" + request.print() + "` on " + endpoint.address()
+                            + " gave no answer within " + timeout.toSeconds() + " s"
+                            + (events.contains(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED)
+                                    ? " (the channel closed)" : ""));
+                }
+                if (status != MasterExitStatus.OK) {
+                    throw new StatRefusedException(status, stderr.lastLine());
+                }
+                if (out.overflowed()) {
+                    throw new IOException("`" + request.print() + "` on " + endpoint.address() + " answered more than "
+                            + StatAnswer.LIMIT + " bytes: the master does not speak icbd-stat/1; upgrade it");
+                }
+                String answer = out.text();
+                try {
+                    return StreamStat.parse(answer);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** The stat's stdout: one short line; anything longer is kept out of memory and reported. */
+    private static final class StatAnswer extends java.io.OutputStream {
+
+        static final int LIMIT = 512;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private volatile boolean overflowed;
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            int room = LIMIT - bytes.size();
+            if (len > room) {
+                overflowed = true;
+            }
+            bytes.write(b, off, Math.max(0, Math.min(room, len)));
+        }
+
+        boolean overflowed() {
+            return overflowed;
+        }
+
+        synchronized String text() {
+            return bytes.toString(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
     @Override
     public void close() {
         try {

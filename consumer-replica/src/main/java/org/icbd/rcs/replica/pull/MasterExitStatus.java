@@ -17,6 +17,11 @@ public final class MasterExitStatus {
     public static final int BUSY = 3;
     /** The master could not run or finish the send for a reason of its own; the stream is incomplete. */
     public static final int MASTER_FAILED = 4;
+    /**
+     * The offset asked for lies past the end of the stored stream, or in a stream no longer stored;
+     * nothing was sent. The replica starts the step again from byte 0.
+     */
+    public static final int STREAM_REFUSED = 5;
 
     private MasterExitStatus() {
     }
@@ -39,6 +44,7 @@ public final class MasterExitStatus {
             case REFUSED -> "the master refused the request";
             case BUSY -> "the master was busy (no send slot came free)";
             case MASTER_FAILED -> "the master could not run or finish the send";
+            case STREAM_REFUSED -> "the master refused the offset (past the end, or the stream is no longer stored)";
             default -> "btrfs send failed on the master (exit " + status + ")";
         };
     }

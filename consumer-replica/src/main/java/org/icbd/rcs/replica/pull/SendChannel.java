@@ -10,11 +10,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import net.jpountz.lz4.LZ4FrameInputStream;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.transfer.TransferRequest;
 
 /**
@@ -70,11 +69,16 @@ public final class SendChannel implements AutoCloseable {
     }
 
     /**
-     * The stream as btrfs receive wants it: LZ4-decoded when the request asked for LZ4. Reading an
-     * LZ4 stream's header happens here, so this may block and throw like a read.
+     * The stream as btrfs receive wants it: decoded by the request's codec. Reading an LZ4 stream's
+     * header happens here, so this may block and throw like a read.
      */
     public InputStream stream() throws IOException {
-        return request.compression() == Compression.LZ4 ? new LZ4FrameInputStream(wire) : wire;
+        return StreamCodec.decoder(request.compression(), wire);
+    }
+
+    /** The stream as the master sends it: encoded with the request's codec, counted as wire bytes. */
+    public InputStream wire() {
+        return wire;
     }
 
     /** Stream bytes received so far, as on the wire (compressed when LZ4). Any thread. */

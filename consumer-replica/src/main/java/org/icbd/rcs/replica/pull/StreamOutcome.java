@@ -31,4 +31,9 @@ public record StreamOutcome(
         Objects.requireNonNull(masterReason, "masterReason");
         Objects.requireNonNull(receiveError, "receiveError");
     }
+
+    /** The same wire, with the receiving side's failure (btrfs receive, the decoder) as the error. */
+    public StreamOutcome withReceiveError(Optional<Throwable> error) {
+        return new StreamOutcome(wireBytes, masterExit, masterReason, stalled, stopping, connectionLost, error);
+    }
 }

@@ -22,8 +22,10 @@ import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.metrics.ReplicaMetrics;
+import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.report.Heartbeat;
+import org.icbd.rcs.replica.report.PublishException;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
 import org.icbd.rcs.replica.step.PullStepRunner;
 import org.slf4j.Logger;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start: lock the pool, delete whatever staging a crash left (never promoted), point every
  * image's {@code current} at its newest version, scan the pool,
- * publish the registration and one state per subscribed image from disk, then heartbeat and
+ * publish the registration and one state per subscribed image from disk (waiting for Kafka as long
+ * as it takes when the broker is down), then heartbeat and
  * consume tasks; the heartbeat lives only as long as the task loop ({@link #death()}). Stop: abort
  * the transfer in flight (channel closed, receive killed, staging cleaned, state published, offset
  * left uncommitted), then release everything. No static state: several replicas can run in one
@@ -53,6 +56,8 @@ public final class ReplicaService implements AutoCloseable {
     private TaskConsumer consumer;
     private ReplicaMetrics metrics;
     private boolean running;
+    /** Set by {@link #close()} before it waits for a start in progress, which then stops waiting for Kafka. */
+    private volatile boolean closing;
     private CompletableFuture<TaskLoopDeath> death = new CompletableFuture<>();
 
     public ReplicaService(ReplicaConfig config, Clock clock) {
@@ -80,6 +85,7 @@ public final class ReplicaService implements AutoCloseable {
         if (running) {
             throw new IllegalStateException("replica " + config.replicaId() + " is already running");
         }
+        closing = false;
         String id = config.replicaId();
         try {
             BtrfsTool btrfs = new BtrfsTool(new CommandRunner());
@@ -90,7 +96,8 @@ public final class ReplicaService implements AutoCloseable {
                 throw new InvalidSettingException(ReplicaSettings.PREFIX + ".pool", e.getMessage(), e);
             }
             started.add(pool);
-            pool.cleanStaging();
+            // Partial subvolumes go; young stream files of unfinished steps stay for their step to resume.
+            pool.cleanStaging(config.resumeMaxAge(), clock.instant());
             pool.updateCurrentLinks();
             for (Subscription s : config.subscriptions()) {
                 List<HeldVersion> held = pool.held(s.image());
@@ -105,15 +112,17 @@ public final class ReplicaService implements AutoCloseable {
             ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
                     config.master().user(), config.master().identityFingerprint(), software(),
                     Optional.of(config.compression()), clock.instant());
-            publisher.publishRegistration(registration);
-            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock);
+            untilKafkaAcknowledges("its registration", () -> publisher.publishRegistration(registration));
+            Optional<Throttle> cap = config.maxPullRate().isPresent()
+                    ? Optional.of(new Throttle(config.maxPullRate().getAsLong())) : Optional.empty();
+            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock, cap);
             started.add(steps);
             PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
                     clock, postApply, metrics());
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
-                applier.report(s.image());
+                untilKafkaAcknowledges("its state of image " + s.image(), () -> applier.report(s.image()));
             }
             Heartbeat heartbeat = new Heartbeat(publisher, registration, config.heartbeatInterval(), clock);
             started.add(heartbeat);
@@ -154,8 +163,53 @@ public final class ReplicaService implements AutoCloseable {
         return running;
     }
 
+    /**
+     * Runs {@code publish} until Kafka acknowledges it: a broker that is down (or not yet up) at start
+     * is waited for, however long, saying so at every attempt; anything but a retriable Kafka error
+     * (a cluster that refuses this client, for instance) fails the start at once. {@link #close()}
+     * ends the wait.
+     */
+    private void untilKafkaAcknowledges(String what, Runnable publish) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                publish.run();
+                if (attempt > 1) {
+                    log.info("replica {}: Kafka at {} acknowledged {} after {} attempts; starting", config.replicaId(),
+                            config.kafka().bootstrapServers(), what, attempt);
+                }
+                return;
+            } catch (PublishException e) {
+                if (!retriable(e)) {
+                    throw e;
+                }
+                if (closing) {
+                    throw new IllegalStateException("replica " + config.replicaId() + " stopped while waiting for"
+                            + " Kafka at " + config.kafka().bootstrapServers(), e);
+                }
+                log.warn("replica {}: waiting for Kafka at {} to acknowledge {} (attempt {}): {}; retrying",
+                        config.replicaId(), config.kafka().bootstrapServers(), what, attempt, e.getMessage());
+            }
+        }
+    }
+
+    /** A broker that is down or slow, as opposed to one that refuses this client. */
+    private static boolean retriable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
-    public synchronized void close() {
+    public void close() {
+        closing = true;
+        closeNow();
+    }
+
+    private synchronized void closeNow() {
         if (!started.isEmpty()) {
             log.info("replica {}: stopping", config.replicaId());
             closeStarted();

@@ -4,8 +4,9 @@ import java.util.Objects;
 import org.icbd.rcs.events.ErrorClass;
 
 /**
- * A step that did not promote a version. The class decides what happens next (TRANSIENT: retried
- * with backoff; PERMANENT: reported, then the replica waits for a new task); the message says what
+ * A step that did not promote a version. The class decides what happens next (TRANSIENT, and CORRUPT
+ * once the bad bytes are discarded: retried with backoff; PERMANENT: reported, then the replica waits
+ * for a new task); the message says what
  * was tried, on what, and what to do next, and is what {@code ReplicaImageState.lastStep.error} carries.
  */
 public final class StepFailure extends Exception {
@@ -27,7 +28,8 @@ public final class StepFailure extends Exception {
         return errorClass;
     }
 
+    /** Whether the step is worth retrying: a transient failure, or corrupt bytes that were discarded. */
     public boolean isTransient() {
-        return errorClass == ErrorClass.TRANSIENT;
+        return errorClass == ErrorClass.TRANSIENT || errorClass == ErrorClass.CORRUPT;
     }
 }

@@ -70,29 +70,33 @@ class TaskApplierTest {
     }
 
     @Test
-    void transientFailuresAreRetriedWithBackoffUpToTheAttemptLimit() {
+    void transientFailuresAreRetriedWithGrowingBackoffThenAtTheCapUntilTheyPass() {
         Backoff backoff = new Backoff(Duration.ofMillis(40), Duration.ofMillis(60), 3);
         steps.thenFails(ErrorClass.TRANSIENT, "connection lost", 10)
                 .thenFails(ErrorClass.TRANSIENT, "connection lost", 20)
-                .thenFails(ErrorClass.TRANSIENT, "connection lost", 30);
+                .thenFails(ErrorClass.TRANSIENT, "connection lost", 30)
+                .thenFails(ErrorClass.TRANSIENT, "connection lost", 40)
+                .thenApplies(4096);
 
         assertEquals(TaskOutcome.DONE, applier(backoff, 2).apply(task(List.of(), TransferStep.full(1, UUID_1))));
 
-        assertEquals(3, steps.runs().size(), "three attempts, no fourth");
+        assertEquals(5, steps.runs().size(), "four failed attempts, the fifth applied");
         List<Long> started = steps.startedNanos();
         assertTrue(started.get(1) - started.get(0) >= Duration.ofMillis(40).toNanos(), "first backoff waited");
-        assertTrue(started.get(2) - started.get(1) >= Duration.ofMillis(60).toNanos(), "second backoff (80 ms capped"
-                + " at 60 ms) waited");
-        List<String> errors = reports.states().stream().map(s -> s.lastStep().orElseThrow().error().orElseThrow())
-                .toList();
-        assertEquals(List.of("connection lost; retrying in 40 ms (attempt 2 of 3)",
-                "connection lost; retrying in 60 ms (attempt 3 of 3)",
-                "connection lost; gave up after 3 attempts; the planner reissues the task"), errors);
+        for (int i = 2; i < 5; i++) {
+            assertTrue(started.get(i) - started.get(i - 1) >= Duration.ofMillis(60).toNanos(), "backoff " + i
+                    + " (capped at 60 ms) waited");
+        }
+        List<String> errors = reports.states().stream().filter(s -> s.lastStep().orElseThrow().outcome()
+                == Outcome.FAILED).map(s -> s.lastStep().orElseThrow().error().orElseThrow()).toList();
+        assertEquals(List.of("connection lost; retrying in 40 ms (attempt 2)",
+                "connection lost; retrying in 60 ms (attempt 3)",
+                "connection lost; retrying in 60 ms (attempt 4, still failing after 3: retrying every 60 ms)",
+                "connection lost; retrying in 60 ms (attempt 5, still failing after 3: retrying every 60 ms)"),
+                errors);
         StepReport last = lastStep();
-        assertEquals(Outcome.FAILED, last.outcome());
-        assertEquals(Optional.of(ErrorClass.TRANSIENT), last.errorClass());
-        assertEquals(30, last.bytes());
-        assertEquals(List.of(), versions.held(IMAGE));
+        assertEquals(Outcome.APPLIED, last.outcome());
+        assertEquals(List.of(new HeldVersion(1, UUID_1)), versions.held(IMAGE));
     }
 
     @Test

@@ -66,6 +66,8 @@ class ReplicaConfigTest {
         assertEquals(ReplicaSettings.DEFAULT_HEARTBEAT_INTERVAL, c.heartbeatInterval());
         assertEquals(ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, c.progressInterval());
         assertEquals(Compression.LZ4, c.compression());
+        assertEquals(ReplicaSettings.DEFAULT_RESUME_MAX_AGE, c.resumeMaxAge());
+        assertEquals(java.util.OptionalLong.empty(), c.maxPullRate());
         assertEquals(ReplicaSettings.Kafka.DEFAULT_BOOTSTRAP_SERVERS, c.kafka().bootstrapServers());
         assertEquals("icbd-replica-lab-110-a", c.groupId());
         assertEquals(ReplicaSettings.Master.DEFAULT_PORT, c.master().port());
@@ -100,6 +102,8 @@ class ReplicaConfigTest {
         properties.put("icbd.replica.retry.initial-backoff", "100ms");
         properties.put("icbd.replica.retry.max-attempts", "9");
         properties.put("icbd.replica.compression", "none");
+        properties.put("icbd.replica.resume-max-age", "2h");
+        properties.put("icbd.replica.max-pull-rate", "12500000");
         properties.put("icbd.replica.kafka.bootstrap-servers", "127.0.0.1:19092");
         properties.put("icbd.replica.master.port", "2345");
         properties.put("icbd.replica.subscriptions", "ubuntu:1,debian:4");
@@ -110,9 +114,17 @@ class ReplicaConfigTest {
         assertEquals(Duration.ofMillis(100), c.backoff().initial());
         assertEquals(9, c.backoff().maxAttempts());
         assertEquals(Compression.NONE, c.compression());
+        assertEquals(Duration.ofHours(2), c.resumeMaxAge());
+        assertEquals(java.util.OptionalLong.of(12_500_000), c.maxPullRate());
         assertEquals("127.0.0.1:19092", c.kafka().bootstrapServers());
         assertEquals(2345, c.master().port());
         assertEquals(Map.of("ubuntu", 1, "debian", 4), c.keepByImage());
+    }
+
+    @Test
+    void zstdIsALinkPreference() {
+        properties.put("icbd.replica.compression", "zstd");
+        assertEquals(Compression.ZSTD, bind(properties).compression());
     }
 
     @Test
@@ -133,7 +145,9 @@ class ReplicaConfigTest {
             "icbd.replica.subscriptions         | ../etc:2     | icbd.replica.subscriptions",
             "icbd.replica.default-keep          | 0            | icbd.replica.default-keep",
             "icbd.replica.heartbeat-interval    | 0s           | icbd.replica.heartbeat-interval",
-            "icbd.replica.compression           | zstd         | icbd.replica.compression",
+            "icbd.replica.compression           | lzma         | icbd.replica.compression",
+            "icbd.replica.resume-max-age        | -1s          | icbd.replica.resume-max-age",
+            "icbd.replica.max-pull-rate         | 10           | icbd.replica.max-pull-rate",
             "icbd.replica.master.host           | <remove>     | icbd.replica.master.host",
             "icbd.replica.master.port           | 0            | icbd.replica.master.port",
             "icbd.replica.master.host-key-file  | <remove>     | icbd.replica.master.host-key-file",

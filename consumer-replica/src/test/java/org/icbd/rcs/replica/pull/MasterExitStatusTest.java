@@ -16,6 +16,7 @@ class MasterExitStatusTest {
         assertEquals(SendExitStatus.REFUSED, MasterExitStatus.REFUSED);
         assertEquals(SendExitStatus.BUSY, MasterExitStatus.BUSY);
         assertEquals(SendExitStatus.MASTER_FAILED, MasterExitStatus.MASTER_FAILED);
+        assertEquals(SendExitStatus.STREAM_REFUSED, MasterExitStatus.STREAM_REFUSED);
     }
 
     @Test

@@ -288,6 +288,35 @@ class ReplicationIT {
         assertEquals(2, sends.get(), "one cut attempt, one good one");
     }
 
+    /**
+     * The master down for longer than all the quick retries take: the replica keeps retrying at its
+     * capped backoff (1 s here), so the step applies within seconds of the master coming back, not at
+     * the planner's stall deadline.
+     */
+    @Test
+    void aMasterDownLongerThanTheQuickRetriesIsCaughtUpSoonAfterItReturns() throws IOException {
+        ImageVersion v1 = version1(4L << 20);
+        master.stopSsh();
+        replica.start();
+
+        kafka.send(task("t-down", List.of(), chain(List.of(v1), true), Compression.NONE));
+        ReplicaImageState failed = awaitState("a transient failure", s -> s.lastStep()
+                .filter(l -> l.outcome() == Outcome.FAILED).isPresent());
+        assertEquals(Optional.of(ErrorClass.TRANSIENT), failed.lastStep().orElseThrow().errorClass());
+        // Longer than 200 ms + 400 ms + 800 ms, the backoff of the four attempts this replica is set to.
+        await("the master stays down").pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21))
+                .until(() -> true);
+        master.startSsh();
+        Instant back = Instant.now();
+
+        ReplicaImageState done = awaitState("the step applied after the master returned", s -> applied(s, "t-down", 1));
+        Duration converged = Duration.between(back, Instant.now());
+        assertTrue(converged.compareTo(Duration.ofSeconds(60)) < 0, "converged " + converged + " after the master"
+                + " returned, well within the planner's 5-minute stall deadline");
+        assertEquals(held(v1), done.versions());
+        Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
+    }
+
     @Test
     void aStalledStreamIsAbandonedAsTransientAndRetried() throws IOException {
         ImageVersion v1 = version1(4L << 20);
@@ -313,7 +342,7 @@ class ReplicationIT {
     }
 
     @Test
-    void aCorruptedStreamIsRejectedAndNothingIsPromoted() throws IOException {
+    void bytesCorruptedOnTheWayAreReportedCorruptNeverPromotedAndTheStepArrivesFromZero() throws IOException {
         ImageVersion v1 = version1(1L << 20);
         replica.start();
         kafka.send(task("t-good", List.of(), chain(List.of(v1), true), Compression.NONE));
@@ -322,16 +351,22 @@ class ReplicationIT {
 
         Trees.writeRandom(master.work(IMAGE).resolve("disk/new-layer.img"), 4L << 20, 9);
         ImageVersion v2 = master.publish(IMAGE);
-        master.filter(MasterSite.flipByteAt(1L << 20));
+        // The first send has one byte flipped after the master's store: the master's SHA-256 is right.
+        AtomicInteger sends = new AtomicInteger();
+        master.filter((wire, context) -> sends.incrementAndGet() == 1
+                ? MasterSite.flipByteAt(1L << 20).wrap(wire, context) : wire);
         kafka.send(task("t-corrupt", List.of(1), chain(List.of(v2), false), Compression.NONE));
 
-        ReplicaImageState failed = awaitState("the rejection", s -> s.lastStep()
+        ReplicaImageState failed = awaitState("the corruption", s -> s.lastStep()
                 .filter(l -> l.taskId().equals("t-corrupt") && l.outcome() == Outcome.FAILED).isPresent());
-        assertEquals(Optional.of(ErrorClass.PERMANENT), failed.lastStep().orElseThrow().errorClass(),
-                failed.lastStep().get().error().orElse(""));
-        assertEquals(held(v1), failed.versions());
-        assertFalse(Files.exists(replica.versionDir(IMAGE, 2)));
+        StepReport step = failed.lastStep().orElseThrow();
+        assertEquals(Optional.of(ErrorClass.CORRUPT), step.errorClass(), step.error().orElse(""));
+        assertTrue(step.error().orElseThrow().contains("sha256"), step.error().get());
+        assertEquals(held(v1), failed.versions(), "nothing promoted from the bad bytes");
         assertEquals(before, replicaSubvolumeUuids(1));
+
+        awaitState("version 2 applied from 0", s -> applied(s, "t-corrupt", 2));
+        Trees.assertSameTree(master.versionDir(IMAGE, 2), replica.versionDir(IMAGE, 2));
         Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
         assertEquals(List.of(), replica.stagingEntries());
     }

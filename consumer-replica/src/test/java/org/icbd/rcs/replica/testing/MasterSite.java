@@ -23,7 +23,8 @@ public final class MasterSite implements AutoCloseable {
 
     private final LoopPool pool;
     private final ImageRepository repository;
-    private final SendServer server;
+    private SendServer server;
+    private SendServerSettings settings;
     private final AtomicReference<SendStreamFilter> filter = new AtomicReference<>();
     private final Path authorizedKeys;
 
@@ -56,6 +57,7 @@ public final class MasterSite implements AutoCloseable {
                     })
                     .start();
             site[0] = new MasterSite(pool, repository, server, authorized);
+            site[0].settings = settings.withPort(server.port());
             return site[0];
         } catch (IOException | RuntimeException e) {
             pool.close();
@@ -93,6 +95,30 @@ public final class MasterSite implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /**
+     * Drops the stored streams of {@code image} that involve {@code version}, as eviction would.
+     *
+     * @return how many were dropped
+     */
+    public int evictStreams(String image, int version) {
+        return server.streams().removeVersion(image, version);
+    }
+
+    /** Stops the SSH send service, as a master going down would: connections drop, nothing listens. */
+    public synchronized void stopSsh() {
+        server.close();
+    }
+
+    /** Starts the SSH send service again on the same port with the same host key. */
+    public synchronized void startSsh() {
+        server = SendServer.builder(settings, repository)
+                .filter((wire, context) -> {
+                    SendStreamFilter f = filter.get();
+                    return f == null ? wire : f.wrap(wire, context);
+                })
+                .start();
     }
 
     /** The send slots, so that a test can hold them and make the master busy. */

@@ -114,10 +114,11 @@ public final class ReplicaCommand implements Runnable {
         Duration retryInitial;
 
         @Option(names = "--retry-max", paramLabel = "DURATION", converter = DurationConverter.class,
-                description = "longest backoff (default 60s)")
+                description = "longest backoff; a transient failure is retried this often until it passes"
+                        + " (default 10s)")
         Duration retryMax;
 
-        @Option(names = "--retry-attempts", paramLabel = "N", description = "attempts per task (default 5)")
+        @Option(names = "--retry-attempts", paramLabel = "N", description = "attempts with a growing backoff (default 5)")
         Integer retryAttempts;
 
         @Option(names = "--http-port", paramLabel = "PORT",

@@ -149,8 +149,20 @@ public final class StatusBoard {
             return willReseed(s) ? s.state().name() + ", will re-seed" : s.state().name();
         }
         TransferProgress p = t.get();
-        return s.state().name() + " v" + p.version() + " " + megabytes(p.bytes()) + " MB @ "
-                + megabytes(p.bytesPerSecond()) + " MB/s";
+        return s.state().name() + " v" + p.version() + " " + megabytes(p.bytes())
+                + p.totalBytes().map(total -> "/" + megabytes(total)).orElse("") + " MB @ "
+                + megabytes(p.bytesPerSecond()) + " MB/s" + p.etaSeconds().map(e -> " ETA " + eta(e)).orElse("");
+    }
+
+    /** {@code 45s}, {@code 3m05s}, {@code 2h07m}: the time left of a transfer. */
+    static String eta(long seconds) {
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return String.format(java.util.Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
+        }
+        return String.format(java.util.Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60);
     }
 
     private static String megabytes(long bytes) {

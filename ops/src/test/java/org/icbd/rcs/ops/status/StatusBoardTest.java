@@ -72,6 +72,19 @@ class StatusBoardTest {
     }
 
     @Test
+    void aTransferWithAKnownTotalShowsItsEta() {
+        StatusBoard board = new StatusBoard();
+        board.apply("r1/ubuntu", ReplicationStatus.of("r1", "lab-112", "ubuntu", Optional.of(3), List.of(1), List.of(2, 3),
+                ReplicationState.TRANSFERRING, 2, Optional.empty(), Optional.empty(),
+                Optional.of(new TransferProgress("t", 2, Optional.of(1), 52_400_000, 10_480_000, T,
+                        Optional.of(838_000_000L), Optional.of(75L))), T));
+        assertTrue(board.render().contains("TRANSFERRING v2 52.4/838.0 MB @ 10.5 MB/s ETA 1m15s"), board.render());
+        assertEquals("45s", StatusBoard.eta(45));
+        assertEquals("3m05s", StatusBoard.eta(185));
+        assertEquals("2h07m", StatusBoard.eta(2 * 3600 + 7 * 60 + 30));
+    }
+
+    @Test
     void rangesCompressRuns() {
         assertEquals("1-3,5,7,8", StatusBoard.ranges(List.of(1, 2, 3, 5, 7, 8)));
         assertEquals("4", StatusBoard.ranges(List.of(4)));

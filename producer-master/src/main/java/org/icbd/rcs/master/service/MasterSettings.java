@@ -40,6 +40,8 @@ public class MasterSettings {
     public static final String DEFAULT_NAME = PublisherSettings.DEFAULT_MASTER;
     public static final String DEFAULT_SSH_HOST = SendServerSettings.DEFAULT_HOST;
     public static final int DEFAULT_SSH_PORT = SendServerSettings.DEFAULT_PORT;
+    /** The one user replicas log in as (their {@code icbd.replica.ssh.user} default). */
+    public static final String DEFAULT_SSH_USER = SendServerSettings.DEFAULT_USER;
     /** Generated at the first start; replicas pin it, so keep it across reinstalls. */
     public static final String DEFAULT_HOST_KEY_FILE = "/etc/icbd/master/ssh_host_ecdsa_key";
     /** The replicas' public keys, OpenSSH authorized_keys format. */
@@ -63,6 +65,7 @@ public class MasterSettings {
     private String name = DEFAULT_NAME;
     private String sshHost = DEFAULT_SSH_HOST;
     private int sshPort = DEFAULT_SSH_PORT;
+    private String sshUser = DEFAULT_SSH_USER;
     private String hostKeyFile = DEFAULT_HOST_KEY_FILE;
     private String authorizedKeysFile = DEFAULT_AUTHORIZED_KEYS_FILE;
     /** The older name of {@code kafka.bootstrap-servers}; null unless set. */
@@ -136,7 +139,7 @@ public class MasterSettings {
             throw new IllegalArgumentException(PREFIX + ".authorized-keys-file is missing");
         }
         return new SendServerSettings(sshHost, sshPort, Path.of(hostKeyFile), Path.of(authorizedKeysFile),
-                maxConcurrentSends, sendQueueTimeout);
+                maxConcurrentSends, sendQueueTimeout, sshUser);
     }
 
     public PublisherSettings publisherSettings() {
@@ -173,6 +176,14 @@ public class MasterSettings {
 
     public void setSshPort(int sshPort) {
         this.sshPort = sshPort;
+    }
+
+    public String getSshUser() {
+        return sshUser;
+    }
+
+    public void setSshUser(String sshUser) {
+        this.sshUser = sshUser;
     }
 
     public String getHostKeyFile() {

@@ -12,7 +12,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -21,6 +20,13 @@ import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.stream.CorruptStreamException;
+import org.icbd.rcs.master.stream.StreamKey;
+import org.icbd.rcs.master.stream.StreamProductionException;
+import org.icbd.rcs.master.stream.StreamRefusedException;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
+import org.icbd.rcs.rate.ThrottledOutputStream;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.icbd.rcs.transfer.TransferRequestException;
@@ -29,8 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One SSH exec request: parse it as a {@link TransferRequest}, check it against the disk, wait for
- * a send slot, stream {@code btrfs send} to the client and end the channel with the exit status
- * ({@link SendExitStatus}). Runs on a thread of the server's executor, never on an SSH I/O thread.
+ * a send slot, then answer from the step's stored stream ({@link StreamStore}: produced by
+ * {@code btrfs send} at the first request, shared by every later one): {@code icbd-send/1} streams it
+ * from its offset (through the master's rate limit, if set), {@code icbd-stat/1} prints its length
+ * and SHA-256. Ends the channel with the exit status ({@link SendExitStatus}). Runs on a thread of
+ * the server's executor, never on an SSH I/O thread.
  *
  * <p>Nothing runs before the request has been parsed and every snapshot it names has been found
  * read-only under that image's {@code versions/}. On any failure stderr carries one line saying
@@ -42,8 +51,6 @@ final class SendCommand implements Command {
 
     /** Copy buffer: big enough for a GiB-sized stream, small enough for many concurrent sends. */
     static final int COPY_BUFFER_BYTES = 1024 * 1024;
-    /** 4 MB LZ4 blocks: measured as fast as 64 KB ones with the same ratio; one block buffered per send. */
-    static final LZ4FrameOutputStream.BLOCKSIZE LZ4_BLOCK = LZ4FrameOutputStream.BLOCKSIZE.SIZE_4MB;
     private static final String PREFIX = "icbd-send: ";
 
     private final String line;
@@ -53,7 +60,11 @@ final class SendCommand implements Command {
     private final Duration queueTimeout;
     private final Optional<SendStreamFilter> filter;
     private final ExecutorService executor;
+    private final StreamStore store;
+    private final Optional<Throttle> throttle;
     private final SendObserver observer;
+    /** The send told to the observer as started and not yet as ended; null otherwise. */
+    private volatile TransferRequest sending;
 
     private OutputStream out;
     private OutputStream err;
@@ -63,8 +74,8 @@ final class SendCommand implements Command {
     private volatile boolean destroyed;
 
     SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
-                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor,
-                SendObserver observer) {
+                Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor, StreamStore store,
+                Optional<Throttle> throttle, SendObserver observer) {
         this.line = line;
         this.repository = repository;
         this.source = source;
@@ -72,6 +83,8 @@ final class SendCommand implements Command {
         this.queueTimeout = queueTimeout;
         this.filter = filter;
         this.executor = executor;
+        this.store = store;
+        this.throttle = throttle;
         this.observer = observer;
     }
 
@@ -130,14 +143,26 @@ final class SendCommand implements Command {
             request = TransferRequest.parse(line);
             snapshot = repository.resolveForSend(request.image(), request.version());
             parent = request.parent().map(p -> resolveParent(request, p));
-        } catch (TransferRequestException | RepositoryException e) {
+        } catch (TransferRequestException e) {
             log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
             observer.refused();
             finish(SendExitStatus.REFUSED, "refused: " + e.getMessage());
             return;
+        } catch (RepositoryException e) {
+            Optional<String> fault = requestFault(e);
+            if (fault.isPresent()) {
+                log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
+                observer.refused();
+                finish(SendExitStatus.REFUSED, "refused: " + fault.get());
+            } else {
+                log.error("cannot check request '{}' from {} against the disk: {}", printable(line), client,
+                        e.getMessage(), e);
+                finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request now; retry later");
+            }
+            return;
         } catch (RuntimeException e) {
             log.error("cannot check request '{}' from {} against the disk", printable(line), client, e);
-            finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request: " + e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, "the master cannot check this request now; retry later");
             return;
         }
         Optional<SendSlots.Slot> slot = slots.tryAcquire();
@@ -166,13 +191,23 @@ final class SendCommand implements Command {
             if (destroyed) {
                 return;
             }
-            observer.started(request);
-            if (send(request, snapshot, parent, client)) {
-                observer.completed(request);
-            } else {
-                observer.failed(request);
-            }
+            send(request, snapshot, parent, client);
         }
+    }
+
+    /**
+     * What the client did wrong, in words that name only the request (image, version): the
+     * repository's own message names the pool and how to fix it on the master, which is for the
+     * master's log. Empty when the fault is the master's (its pool or disk), not the request's.
+     */
+    private Optional<String> requestFault(RepositoryException e) {
+        return switch (e.reason()) {
+            case INVALID_NAME, NO_SUCH_VERSION -> Optional.of(e.getMessage());
+            // Only a request that parsed reaches the disk, so its line parses again.
+            case NO_SUCH_IMAGE -> Optional.of("image " + TransferRequest.parse(line).image()
+                    + " does not exist on this master");
+            default -> Optional.empty();
+        };
     }
 
     private Path resolveParent(TransferRequest request, int parentVersion) {
@@ -180,75 +215,117 @@ final class SendCommand implements Command {
         return repository.resolveForSend(request.image(), parentVersion);
     }
 
-    /** Streams one send; true iff it ended whole (exit status 0). */
-    private boolean send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {
+    private void send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {
+        StreamKey key = StreamKey.of(request);
+        StreamStore.Send btrfsSend = () -> source.open(snapshot, parent);
+        if (request.verb() == TransferRequest.Verb.STAT) {
+            stat(request, key, btrfsSend, client);
+            return;
+        }
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
+        // From here every finish() ends this send for the observer: completed with status 0, else failed.
+        sending = request;
+        observer.started(request);
         Compression codec = request.compression();
         CountingOutputStream counted = new CountingOutputStream(out, n -> observer.served(codec, n));
+        OutputStream limited = throttle.<OutputStream>map(t -> new ThrottledOutputStream(counted, t)).orElse(counted);
+        OutputStream wire = filter.map(f -> f.wrap(limited, new SendStreamFilter.Context(request, client,
+                this::closeConnection))).orElse(limited);
         InputStream stream;
         try {
-            stream = source.open(snapshot, parent);
-        } catch (RuntimeException e) {
-            log.error("send {} to {}: cannot start btrfs send: {}", request, client, e.getMessage());
-            finish(SendExitStatus.MASTER_FAILED, "cannot start btrfs send: " + e.getMessage());
-            return false;
+            stream = store.open(key, request.offset(), btrfsSend);
+        } catch (StreamRefusedException e) {
+            log.info("send {} to {} refused: {}", request, client, e.getMessage());
+            finish(SendExitStatus.STREAM_REFUSED, "refused: " + e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(SendExitStatus.MASTER_FAILED, "the master is shutting down; retry later");
+            return;
+        } catch (IOException e) {
+            failed(request, client, 0, e);
+            return;
         }
-        OutputStream wire = filter.map(f -> f.wrap(counted, new SendStreamFilter.Context(request, client,
-                this::closeConnection))).orElse(counted);
-        long bytesIn = 0;
-        try {
-            OutputStream body = request.compression() == Compression.LZ4 ? new LZ4FrameOutputStream(wire, LZ4_BLOCK) : wire;
+        try (InputStream stored = stream) {
             byte[] buffer = new byte[COPY_BUFFER_BYTES];
             int n;
-            while ((n = stream.read(buffer)) >= 0) {
-                body.write(buffer, 0, n);
-                bytesIn += n;
+            while ((n = stored.read(buffer)) >= 0) {
+                wire.write(buffer, 0, n);
             }
-            // Only a send that exited 0 is whole: close() waits for btrfs send and throws if it failed.
-            stream.close();
-            // Closing the body writes the LZ4 end mark, flushes and sends EOF; a failed send never gets an end mark.
-            body.close();
-        } catch (CommandFailedException e) {
-            String reason = lastLine(e.stderrTail());
-            log.warn("send {} to {}: btrfs send exited {} after {} bytes: {}", request, client, e.exitCode(), bytesIn,
-                    reason);
+        } catch (StreamProductionException | CorruptStreamException e) {
             closeQuietly(wire);
-            finish(e.exitCode() == 0 ? SendExitStatus.MASTER_FAILED : e.exitCode(),
-                    "btrfs send failed (exit " + e.exitCode() + "): " + reason);
-            return false;
-        } catch (CommandException e) {
-            log.warn("send {} to {}: btrfs send did not finish: {}", request, client, e.getMessage());
-            closeQuietly(wire);
-            finish(SendExitStatus.MASTER_FAILED, "btrfs send did not finish: " + e.getMessage());
-            return false;
+            failed(request, client, counted.count(), e);
+            return;
         } catch (IOException | RuntimeException e) {
             // Almost always the client going away (or a test filter cutting the connection).
             log.warn("send {} to {} broken after {} bytes on the wire: {}", request, client, counted.count(),
                     e.toString());
-            abandon(stream);
             finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
-            return false;
+            return;
+        }
+        try {
+            // Flushes and sends EOF; a stream that failed above never gets here.
+            wire.close();
+        } catch (IOException e) {
+            log.warn("send {} to {} broken at its end: {}", request, client, e.toString());
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return;
         }
         long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-        log.info("send {} to {} done: {} bytes from btrfs, {} on the wire in {} ms ({} MB/s)", request, client,
-                bytesIn, counted.count(), millis, bytesIn / 1000 / millis);
+        log.info("send {} to {} done: {} bytes on the wire from offset {} in {} ms ({} MB/s)", request, client,
+                counted.count(), request.offset(), millis, counted.count() / 1000 / millis);
         finish(SendExitStatus.OK, null);
-        return true;
+    }
+
+    /** {@code icbd-stat/1}: one line on stdout, {@code length=<n> sha256=<hex>}, producing the stream if needed. */
+    private void stat(TransferRequest request, StreamKey key, StreamStore.Send btrfsSend, String client) {
+        StreamStore.Stat stat;
+        try {
+            stat = store.stat(key, btrfsSend);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(SendExitStatus.MASTER_FAILED, "the master is shutting down; retry later");
+            return;
+        } catch (IOException e) {
+            failed(request, client, 0, e);
+            return;
+        }
+        try {
+            out.write((stat.line() + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            out.close();
+        } catch (IOException e) {
+            log.warn("stat {} to {} broken: {}", request, client, e.toString());
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return;
+        }
+        log.info("stat {} to {}: {}", request, client, stat.line());
+        finish(SendExitStatus.OK, null);
+    }
+
+    /** The stream could not be produced or read back: btrfs's own status when btrfs send failed. */
+    private void failed(TransferRequest request, String client, long wireBytes, IOException e) {
+        Throwable cause = e instanceof StreamProductionException ? e.getCause() : e;
+        if (cause instanceof CommandFailedException failed) {
+            String reason = lastLine(failed.stderrTail());
+            log.warn("send {} to {}: btrfs send exited {} after {} bytes on the wire: {}", request, client,
+                    failed.exitCode(), wireBytes, reason);
+            finish(failed.exitCode() == 0 ? SendExitStatus.MASTER_FAILED : failed.exitCode(),
+                    "btrfs send failed (exit " + failed.exitCode() + "): " + reason);
+        } else if (cause instanceof CommandException) {
+            log.warn("send {} to {}: btrfs send did not finish: {}", request, client, cause.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, "btrfs send did not finish: " + cause.getMessage());
+        } else {
+            log.warn("send {} to {} failed after {} bytes on the wire: {}", request, client, wireBytes, e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, e.getMessage());
+        }
     }
 
     private void closeConnection() {
         ChannelSession c = channel;
         if (c != null) {
             c.getSession().close(true);
-        }
-    }
-
-    private static void abandon(InputStream stream) {
-        try {
-            stream.close();
-        } catch (IOException | RuntimeException e) {
-            log.debug("closing an abandoned send: {}", e.toString());
         }
     }
 
@@ -260,6 +337,15 @@ final class SendCommand implements Command {
             err.flush();
         } catch (IOException e) {
             log.debug("cannot flush stderr to {}: {}", client(), e.toString());
+        }
+        TransferRequest ended = sending;
+        if (ended != null) {
+            sending = null;
+            if (status == SendExitStatus.OK) {
+                observer.completed(ended);
+            } else {
+                observer.failed(ended);
+            }
         }
         exitCallback.onExit(status);
     }

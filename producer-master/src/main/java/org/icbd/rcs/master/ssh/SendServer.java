@@ -34,17 +34,22 @@ import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
 import org.apache.sshd.server.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.stream.StreamStore;
+import org.icbd.rcs.rate.Throttle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The master's SSH send service (Apache MINA SSHD). It does one thing: answer a transfer request
- * ({@code icbd-send/1 image=... version=... [parent=...] [compress=lz4]}) with a btrfs send stream.
+ * ({@code icbd-send/1 image=... version=... [parent=...] [compress=lz4|zstd] [offset=...]}) with the
+ * step's stored stream, and {@code icbd-stat/1 ...} with its length and SHA-256 ({@link StreamStore}).
  *
  * <ul>
- *   <li>Authentication: public keys listed in an OpenSSH authorized_keys file, nothing else (no
- *       password, no keyboard-interactive, no host-based); the file is re-read when it changes.
+ *   <li>Authentication: the configured user only ({@code icbd} by default), with a public key listed
+ *       in an OpenSSH authorized_keys file, nothing else (no password, no keyboard-interactive, no
+ *       host-based); the file is re-read when it changes.
  *   <li>No shell, no subsystem (so no SFTP/SCP), no port, agent or X11 forwarding.
  *   <li>A persistent ECDSA P-256 host key, generated at the first start: every OpenSSH client accepts
  *       it, and the JDK implements it without extra providers.
@@ -70,15 +75,17 @@ public final class SendServer implements AutoCloseable {
     private final SendSlots slots;
     private final ExecutorService executor;
     private final SendServerSettings settings;
+    private final StreamStore streams;
     private final Set<Channel> openChannels;
 
     private SendServer(SshServer sshd, PublicKey hostKey, SendSlots slots, ExecutorService executor,
-                       SendServerSettings settings, Set<Channel> openChannels) {
+                       SendServerSettings settings, StreamStore streams, Set<Channel> openChannels) {
         this.sshd = sshd;
         this.hostKey = hostKey;
         this.slots = slots;
         this.executor = executor;
         this.settings = settings;
+        this.streams = streams;
         this.openChannels = openChannels;
     }
 
@@ -114,6 +121,11 @@ public final class SendServer implements AutoCloseable {
         return slots;
     }
 
+    /** The stored streams every request is answered from. */
+    public StreamStore streams() {
+        return streams;
+    }
+
     /** SSH channels open right now (each carries one transfer request); for the metrics. */
     public int openChannels() {
         return openChannels.size();
@@ -131,6 +143,7 @@ public final class SendServer implements AutoCloseable {
         } catch (IOException e) {
             log.warn("stopping the SSH send service on port {}: {}", port(), e.toString());
         }
+        streams.close();
         executor.shutdownNow();
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -148,7 +161,15 @@ public final class SendServer implements AutoCloseable {
         private final ImageRepository repository;
         private SendStreamSource source;
         private SendStreamFilter filter;
+        private StreamStore streams;
+        private Throttle sendRate;
         private SendObserver observer = SendObserver.NONE;
+
+        /** Told how each request ends (the master's metrics); default nobody. */
+        public Builder observer(SendObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
 
         private Builder(SendServerSettings settings, ImageRepository repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -168,9 +189,18 @@ public final class SendServer implements AutoCloseable {
             return this;
         }
 
-        /** Told how each request ends (the master's metrics); default nobody. */
-        public Builder observer(SendObserver observer) {
-            this.observer = Objects.requireNonNull(observer, "observer");
+        /**
+         * The stored streams to answer from (closed with the server); default a store in
+         * {@code <pool>/.streams} with {@link StreamStore#defaultBudget} and the default zstd level.
+         */
+        public Builder streams(StreamStore store) {
+            this.streams = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** One rate limit shared by every send of this server; default none. */
+        public Builder sendRate(Throttle throttle) {
+            this.sendRate = throttle;
             return this;
         }
 
@@ -187,13 +217,18 @@ public final class SendServer implements AutoCloseable {
             SendSlots slots = new SendSlots(settings.maxConcurrentSends());
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
             Optional<SendStreamFilter> sendFilter = Optional.ofNullable(filter);
+            Optional<Throttle> rate = Optional.ofNullable(sendRate);
+            StreamStore store = streams != null ? streams
+                    : new StreamStore(repository.pool().resolve(ImageRepository.STREAMS),
+                            StreamStore.defaultBudget(repository.pool()), StreamCodec.defaults());
 
             SshServer sshd = SshServer.setUpDefaultServer();
             sshd.setHost(settings.host());
             sshd.setPort(settings.port());
             sshd.setKeyPairProvider(hostKeys);
             sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-            sshd.setPublickeyAuthenticator(logging(new AuthorizedKeys(settings.authorizedKeysFile())));
+            sshd.setPublickeyAuthenticator(onlyUser(settings.user(),
+                    logging(new AuthorizedKeys(settings.authorizedKeysFile()))));
             sshd.setPasswordAuthenticator(null);
             sshd.setKeyboardInteractiveAuthenticator(null);
             sshd.setGSSAuthenticator(null);
@@ -206,7 +241,7 @@ public final class SendServer implements AutoCloseable {
             sshd.setCipherFactories(ciphers);
             SendObserver sendObserver = observer;
             sshd.setCommandFactory((channel, command) -> new SendCommand(command, repository, source, slots,
-                    settings.sendQueueTimeout(), sendFilter, executor, sendObserver));
+                    settings.sendQueueTimeout(), sendFilter, executor, store, rate, sendObserver));
             Set<Channel> open = ConcurrentHashMap.newKeySet();
             sshd.addChannelListener(new ChannelListener() {
                 @Override
@@ -223,15 +258,18 @@ public final class SendServer implements AutoCloseable {
                 sshd.start();
             } catch (IOException e) {
                 executor.shutdownNow();
+                store.close();
                 throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port()
                         + " (icbd.master.ssh-host / icbd.master.ssh-port): " + e.getMessage(), e);
             }
-            log.info("SSH send service listening on {}:{} (host key {} {}, {} authorized keys in {}, {} concurrent"
-                    + " sends, queue timeout {} s, pool {})", settings.host(), sshd.getPort(),
-                    KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), authorizedKeys,
+            log.info("SSH send service listening on {}:{} (host key {} {}, user {} with {} authorized keys in {}, {}"
+                    + " concurrent sends, queue timeout {} s, pool {}, streams in {}, send rate {})", settings.host(),
+                    sshd.getPort(), KeyUtils.getKeyType(hostKey), KeyUtils.getFingerPrint(hostKey), settings.user(),
+                    authorizedKeys,
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
-                    settings.sendQueueTimeout().toSeconds(), repository.pool());
-            return new SendServer(sshd, hostKey, slots, executor, settings, open);
+                    settings.sendQueueTimeout().toSeconds(), repository.pool(), store.dir(),
+                    rate.map(Throttle::toString).orElse("unlimited"));
+            return new SendServer(sshd, hostKey, slots, executor, settings, store, open);
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */
@@ -311,6 +349,19 @@ public final class SendServer implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("cannot write the host's public key to {}: {}", pub, e.toString());
             }
+        }
+
+        /** Any user but {@code user} is refused before its key is even looked at. */
+        private static PublickeyAuthenticator onlyUser(String user, PublickeyAuthenticator delegate) {
+            return (username, key, session) -> {
+                if (!user.equals(username)) {
+                    log.warn("rejected {} key {} for {}@{}: only user {} may log in (icbd.master.ssh-user)",
+                            KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key), username,
+                            session.getClientAddress(), user);
+                    return false;
+                }
+                return delegate.authenticate(username, key, session);
+            };
         }
 
         private static PublickeyAuthenticator logging(PublickeyAuthenticator delegate) {

@@ -207,6 +207,52 @@ class SendServerIT {
         assertEquals(before, sendsStarted.get(), "no send ran");
     }
 
+    @Test
+    void aKnownKeyLoggingInAsAnotherUserIsRefused() {
+        int before = sendsStarted.get();
+        for (String user : List.of("root", "admin", "icbd2")) {
+            SshException e = assertThrows(SshException.class, () -> ssh.exec(user, clientKeys.keyPair(),
+                    "icbd-send/1 image=ubuntu version=1", in -> { }, line -> { }), user);
+            assertTrue(e.getMessage().toLowerCase().contains("no more authentication methods"), e.getMessage());
+        }
+        assertEquals(before, sendsStarted.get(), "no send ran");
+    }
+
+    @Test
+    void theStockOpenSshClientIsRefusedAsAnotherUser() throws Exception {
+        Path knownHosts = tmp.resolve("known_hosts-user");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + server.port() + " " + server.hostKeyEntry() + "\n");
+        Path sshErr = tmp.resolve("ssh-user.err");
+        int before = sendsStarted.get();
+        Process ssh = new ProcessBuilder(List.of("ssh", "-F", "/dev/null", "-i", clientKeys.privateKey().toString(),
+                "-p", Integer.toString(server.port()),
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "StrictHostKeyChecking=yes",
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "root@127.0.0.1", "icbd-send/1 image=ubuntu version=1"))
+                .redirectError(sshErr.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertTrue(ssh.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "ssh exits");
+            assertEquals(255, ssh.exitValue(), () -> "ssh: " + read(sshErr));
+            assertTrue(read(sshErr).contains("Permission denied"), () -> read(sshErr));
+        } finally {
+            ssh.destroyForcibly();
+        }
+        assertEquals(before, sendsStarted.get(), "no send ran");
+    }
+
+    /** A refusal names what is wrong with the request, never where the master keeps its pool or how it is run. */
+    @Test
+    void refusalsTellNeitherThePoolPathNorAnAdminCommand() throws IOException {
+        for (String request : List.of("icbd-send/1 image=debian version=1", "icbd-send/1 image=ubuntu version=99",
+                "icbd-send/1 image=ubuntu version=4 parent=3")) {
+            SshExec.Result result = ssh.exec(clientKeys.keyPair(), request);
+            assertEquals(SendExitStatus.REFUSED, result.exitStatus(), () -> request + ": " + result.stderr());
+            assertFalse(result.stderr().contains(master.root().toString()), () -> request + ": " + result.stderr());
+            assertFalse(result.stderr().contains("icbd image"), () -> request + ": " + result.stderr());
+            assertFalse(result.stderr().contains("/"), () -> request + ": " + result.stderr());
+        }
+    }
+
     /** A replica authorised while the master runs gets in at once, and one removed is out at once. */
     @Test
     void keysAddedToAndRemovedFromTheFileTakeEffectAtTheNextConnection() throws Exception {

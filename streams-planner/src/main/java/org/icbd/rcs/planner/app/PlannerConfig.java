@@ -44,6 +44,9 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
     /** A new version becomes a visible task within about one commit interval. */
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(100);
 
+    /** Stream threads per instance, unless a pass-through property says otherwise. */
+    public static final int DEFAULT_STREAM_THREADS = 2;
+
     /** What Kafka accepts in a group id and in topic names, which the application id becomes part of. */
     private static final Pattern APPLICATION_ID = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
@@ -116,6 +119,9 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
      *       sure its other input partitions have nothing older to offer. The planner judges each
      *       input against its stores (stale or repeated inputs change nothing), so interleaving
      *       does not change its final decisions, and waiting cost up to ~100 ms per new version;</li>
+     *   <li>{@code num.stream.threads} = {@value #DEFAULT_STREAM_THREADS}: the image partitions of one
+     *       instance are planned on two threads, so one busy image does not hold up the others
+     *       (a pass-through {@code num.stream.threads} changes it);</li>
      *   <li>the three exception handlers: unreadable records, processing failures and failed
      *       outputs are logged, dead-lettered where a source record exists, and skipped.</li>
      * </ul>
@@ -127,6 +133,7 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
         tuning.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0L);
         tuning.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         tuning.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        tuning.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, DEFAULT_STREAM_THREADS);
         tuning.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class);
         tuning.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class);

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.KafkaSettingsException;
+import org.icbd.rcs.planner.topology.InputLimits;
 import org.icbd.rcs.planner.topology.TopologySettings;
 
 /**
@@ -27,8 +28,11 @@ import org.icbd.rcs.planner.topology.TopologySettings;
  *     state-dir: ~/.icbd/planner-state  # the local stores, restored from Kafka when lost
  *     offline-after: 30s                # a replica without heartbeat for this long is OFFLINE
  *     stall-deadline: 5m                # a task without progress for this long is issued again
- *     compression: lz4                  # none | lz4: how tasks ask the master to encode streams
+ *     compression: lz4                  # none | lz4 | zstd: the codec of tasks for replicas that announce none
  *     commit-interval: 100ms            # bounds the planner's latency (exactly-once)
+ *     max-record-bytes: 262144          # a larger input record is a dead letter, never read
+ *     max-versions-per-state: 1000      # a replica state listing more versions is a dead letter
+ *     max-steps-per-task: 100           # a longer chain goes as several tasks
  *     kafka:
  *       bootstrap-servers: 127.0.0.1:9092
  *       properties: {security.protocol: SSL}   # passed to Kafka Streams (see KafkaClientSettings)
@@ -48,6 +52,9 @@ public class PlannerSettings {
     public static final Duration DEFAULT_STALL_DEADLINE = TopologySettings.DEFAULT_STALL_DEADLINE;
     public static final String DEFAULT_COMPRESSION = TopologySettings.DEFAULT_COMPRESSION.code();
     public static final Duration DEFAULT_COMMIT_INTERVAL = PlannerConfig.DEFAULT_COMMIT_INTERVAL;
+    public static final int DEFAULT_MAX_RECORD_BYTES = InputLimits.DEFAULT_MAX_RECORD_BYTES;
+    public static final int DEFAULT_MAX_VERSIONS_PER_STATE = InputLimits.DEFAULT_MAX_VERSIONS_PER_STATE;
+    public static final int DEFAULT_MAX_STEPS_PER_TASK = InputLimits.DEFAULT_MAX_STEPS_PER_TASK;
 
     private String applicationId = DEFAULT_APPLICATION_ID;
     private String stateDir = DEFAULT_STATE_DIR.toString();
@@ -55,6 +62,9 @@ public class PlannerSettings {
     private Duration stallDeadline = DEFAULT_STALL_DEADLINE;
     private String compression = DEFAULT_COMPRESSION;
     private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
+    private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
+    private int maxVersionsPerState = DEFAULT_MAX_VERSIONS_PER_STATE;
+    private int maxStepsPerTask = DEFAULT_MAX_STEPS_PER_TASK;
     private Kafka kafka = new Kafka();
 
     /**
@@ -87,8 +97,18 @@ public class PlannerSettings {
         } catch (IllegalArgumentException e) {
             throw new InvalidPlannerSettingException(p + "application-id", e.getMessage(), e);
         }
+        atLeastOne(maxRecordBytes, p + "max-record-bytes", "max-record-bytes");
+        atLeastOne(maxVersionsPerState, p + "max-versions-per-state", "max-versions-per-state");
+        atLeastOne(maxStepsPerTask, p + "max-steps-per-task", "max-steps-per-task");
+        InputLimits limits = new InputLimits(maxRecordBytes, maxVersionsPerState, maxStepsPerTask);
         return new PlannerConfig(client, applicationId, Path.of(stateDir.strip()),
-                TopologySettings.of(offlineAfter, stallDeadline, codec), commitInterval);
+                TopologySettings.of(offlineAfter, stallDeadline, codec).withLimits(limits), commitInterval);
+    }
+
+    private static void atLeastOne(int value, String setting, String name) {
+        if (value < 1) {
+            throw new InvalidPlannerSettingException(setting, name + " must be at least 1, got " + value, null);
+        }
     }
 
     private static void positive(Duration value, String setting, String name) {
@@ -143,6 +163,30 @@ public class PlannerSettings {
 
     public void setCommitInterval(Duration commitInterval) {
         this.commitInterval = commitInterval;
+    }
+
+    public int getMaxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    public void setMaxRecordBytes(int maxRecordBytes) {
+        this.maxRecordBytes = maxRecordBytes;
+    }
+
+    public int getMaxVersionsPerState() {
+        return maxVersionsPerState;
+    }
+
+    public void setMaxVersionsPerState(int maxVersionsPerState) {
+        this.maxVersionsPerState = maxVersionsPerState;
+    }
+
+    public int getMaxStepsPerTask() {
+        return maxStepsPerTask;
+    }
+
+    public void setMaxStepsPerTask(int maxStepsPerTask) {
+        this.maxStepsPerTask = maxStepsPerTask;
     }
 
     public Kafka getKafka() {

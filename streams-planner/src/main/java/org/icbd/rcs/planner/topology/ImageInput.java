@@ -22,6 +22,7 @@ import org.icbd.rcs.topic.Topics;
         @JsonSubTypes.Type(value = ImageInput.VersionEvent.class, name = "version"),
         @JsonSubTypes.Type(value = ImageInput.Subscribed.class, name = "subscribed"),
         @JsonSubTypes.Type(value = ImageInput.Unsubscribed.class, name = "unsubscribed"),
+        @JsonSubTypes.Type(value = ImageInput.Liveness.class, name = "liveness"),
         @JsonSubTypes.Type(value = ImageInput.StateReported.class, name = "state"),
         @JsonSubTypes.Type(value = ImageInput.StateCleared.class, name = "state-cleared")
 })
@@ -50,9 +51,10 @@ public sealed interface ImageInput {
 
     /**
      * Reads a raw record of {@code icbd.replica-state}, keyed {@code replicaId/image}; see
-     * {@link Intake.Reader} for failures. A tombstone clears the pair's state.
+     * {@link Intake.Reader} for failures. A tombstone clears the pair's state; a state listing more
+     * versions than {@code limits} allow is rejected.
      */
-    static ImageInput readReplicaState(String key, byte[] value) {
+    static ImageInput readReplicaState(String key, byte[] value, InputLimits limits) {
         PairKey pair = PairKey.parse(key);
         if (value == null) {
             return new StateCleared(pair.replicaId(), pair.image());
@@ -62,6 +64,10 @@ public sealed interface ImageInput {
         if (!state.replicaId().equals(pair.replicaId()) || !state.image().equals(pair.image())) {
             throw new IllegalArgumentException("key '" + key + "' does not match replicaId '" + state.replicaId()
                     + "' and image '" + state.image() + "'");
+        }
+        if (state.versions().size() > limits.maxVersionsPerState()) {
+            throw new IllegalArgumentException("the state lists " + state.versions().size() + " versions, more than"
+                    + " icbd.planner.max-versions-per-state (" + limits.maxVersionsPerState() + ")");
         }
         return new StateReported(state);
     }
@@ -79,8 +85,8 @@ public sealed interface ImageInput {
     }
 
     /**
-     * The replica subscribes to the image, as of its registration seen at {@code lastSeen}. Every
-     * heartbeat repeats it with a newer {@code lastSeen}.
+     * The replica subscribes to the image, as of its registration seen at {@code lastSeen}: sent
+     * when the registration changes, never for a heartbeat. A registration is proof of life.
      *
      * @param compression the replica's announced preference; empty when it announced none (also
      *                    how a record written before the field existed reads)
@@ -95,6 +101,20 @@ public sealed interface ImageInput {
                 throw new IllegalArgumentException("keep must be at least 1, got " + keep);
             }
             compression = Fields.optional(compression);
+            Fields.present(lastSeen, "lastSeen");
+        }
+    }
+
+    /**
+     * The replica's liveness changed, as judged by the partition's liveness clock: it fell silent
+     * ({@code offline}) or was heard again.
+     *
+     * @param lastSeen its last heartbeat as heard (clamped to when it was processed)
+     */
+    record Liveness(String replicaId, String image, boolean offline, Instant lastSeen) implements ImageInput {
+        public Liveness {
+            Fields.name(replicaId, "replicaId");
+            Fields.name(image, "image");
             Fields.present(lastSeen, "lastSeen");
         }
     }

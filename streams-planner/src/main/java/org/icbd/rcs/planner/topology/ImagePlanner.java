@@ -1,7 +1,12 @@
 package org.icbd.rcs.planner.topology;
 
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -27,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by image: owns every store of an image and re-evaluates the affected pairs whenever
- * anything about the image arrives, plus a wall-clock sweep for silent replicas and stalled
- * tasks. The decisions themselves are {@link PairReview}'s; this class loads the facts, stores
+ * anything about the image arrives (a liveness change included), plus a wall-clock sweep of the
+ * stalled tasks that are due (a deadline index, not a scan of every pair). The decisions themselves are {@link PairReview}'s; this class loads the facts, stores
  * what changed and emits tasks, statuses and dead letters.
  *
  * <p>Per-pair stores are keyed {@code image/replicaId} (the reverse of the topics' pair key) so
@@ -36,10 +41,13 @@ import org.slf4j.LoggerFactory;
  * {@code image/} matches that image only.
  *
  * <p>Idempotence: an input equal to what is stored, or older than it (a replica state with an
- * earlier {@code at}, a subscription with an earlier {@code lastSeen}), changes nothing. A status
+ * earlier {@code at}, a subscription with an earlier {@code lastSeen}), changes nothing. Dates from
+ * the future do not count: a {@code lastSeen} is clamped to the planner's clock, and a state dated
+ * ahead of it orders before the next report ({@link HeldState}). A status
  * is emitted only when it differs from the last one emitted for the pair, {@code updatedAt}
  * aside; a task only as {@link PairReview} decides. So a redelivered or reordered record emits
- * nothing, and so does a heartbeat that changes nothing but {@code lastSeen}.
+ * nothing; a heartbeat that changes nothing but {@code lastSeen} does not even reach this
+ * processor (see {@link RegistrationFanOut}).
  */
 final class ImagePlanner implements Processor<String, ImageInput, String, PlannerOutput> {
 
@@ -53,6 +61,12 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
     private KeyValueStore<String, HeldState> heldStates;
     private KeyValueStore<String, TaskLedger> ledgers;
     private KeyValueStore<String, ReplicationStatus> statuses;
+    /** Outstanding tasks by stall deadline; stale entries (progress since) are dropped when due. */
+    private final PriorityQueue<Due> stallIndex = new PriorityQueue<>(Comparator.comparing(Due::at));
+    private final Counts counts = new Counts();
+
+    private record Due(Instant at, String storeKey) {
+    }
 
     ImagePlanner(TopologySettings settings) {
         this.settings = settings;
@@ -66,6 +80,12 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         heldStates = context.getStateStore(PlannerTopology.HELD_STATES);
         ledgers = context.getStateStore(PlannerTopology.TASK_LEDGERS);
         statuses = context.getStateStore(PlannerTopology.STATUSES);
+        try (KeyValueIterator<String, TaskLedger> all = ledgers.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, TaskLedger> entry = all.next();
+                indexStall(entry.key, entry.value);
+            }
+        }
         context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
@@ -77,6 +97,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             onVersionEvent(v.event(), now);
         } else if (input instanceof ImageInput.Subscribed s) {
             onSubscribed(s, now);
+        } else if (input instanceof ImageInput.Liveness l) {
+            onLiveness(l, now);
         } else if (input instanceof ImageInput.Unsubscribed u) {
             onUnsubscribed(new PairKey(u.replicaId(), u.image()), now);
         } else if (input instanceof ImageInput.StateReported r) {
@@ -104,6 +126,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return;
         }
         histories.put(image, after);
+        counts.versions++;
         LOG.info("Image {} version {} {}", image, event.version(),
                 after.find(event.version()).orElseThrow().retired() ? "retired" : "published");
         for (PairKey pair : pairsOf(image)) {
@@ -126,7 +149,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return;
         }
         if (stored == null) {
-            LOG.info("Replica {} subscribes to image {} (keep {}, compression {})", pair.replicaId(), pair.image(),
+            LOG.debug("Replica {} subscribes to image {} (keep {}, compression {})", pair.replicaId(), pair.image(),
                     s.keep(), next.codec(settings.compression()).code());
         } else if (!stored.compression().equals(next.compression())) {
             // The outstanding task keeps its codec: the replica decodes every codec; the next task
@@ -135,6 +158,17 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                     next.codec(settings.compression()).code());
         }
         subscriptions.put(key, next);
+        review(pair, now, false);
+    }
+
+    private void onLiveness(ImageInput.Liveness l, Instant now) {
+        PairKey pair = new PairKey(l.replicaId(), l.image());
+        String key = storeKey(pair);
+        SubscriptionEntry stored = subscriptions.get(key);
+        if (stored == null || stored.offline() == l.offline()) {
+            return;
+        }
+        subscriptions.put(key, stored.withLiveness(l.offline(), l.lastSeen().isAfter(now) ? now : l.lastSeen()));
         review(pair, now, false);
     }
 
@@ -149,7 +183,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         if (statuses.get(key) != null) {
             statuses.delete(key);
             forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.empty()), now);
-            LOG.info("Replica {} unsubscribed from image {}: status removed", pair.replicaId(), pair.image());
+            LOG.debug("Replica {} unsubscribed from image {}: status removed", pair.replicaId(), pair.image());
         }
     }
 
@@ -161,45 +195,56 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             if (stored.state().equals(state)) {
                 return;
             }
-            if (state.at().isBefore(stored.state().at())) {
+            if (stored.supersedes(state)) {
                 LOG.debug("Ignoring state of replica {} image {} at {}: already have one at {}", pair.replicaId(),
                         pair.image(), state.at(), stored.state().at());
                 return;
             }
         }
+        boolean datedAhead = HeldState.datedAhead(state, now);
+        if (datedAhead) {
+            RecordMetadata where = context.recordMetadata().orElseThrow();
+            LOG.warn("State of replica {} image {} from {}-{}@{} is dated {}, ahead of this planner's clock ({}): the"
+                    + " replica's next report replaces it whatever its date", pair.replicaId(), pair.image(),
+                    where.topic(), where.partition(), where.offset(), state.at(), now);
+        }
         Optional<Instant> lastAppliedAt = stored == null ? Optional.empty() : stored.lastAppliedAt();
         boolean newStep = stored == null || !stored.state().lastStep().equals(state.lastStep());
         if (newStep && state.lastStep().map(l -> l.outcome() == Outcome.APPLIED).orElse(false)) {
-            lastAppliedAt = Optional.of(state.at());
+            lastAppliedAt = Optional.of(state.at().isAfter(now) ? now : state.at());
         }
-        heldStates.put(key, new HeldState(state, lastAppliedAt));
+        heldStates.put(key, new HeldState(state, lastAppliedAt, datedAhead));
         if (subscriptions.get(key) != null) {
             review(pair, now, false);
         }
     }
 
-    /** The wall-clock sweep: pairs whose replica fell silent or came back, and stalled tasks. */
+    /**
+     * The wall-clock sweep: outstanding tasks whose stall deadline passed. It visits only the
+     * pairs due in {@link #stallIndex}; silence is not judged here but by the registrations'
+     * liveness clock, which sends {@link ImageInput.Liveness}.
+     */
     private void sweep(long nowMs) {
         Instant now = Instant.ofEpochMilli(nowMs);
-        List<PairKey> due = new ArrayList<>();
-        try (KeyValueIterator<String, SubscriptionEntry> all = subscriptions.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, SubscriptionEntry> entry = all.next();
-                PairKey pair = pairOf(entry.key);
-                boolean offline = entry.value.silentAt(now, settings.offlineAfter());
-                ReplicationStatus last = statuses.get(entry.key);
-                boolean shownOffline = last != null && last.state() == ReplicationState.OFFLINE;
-                TaskLedger ledger = ledgers.get(entry.key);
-                boolean stalled = !offline && ledger != null && ledger.outstanding().isPresent()
-                        && ledger.outstanding().get().stalledAt(now, settings.stallDeadline());
-                if (offline != shownOffline || stalled) {
-                    due.add(pair);
-                }
+        List<String> due = new ArrayList<>();
+        while (!stallIndex.isEmpty() && !stallIndex.peek().at().isAfter(now)) {
+            due.add(stallIndex.poll().storeKey());
+        }
+        for (String key : due) {
+            TaskLedger ledger = ledgers.get(key);
+            SubscriptionEntry subscription = subscriptions.get(key);
+            if (ledger != null && subscription != null && !subscription.offline() && ledger.outstanding().isPresent()
+                    && ledger.outstanding().get().stalledAt(now, settings.stallDeadline())) {
+                review(pairOf(key), now, true);
             }
         }
-        for (PairKey pair : due) {
-            review(pair, now, true);
-        }
+        counts.summarise(context.taskId().toString(), now);
+    }
+
+    /** Indexes the pair's outstanding task, if any, by its stall deadline. */
+    private void indexStall(String key, TaskLedger ledger) {
+        ledger.outstanding().ifPresent(task ->
+                stallIndex.add(new Due(task.progressAt().plus(settings.stallDeadline()), key)));
     }
 
     private void review(PairKey pair, Instant now, boolean sweep) {
@@ -216,16 +261,19 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
 
         if (!review.ledger().equals(facts.ledger())) {
             ledgers.put(key, review.ledger());
+            indexStall(key, review.ledger());
         }
         if (review.task().isPresent()) {
             ReplicationTask task = review.task().get();
             Optional<TaskLedger.Outstanding> previous = facts.ledger().outstanding();
             if (previous.isPresent() && previous.get().carries(task.steps(), task.expectHave())) {
-                LOG.warn("Task {} for replica {} image {} made no progress since {}; issuing it again as {}",
+                counts.reissued++;
+                LOG.debug("Task {} for replica {} image {} made no progress since {}; issuing it again as {}",
                         previous.get().taskId(), pair.replicaId(), pair.image(), previous.get().progressAt(),
                         task.taskId());
             }
-            LOG.info("Issuing task {} to replica {} for image {}: {} (expect have {})", task.taskId(),
+            counts.tasks++;
+            LOG.debug("Issuing task {} to replica {} for image {}: {} (expect have {})", task.taskId(),
                     pair.replicaId(), pair.image(), render(task), task.expectHave());
             forward(pair.replicaId(), new PlannerOutput.TaskIssued(task), now);
         }
@@ -234,7 +282,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         if (last.isEmpty() || !PairReview.sameStatus(last.get(), status)) {
             statuses.put(key, status);
             if (last.isEmpty() || last.get().state() != status.state()) {
-                LOG.info("Replica {} image {} is {}{}", pair.replicaId(), pair.image(), status.state(),
+                counts.states.merge(status.state(), 1L, Long::sum);
+                LOG.debug("Replica {} image {} is {}{}", pair.replicaId(), pair.image(), status.state(),
                         status.lastError().map(e -> ": " + e.lines().findFirst().orElse(e)).orElse(""));
             }
             forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.of(status)), now);
@@ -284,5 +333,34 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         task.steps().forEach(s -> steps.add(s.parentVersion().map(p -> p + "->" + s.version())
                 .orElse("full " + s.version())));
         return String.join(", ", steps);
+    }
+
+    /** What the planner did since the last summary line: the INFO view at fleet scale. */
+    private static final class Counts {
+        private static final Duration EVERY = Duration.ofSeconds(10);
+        long versions;
+        long tasks;
+        long reissued;
+        final Map<ReplicationState, Long> states = new EnumMap<>(ReplicationState.class);
+        private Instant since;
+
+        void summarise(String task, Instant now) {
+            if (since == null) {
+                since = now;
+            }
+            if (Duration.between(since, now).compareTo(EVERY) < 0) {
+                return;
+            }
+            if (versions + tasks + reissued > 0 || !states.isEmpty()) {
+                LOG.info("Planner task {} in the last {}s: {} version events, {} tasks issued ({} of them stalled "
+                        + "tasks issued again), pairs now {}", task, Duration.between(since, now).toSeconds(),
+                        versions, tasks, reissued, states);
+            }
+            versions = 0;
+            tasks = 0;
+            reissued = 0;
+            states.clear();
+            since = now;
+        }
     }
 }

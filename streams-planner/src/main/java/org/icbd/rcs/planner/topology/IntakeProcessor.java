@@ -24,10 +24,13 @@ final class IntakeProcessor<T> implements FixedKeyProcessor<String, byte[], Inta
     static final String CONSUMER = "planner";
 
     private final Intake.Reader<T> reader;
+    private final int maxRecordBytes;
     private FixedKeyProcessorContext<String, Intake<T>> context;
 
-    IntakeProcessor(Intake.Reader<T> reader) {
+    /** @param maxRecordBytes a larger value is a dead letter without being read */
+    IntakeProcessor(Intake.Reader<T> reader, int maxRecordBytes) {
         this.reader = reader;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
@@ -39,6 +42,10 @@ final class IntakeProcessor<T> implements FixedKeyProcessor<String, byte[], Inta
     public void process(FixedKeyRecord<String, byte[]> record) {
         Intake<T> intake;
         try {
+            if (record.value() != null && record.value().length > maxRecordBytes) {
+                throw new IllegalArgumentException("a value of " + record.value().length + " bytes is larger than"
+                        + " icbd.planner.max-record-bytes (" + maxRecordBytes + "); not read");
+            }
             intake = new Intake.Accepted<>(reader.read(record.key(), record.value()));
         } catch (SerializationException | IllegalArgumentException e) {
             RecordMetadata where = context.recordMetadata().orElseThrow(

@@ -39,7 +39,8 @@ import org.icbd.rcs.topic.PairKey;
  *   <li>on a wall-clock sweep, the outstanding task made no progress for the stall deadline and
  *       the replica is online (a task re-issued to a silent replica would only queue up).</li>
  * </ul>
- * The task asks for the plan's steps, {@code expectHave} = the versions the replica reported, and
+ * The task asks for the plan's steps (its first {@link InputLimits#maxStepsPerTask} when there are
+ * more: the rest follows in the next task, once the replica reports), {@code expectHave} = the versions the replica reported, and
  * the compression the replica announced in its registration, else the configured one. A change of
  * that preference alone issues nothing: the outstanding task keeps its codec and the next one
  * asks for the new. Its id is {@code <replica>/<image>/<n>}: {@code n} counts the pair's
@@ -48,7 +49,8 @@ import org.icbd.rcs.topic.PairKey;
  *
  * <h2>Status, first match wins</h2>
  * <ol>
- *   <li>OFFLINE: no heartbeat for longer than offline-after (the rest of the status is the
+ *   <li>OFFLINE: the replica's partition's liveness clock ran more than offline-after past its
+ *       last heartbeat ({@link SubscriptionEntry#offline()}; the rest of the status is the
  *       replica's last report);</li>
  *   <li>FAILED: the planner found a {@link Conflict}; {@code lastError} is its
  *       {@link Conflict#describe() description}, and no task is issued;</li>
@@ -95,7 +97,7 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
         ReplicaHoldings holdings = facts.held().map(HeldState::holdings).orElse(ReplicaHoldings.NONE);
         List<Integer> have = holdings.versions().stream().map(ReplicaHolding::version).toList();
         PlanResult result = Planner.plan(history, holdings, facts.subscription().keep());
-        boolean offline = facts.subscription().silentAt(now, settings.offlineAfter());
+        boolean offline = facts.subscription().offline();
         boolean wasOffline = facts.lastStatus().map(s -> s.state() == ReplicationState.OFFLINE).orElse(false);
 
         TaskLedger ledger = facts.ledger();
@@ -110,9 +112,12 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
 
         Optional<ReplicationTask> issued = Optional.empty();
         if (result instanceof Plan plan && !plan.isEmpty()) {
-            List<TransferStep> steps = plan.steps().stream().map(PairReview::transferStep).toList();
+            // A long chain goes as several tasks: each the next steps of the plan, so a task stays small.
+            int maxSteps = settings.limits().maxStepsPerTask();
+            List<TransferStep> chain = plan.steps().stream().map(PairReview::transferStep).toList();
+            List<TransferStep> steps = chain.subList(0, Math.min(maxSteps, chain.size()));
             Optional<TaskLedger.Outstanding> outstanding = ledger.outstanding();
-            boolean carried = outstanding.isPresent() && outstanding.get().carries(steps, have);
+            boolean carried = outstanding.isPresent() && outstanding.get().carries(chain, have, maxSteps);
             boolean stalled = carried && sweep && !offline
                     && outstanding.get().stalledAt(now, settings.stallDeadline());
             if (!carried || stalled) {

@@ -67,6 +67,8 @@ public final class PlannerTopology {
 
     /** replicaId → the replica's last registration (sub-topology 0). */
     public static final String REGISTRATIONS = "registrations";
+    /** replicaId → the {@code lastSeen} of a replica declared silent (sub-topology 0); written on transitions only. */
+    public static final String SILENT_REPLICAS = "silent-replicas";
     /** image → {@link History}. */
     public static final String HISTORIES = "histories";
     /** image/replicaId → {@link SubscriptionEntry}. */
@@ -96,19 +98,22 @@ public final class PlannerTopology {
     /** As {@link #build(StreamsBuilder, TopologySettings)}, telling {@code counts} what it does. */
     public static void build(StreamsBuilder builder, TopologySettings settings, PlannerCounts counts) {
         KStream<String, ImageInput> subscriptionChanges = accepted(
-                read(builder, Topics.REPLICAS, RegistrationChange::read), Topics.REPLICAS, counts)
-                .process(new FanOutSupplier(), Named.as("fan-out-registrations"))
+                read(builder, Topics.REPLICAS, RegistrationChange::read, settings.limits()), Topics.REPLICAS, counts)
+                .process(new FanOutSupplier(settings), Named.as("fan-out-registrations"))
                 .repartition(Repartitioned.<String, ImageInput>as(SUBSCRIPTION_CHANGES)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> stateReports = accepted(
-                read(builder, Topics.REPLICA_STATE, ImageInput::readReplicaState), Topics.REPLICA_STATE, counts)
+                read(builder, Topics.REPLICA_STATE,
+                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE,
+                counts)
                 .selectKey((pairKey, input) -> input.image(), Named.as("key-state-by-image"))
                 .repartition(Repartitioned.<String, ImageInput>as(STATE_REPORTS)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> versionEvents = accepted(
-                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent), Topics.IMAGE_VERSIONS, counts);
+                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS,
+                counts);
 
         Map<String, KStream<String, PlannerOutput>> outputs = versionEvents
                 .merge(subscriptionChanges, Named.as("merge-subscriptions"))
@@ -137,10 +142,10 @@ public final class PlannerTopology {
     }
 
     private static <T> KStream<String, Intake<T>> read(StreamsBuilder builder, Topic<String, ?> topic,
-                                                        Intake.Reader<T> reader) {
+                                                        Intake.Reader<T> reader, InputLimits limits) {
         String name = shortName(topic);
         return builder.stream(topic.name(), Consumed.with(KEYS, Serdes.ByteArray()).withName("source-" + name))
-                .processValues(() -> new IntakeProcessor<>(reader), Named.as("read-" + name));
+                .processValues(() -> new IntakeProcessor<>(reader, limits.maxRecordBytes()), Named.as("read-" + name));
     }
 
     /** Sends the rejected records of an input to the dead letters and returns the accepted ones. */
@@ -174,14 +179,20 @@ public final class PlannerTopology {
     }
 
     private static final class FanOutSupplier implements ProcessorSupplier<String, RegistrationChange, String, ImageInput> {
+        private final TopologySettings settings;
+
+        FanOutSupplier(TopologySettings settings) {
+            this.settings = settings;
+        }
+
         @Override
         public Processor<String, RegistrationChange, String, ImageInput> get() {
-            return new RegistrationFanOut();
+            return new RegistrationFanOut(settings);
         }
 
         @Override
         public Set<StoreBuilder<?>> stores() {
-            return Set.of(store(REGISTRATIONS, Topics.REPLICAS.valueSerde()));
+            return Set.of(store(REGISTRATIONS, Topics.REPLICAS.valueSerde()), store(SILENT_REPLICAS, KEYS));
         }
     }
 

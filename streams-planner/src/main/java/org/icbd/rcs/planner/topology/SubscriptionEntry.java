@@ -1,6 +1,7 @@
 package org.icbd.rcs.planner.topology;
 
-import java.time.Duration;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.time.Instant;
 import java.util.Optional;
 import org.icbd.rcs.events.Compression;
@@ -14,9 +15,17 @@ import org.icbd.rcs.events.Fields;
  * @param lastSeen the replica's last heartbeat as it stamped it, but never later than when the
  *                 planner received it: a replica clock running ahead must not keep a silent
  *                 replica "online". Replica and planner clocks are assumed to agree to well
- *                 within {@code offline-after} (NTP).
+ *                 within {@code offline-after} (NTP). Moved by registrations and liveness
+ *                 changes, not by every heartbeat
+ * @param offline  (false when absent: an entry stored before the field existed) the replica fell silent (see {@link LivenessClock}) and was not heard since
  */
-public record SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen) {
+public record SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen,
+                                @JsonSetter(nulls = Nulls.AS_EMPTY) boolean offline) {
+
+    /** An entry of a live replica. */
+    public SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen) {
+        this(site, keep, compression, lastSeen, false);
+    }
 
     public SubscriptionEntry {
         Fields.name(site, "site");
@@ -32,8 +41,8 @@ public record SubscriptionEntry(String site, int keep, Optional<Compression> com
         return compression.orElse(fallback);
     }
 
-    /** True iff no heartbeat arrived for longer than {@code offlineAfter} before {@code now}. */
-    public boolean silentAt(Instant now, Duration offlineAfter) {
-        return Duration.between(lastSeen, now).compareTo(offlineAfter) > 0;
+    /** The same subscription, with the replica's liveness as last judged. */
+    public SubscriptionEntry withLiveness(boolean silent, Instant seen) {
+        return new SubscriptionEntry(site, keep, compression, seen.isAfter(lastSeen) ? seen : lastSeen, silent);
     }
 }

@@ -56,11 +56,25 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
          * {@code expectHave} is not its disk.
          */
         public boolean carries(List<TransferStep> plan, List<Integer> have) {
-            if (plan.equals(steps)) {
-                return have.equals(expectHave);
+            return carries(plan, have, Integer.MAX_VALUE);
+        }
+
+        /**
+         * As {@link #carries(List, List)} when tasks carry at most {@code maxSteps} steps: a task of
+         * {@code maxSteps} steps may have been cut from a longer plan, so it also carries a plan
+         * that its steps (or, under way, a proper tail of them) begin.
+         */
+        public boolean carries(List<TransferStep> plan, List<Integer> have, int maxSteps) {
+            boolean cut = steps.size() >= maxSteps;
+            for (int k = 0; k < steps.size(); k++) {
+                List<TransferStep> tail = steps.subList(k, steps.size());
+                boolean match = plan.equals(tail)
+                        || (cut && plan.size() > tail.size() && plan.subList(0, tail.size()).equals(tail));
+                if (match && (k > 0 || have.equals(expectHave))) {
+                    return true;
+                }
             }
-            return !plan.isEmpty() && plan.size() < steps.size()
-                    && steps.subList(steps.size() - plan.size(), steps.size()).equals(plan);
+            return false;
         }
 
         public boolean stalledAt(Instant now, Duration deadline) {

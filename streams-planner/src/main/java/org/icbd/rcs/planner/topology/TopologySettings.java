@@ -18,9 +18,10 @@ import org.icbd.rcs.events.Compression;
  * @param compression    the stream encoding a task asks for when its replica announced no
  *                       preference in its registration
  * @param punctuateEvery how often the wall-clock sweep looks for silent replicas and stalled tasks
+ * @param limits         the bounds every input record is held to
  */
 public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Compression compression,
-                               Duration punctuateEvery) {
+                               Duration punctuateEvery, InputLimits limits) {
 
     /** Three missed heartbeats at the replica's default 10 s interval. */
     public static final Duration DEFAULT_OFFLINE_AFTER = Duration.ofSeconds(30);
@@ -33,7 +34,7 @@ public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Co
     public static final Duration MIN_PUNCTUATE_EVERY = Duration.ofMillis(1);
 
     public static final TopologySettings DEFAULTS = new TopologySettings(DEFAULT_OFFLINE_AFTER,
-            DEFAULT_STALL_DEADLINE, DEFAULT_COMPRESSION, DEFAULT_PUNCTUATE_EVERY);
+            DEFAULT_STALL_DEADLINE, DEFAULT_COMPRESSION, DEFAULT_PUNCTUATE_EVERY, InputLimits.DEFAULTS);
 
     /** Validates every field; a message names the setting as operators write it. */
     public TopologySettings {
@@ -50,6 +51,13 @@ public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Co
                     + ") must be shorter than offline-after (" + offlineAfter + ") and stall-deadline ("
                     + stallDeadline + ")");
         }
+        Objects.requireNonNull(limits, "limits is missing");
+    }
+
+    /** Settings with the {@linkplain InputLimits#DEFAULTS default input limits}. */
+    public TopologySettings(Duration offlineAfter, Duration stallDeadline, Compression compression,
+                            Duration punctuateEvery) {
+        this(offlineAfter, stallDeadline, compression, punctuateEvery, InputLimits.DEFAULTS);
     }
 
     /**
@@ -66,19 +74,23 @@ public record TopologySettings(Duration offlineAfter, Duration stallDeadline, Co
     }
 
     public TopologySettings withOfflineAfter(Duration value) {
-        return new TopologySettings(value, stallDeadline, compression, punctuateEvery);
+        return new TopologySettings(value, stallDeadline, compression, punctuateEvery, limits);
     }
 
     public TopologySettings withStallDeadline(Duration value) {
-        return new TopologySettings(offlineAfter, value, compression, punctuateEvery);
+        return new TopologySettings(offlineAfter, value, compression, punctuateEvery, limits);
     }
 
     public TopologySettings withCompression(Compression value) {
-        return new TopologySettings(offlineAfter, stallDeadline, value, punctuateEvery);
+        return new TopologySettings(offlineAfter, stallDeadline, value, punctuateEvery, limits);
     }
 
     public TopologySettings withPunctuateEvery(Duration value) {
-        return new TopologySettings(offlineAfter, stallDeadline, compression, value);
+        return new TopologySettings(offlineAfter, stallDeadline, compression, value, limits);
+    }
+
+    public TopologySettings withLimits(InputLimits value) {
+        return new TopologySettings(offlineAfter, stallDeadline, compression, punctuateEvery, value);
     }
 
     private static void positive(Duration value, String setting) {

@@ -91,6 +91,24 @@ class ExceptionHandlersTest {
         assertDeadLetter(skipped.deadLetterQueueRecords(), "RecordTooLargeException: too large");
     }
 
+    /** The dead letter of an oversized source record must itself fit a producer's 1 MiB request. */
+    @Test
+    void anOutputTooLargeForTheBrokerBecomesADeadLetterThatFits() {
+        byte[] huge = new byte[900 * 1024];
+        java.util.Arrays.fill(huge, (byte) 1);
+        Context source = new Context(SOURCE.topic(), 0, 42, KEY, huge);
+        ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.REPLICATION_STATUS.name(), KEY, huge);
+        ProductionExceptionHandler.Response skipped = new LoggingProductionHandler().handleError(source, out,
+                new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
+        assertEquals(ProductionExceptionHandler.Result.RESUME, skipped.result());
+        ProducerRecord<byte[], byte[]> record = skipped.deadLetterQueueRecords().get(0);
+        assertTrue(record.value().length < 256 * 1024, "dead letter of " + record.value().length + " bytes");
+        DeadLetter letter = Topics.DEAD_LETTERS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        assertEquals(42, letter.offset());
+        assertTrue(letter.reason().contains("RecordTooLargeException: too large"), letter.reason());
+        assertTrue(letter.reason().contains("921600 bytes"), letter.reason());
+    }
+
     private static void assertDeadLetter(List<ProducerRecord<byte[], byte[]>> records, String reason) {
         assertEquals(1, records.size());
         ProducerRecord<byte[], byte[]> record = records.get(0);

@@ -98,6 +98,7 @@ class PlannerTopologyTest {
     void eachReplicasTasksAskForTheCodecItAnnouncedElseTheConfiguredOne() {
         planner.register("lab-a", "lab", Optional.of(Compression.NONE), new Subscription("ubuntu", 2));
         planner.register("lab-b", "lab", Optional.of(Compression.LZ4), new Subscription("ubuntu", 2));
+        planner.register("lab-d", "lab", Optional.of(Compression.ZSTD), new Subscription("ubuntu", 2));
         // A replica of the build before the preference existed: its registration has no such field.
         planner.pipeRaw(Topics.REPLICAS, "lab-c", """
                 {"schemaVersion":1,"replicaId":"lab-c","site":"hall","subscriptions":[{"image":"ubuntu","keep":2}],
@@ -108,9 +109,10 @@ class PlannerTopologyTest {
         planner.publish("ubuntu", 1);
 
         List<ReplicationTask> tasks = planner.tasks();
-        assertEquals(3, tasks.size());
+        assertEquals(4, tasks.size());
         assertEquals(Compression.NONE, last(tasks, "lab-a").compression());
         assertEquals(Compression.LZ4, last(tasks, "lab-b").compression());
+        assertEquals(Compression.ZSTD, last(tasks, "lab-d").compression());
         assertEquals(SETTINGS.compression(), last(tasks, "lab-c").compression(), "no preference: the planner's");
         assertEquals(List.of(), planner.deadLetters());
     }

@@ -29,6 +29,7 @@ class StateSerdeTest {
                 uuid("ubuntu", 2), Optional.of(1), Optional.of(uuid("ubuntu", 1)), 0, T, "master")));
         roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, Optional.empty(), T));
         roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, Optional.of(Compression.NONE), T));
+        roundTrip(SubscriptionEntry.class, new SubscriptionEntry("lab", 3, Optional.empty(), T, true));
         roundTrip(HeldState.class, new HeldState(state(), Optional.of(T)));
         roundTrip(TaskLedger.class, TaskLedger.NONE);
         roundTrip(TaskLedger.class, new TaskLedger(4, Optional.of(new TaskLedger.Outstanding("lab-a/ubuntu/4",
@@ -42,6 +43,8 @@ class StateSerdeTest {
         roundTrip(ImageInput.class, new ImageInput.Subscribed("lab-a", "ubuntu", "lab", 2,
                 Optional.of(Compression.LZ4), T));
         roundTrip(ImageInput.class, new ImageInput.Unsubscribed("lab-a", "ubuntu"));
+        roundTrip(ImageInput.class, new ImageInput.Liveness("lab-a", "ubuntu", true, T));
+        roundTrip(ImageInput.class, new ImageInput.Liveness("lab-a", "ubuntu", false, T));
         roundTrip(ImageInput.class, new ImageInput.StateReported(state()));
         roundTrip(ImageInput.class, new ImageInput.StateCleared("lab-a", "ubuntu"));
     }

@@ -1,0 +1,174 @@
+package org.icbd.rcs.bench.chaos;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The link between one replica and the master, as a TCP relay in the harness: the replica's
+ * configured master address is this relay's port on 127.0.0.1, which forwards to the master's
+ * current SSH port. Faults act on it: {@link #cut} drops every connection and refuses new ones,
+ * {@link #crawl} slows the master-to-replica direction to a few KB/s, {@link #corrupt} flips bytes
+ * on the wire in that direction (SSH's MAC must catch every one).
+ */
+final class ChaosLink implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChaosLink.class);
+    private static final int CHUNK = 16 * 1024;
+
+    private final String name;
+    private final IntSupplier target;
+    private final ServerSocket server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final SplittableRandom random;
+    private volatile boolean cut;
+    private volatile long crawlBytesPerSecond;
+    private volatile boolean corrupt;
+    private volatile boolean closed;
+    final AtomicLong flipped = new AtomicLong();
+
+    ChaosLink(String name, IntSupplier target, long seed) {
+        this.name = name;
+        this.target = target;
+        this.random = new SplittableRandom(seed);
+        try {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the link of " + name + ": " + e.getMessage(), e);
+        }
+        Thread accept = new Thread(this::accept, "chaos-link-" + name);
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Drops every connection and refuses new ones until {@link #restore}. */
+    void cut() {
+        cut = true;
+        dropAll();
+    }
+
+    /** Slows the stream to {@code bytesPerSecond} until {@link #restore}. */
+    void crawl(long bytesPerSecond) {
+        crawlBytesPerSecond = bytesPerSecond;
+    }
+
+    /** Flips bytes on the wire, master to replica, until {@link #restore}. */
+    void corrupt() {
+        corrupt = true;
+    }
+
+    /** Back to a clean link; a corrupted connection is dropped (its SSH session is ruined anyway). */
+    void restore() {
+        boolean wasCorrupt = corrupt;
+        cut = false;
+        crawlBytesPerSecond = 0;
+        corrupt = false;
+        if (wasCorrupt) {
+            dropAll();
+        }
+    }
+
+    private void dropAll() {
+        for (Socket s : List.copyOf(open)) {
+            closeQuietly(s);
+        }
+    }
+
+    private void accept() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("link {}: accept failed: {}", name, e.toString());
+                }
+                return;
+            }
+            if (cut) {
+                closeQuietly(client);
+                continue;
+            }
+            try {
+                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target.getAsInt());
+                open.add(client);
+                open.add(upstream);
+                pump(client, upstream, false);
+                pump(upstream, client, true);
+            } catch (IOException e) {
+                // The master is down: the replica sees a refused connection, as it would without the relay.
+                closeQuietly(client);
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean towardsReplica) {
+        Thread t = new Thread(() -> {
+            byte[] buffer = new byte[CHUNK];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                    int off = 0;
+                    while (off < n) {
+                        long rate = towardsReplica ? crawlBytesPerSecond : 0;
+                        int len = rate > 0 ? (int) Math.min(n - off, Math.max(1, rate / 10)) : n - off;
+                        if (rate > 0) {
+                            // len bytes at the crawl rate: a tenth of a second at most.
+                            Thread.sleep(Math.max(1, len * 1000L / rate));
+                        }
+                        if (towardsReplica && corrupt) {
+                            synchronized (random) {
+                                buffer[off + random.nextInt(len)] ^= (byte) (1 << random.nextInt(8));
+                            }
+                            flipped.incrementAndGet();
+                        }
+                        out.write(buffer, off, len);
+                        off += len;
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // A dropped link ends both directions.
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "chaos-link-" + name + (towardsReplica ? "-down" : "-up"));
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void closeQuietly(Socket s) {
+        open.remove(s);
+        try {
+            s.close();
+        } catch (IOException e) {
+            LOG.debug("link {}: close: {}", name, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("link {}: close: {}", name, e.toString());
+        }
+        dropAll();
+    }
+}

@@ -1,0 +1,32 @@
+package org.icbd.rcs.bench.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class RequestOracleTest {
+
+    @Test
+    void aValidLineIsReadAsItsRequest() {
+        assertEquals(Optional.of(new RequestOracle.Expected("ubuntu", 3, Optional.of(2), true)),
+                RequestOracle.judge("icbd-send/1 compress=lz4 parent=2 image=ubuntu version=3"));
+        assertEquals(Optional.of(new RequestOracle.Expected("a", 2147483647, Optional.empty(), false)),
+                RequestOracle.judge("icbd-send/1 image=a version=2147483647"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "icbd-send/1", "icbd-send/1 image=ubuntu", "icbd-send/1 version=1",
+            " icbd-send/1 image=u version=1", "icbd-send/1 image=u version=1 ", "icbd-send/1  image=u version=1",
+            "icbd-send/2 image=u version=1", "icbd-send/1 image=U version=1", "icbd-send/1 image=u version=01",
+            "icbd-send/1 image=u version=0", "icbd-send/1 image=u version=2147483648", "icbd-send/1 image=u version=1 parent=1",
+            "icbd-send/1 image=u version=1 image=u", "icbd-send/1 image=u version=1 compress=zstd",
+            "icbd-send/1 image=u version=1 x=y", "icbd-send/1 image=../u version=1", "icbd-send/1 image=u\tversion=1",
+            "icbd-send/1 image=u version=+1", "icbd-send/1 image=-u version=1"})
+    void anInvalidLineIsRefused(String line) {
+        assertTrue(RequestOracle.judge(line).isEmpty(), line);
+    }
+}
