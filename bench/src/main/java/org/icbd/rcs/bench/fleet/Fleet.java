@@ -26,8 +26,8 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.repo.ImageRepository;
-import org.icbd.rcs.master.status.StatusBoard;
-import org.icbd.rcs.master.status.StatusReader;
+import org.icbd.rcs.ops.status.StatusBoard;
+import org.icbd.rcs.ops.status.StatusReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +61,10 @@ public final class Fleet implements AutoCloseable {
         final List<String> subscriptions;
         final LoopPool pool;
         final Path privateKey;
-        /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
-        int masterPort;
         /** Its /metrics and /health; kept across restarts of the replica. */
         final int httpPort;
+        /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
+        int masterPort;
         ChildJvm process;
 
         Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey, int httpPort) {
@@ -104,8 +104,6 @@ public final class Fleet implements AutoCloseable {
     private final Path keys;
     private final Path logs;
     private ChildJvm kafka;
-    /** Chosen at the first start and kept: a restarted broker is where its clients left it. */
-    private int kafkaPort;
     private String bootstrap;
     private LoopPool masterPool;
     private ChildJvm master;
@@ -131,12 +129,18 @@ public final class Fleet implements AutoCloseable {
 
     /** Starts the broker on a free port, or (again) on the port it had; returns the bootstrap address. */
     public String startKafka() {
-        if (kafkaPort == 0) {
-            kafkaPort = freePort();
-        }
-        kafka = start("kafka", "512m", List.of("local-kafka", "--port", String.valueOf(kafkaPort),
+        // A restart keeps the client port: every service was told this bootstrap address.
+        String port = bootstrap == null ? "0" : bootstrap.substring(bootstrap.lastIndexOf(':') + 1);
+        kafka = start("kafka", "512m", List.of("local-kafka", "--port", port,
                 "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
         bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
+        return bootstrap;
+    }
+
+    /** Stops the broker and starts it again on the same port with the same data; the services reconnect. */
+    public String restartKafka() {
+        end("kafka", false);
+        restart("kafka");
         return bootstrap;
     }
 
@@ -170,15 +174,6 @@ public final class Fleet implements AutoCloseable {
             case "planner" -> startPlanner();
             default -> startReplica(name);
         }
-    }
-
-    /** Stops the broker and starts it again on the same port with the same data; the services reconnect. */
-    public String restartKafka() {
-        if (kafka != null) {
-            kafka.stop();
-            kafka = null;
-        }
-        return startKafka();
     }
 
     /** Creates the master's pool and starts the master service on free ports. */

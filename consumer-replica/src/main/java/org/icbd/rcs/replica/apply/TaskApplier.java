@@ -211,6 +211,7 @@ public final class TaskApplier implements AutoCloseable {
                                  StepProgress progress) {
         long bytes = progress.streamBytes();
         long rate = progress.bytesPerSecond();
+        metrics.progress(progress.wireBytes(), rate);
         Optional<Long> total = progress.totalBytes().isPresent()
                 ? Optional.of(progress.totalBytes().getAsLong()) : Optional.empty();
         metrics.progress(progress.wireBytes(), rate);

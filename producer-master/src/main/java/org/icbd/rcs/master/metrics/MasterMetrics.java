@@ -1,6 +1,7 @@
 package org.icbd.rcs.master.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.master.ssh.SendObserver;
+import org.icbd.rcs.master.stream.StreamStore;
 import org.icbd.rcs.master.ssh.SendServer;
 import org.icbd.rcs.transfer.TransferRequest;
 
@@ -16,18 +18,18 @@ import org.icbd.rcs.transfer.TransferRequest;
  *
  * <ul>
  *   <li>{@code icbd_master_sends_total{outcome}}: transfer requests by how they went: {@code started}
- *       (a slot held, {@code btrfs send} started), then {@code completed} or {@code failed}; or
- *       {@code refused} (bad request, nothing ran) or {@code busy} (no send slot in time);
+ *       (a slot held, the stream about to be read), then {@code completed} or {@code failed}; or
+ *       {@code refused} (bad request, nothing ran; an offset the store cannot serve counts as a started send that failed) or {@code busy} (no send slot in time);
  *   <li>{@code icbd_master_served_bytes_total{compression}}: bytes put on the SSH channels, per codec
- *       ({@code none}, {@code lz4}), counted as they are written;
+ *       ({@code none}, {@code lz4}, {@code zstd}), counted as they are written;
  *   <li>{@code icbd_master_channels_open}: SSH channels open now;
  *   <li>{@code icbd_master_send_slots_waiting}: requests waiting for a send slot;
- *       {@code icbd_master_send_slots_in_use} and {@code icbd_master_send_slots_max}.
+ *       {@code icbd_master_send_slots_in_use} and {@code icbd_master_send_slots_max};
+ *   <li>the stream store: {@code icbd_master_stream_store_bytes} stored now,
+ *       {@code icbd_master_stream_store_budget_bytes}, {@code icbd_master_stream_store_hits_total}
+ *       (sends answered from a stream stored or in production) and
+ *       {@code icbd_master_stream_store_productions_total} (streams produced by {@code btrfs send}).
  * </ul>
- *
- * <p>Stream store: its size and hits ({@code icbd_master_stream_store_bytes},
- * {@code icbd_master_stream_store_hits_total}) are registered by the store itself, on the same
- * registry, once the master keeps stored streams; those names are reserved for it.
  */
 public final class MasterMetrics implements SendObserver {
 
@@ -71,6 +73,15 @@ public final class MasterMetrics implements SendObserver {
                 .description("Send slots held by running sends").register(registry);
         Gauge.builder("icbd.master.send.slots.max", server, s -> s.slots().max())
                 .description("Send slots (icbd.master.max-concurrent-sends)").register(registry);
+        StreamStore store = server.streams();
+        Gauge.builder("icbd.master.stream.store.bytes", store, StreamStore::storedBytes)
+                .description("Bytes of stored streams on the pool").register(registry);
+        Gauge.builder("icbd.master.stream.store.budget.bytes", store, StreamStore::budgetBytes)
+                .description("The stream store's budget").register(registry);
+        FunctionCounter.builder("icbd.master.stream.store.hits", store, StreamStore::hits)
+                .description("Sends answered from a stream stored or in production").register(registry);
+        FunctionCounter.builder("icbd.master.stream.store.productions", store, StreamStore::productions)
+                .description("Streams produced by btrfs send for a send that found none stored").register(registry);
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
+import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.stream.CorruptStreamException;
 import org.icbd.rcs.master.stream.StreamKey;
@@ -27,7 +28,6 @@ import org.icbd.rcs.master.stream.StreamStore;
 import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.rate.ThrottledOutputStream;
 import org.icbd.rcs.master.repo.RepositoryException;
-import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.icbd.rcs.transfer.TransferRequestException;
 import org.slf4j.Logger;
@@ -63,8 +63,8 @@ final class SendCommand implements Command {
     private final StreamStore store;
     private final Optional<Throttle> throttle;
     private final SendObserver observer;
-    /** The exit status this command ended with, once {@link #finish} ran. */
-    private volatile int exitStatus = -1;
+    /** The send told to the observer as started and not yet as ended; null otherwise. */
+    private volatile TransferRequest sending;
 
     private OutputStream out;
     private OutputStream err;
@@ -191,13 +191,7 @@ final class SendCommand implements Command {
             if (destroyed) {
                 return;
             }
-            observer.started(request);
             send(request, snapshot, parent, client);
-            if (exitStatus == SendExitStatus.OK) {
-                observer.completed(request);
-            } else {
-                observer.failed(request);
-            }
         }
     }
 
@@ -230,6 +224,9 @@ final class SendCommand implements Command {
         }
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
+        // From here every finish() ends this send for the observer: completed with status 0, else failed.
+        sending = request;
+        observer.started(request);
         Compression codec = request.compression();
         CountingOutputStream counted = new CountingOutputStream(out, n -> observer.served(codec, n));
         OutputStream limited = throttle.<OutputStream>map(t -> new ThrottledOutputStream(counted, t)).orElse(counted);
@@ -333,7 +330,6 @@ final class SendCommand implements Command {
     }
 
     private void finish(int status, String message) {
-        exitStatus = status;
         if (message != null) {
             stderr(message);
         }
@@ -341,6 +337,15 @@ final class SendCommand implements Command {
             err.flush();
         } catch (IOException e) {
             log.debug("cannot flush stderr to {}: {}", client(), e.toString());
+        }
+        TransferRequest ended = sending;
+        if (ended != null) {
+            sending = null;
+            if (status == SendExitStatus.OK) {
+                observer.completed(ended);
+            } else {
+                observer.failed(ended);
+            }
         }
         exitCallback.onExit(status);
     }

@@ -165,6 +165,12 @@ public final class SendServer implements AutoCloseable {
         private Throttle sendRate;
         private SendObserver observer = SendObserver.NONE;
 
+        /** Told how each request ends (the master's metrics); default nobody. */
+        public Builder observer(SendObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
         private Builder(SendServerSettings settings, ImageRepository repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
             this.repository = Objects.requireNonNull(repository, "repository");
@@ -180,12 +186,6 @@ public final class SendServer implements AutoCloseable {
         /** A test hook on the bytes sent to clients; default none. */
         public Builder filter(SendStreamFilter filter) {
             this.filter = filter;
-            return this;
-        }
-
-        /** Told how each request ends (the master's metrics); default nobody. */
-        public Builder observer(SendObserver observer) {
-            this.observer = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

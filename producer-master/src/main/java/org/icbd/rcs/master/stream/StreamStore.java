@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -105,6 +106,8 @@ public final class StreamStore implements AutoCloseable {
     private final Map<StreamKey, StoredStream> streams = new HashMap<>();
     private final Map<StoredStream, InputStream> producing = new ConcurrentHashMap<>();
     private final ExecutorService producers;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong productions = new AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -152,6 +155,16 @@ public final class StreamStore implements AutoCloseable {
         }
     }
 
+    /** Sends answered from a stream already stored or in production, not produced for them; for the metrics. */
+    public long hits() {
+        return hits.get();
+    }
+
+    /** Streams produced by {@code btrfs send} for a send that found none stored; for the metrics. */
+    public long productions() {
+        return productions.get();
+    }
+
     public Path dir() {
         return dir;
     }
@@ -181,13 +194,16 @@ public final class StreamStore implements AutoCloseable {
         StoredStream entry;
         synchronized (this) {
             entry = current(key);
-            if (entry == null) {
+            if (entry != null) {
+                hits.incrementAndGet();
+            } else {
                 if (offset > 0) {
                     throw new StreamRefusedException(StreamRefusedException.Reason.NOT_STORED, "the stream of "
                             + key + " is no longer stored here (evicted, retired or never completed), so offset "
                             + offset + " cannot be served: request it again from offset 0");
                 }
                 entry = startProduction(key, send);
+                productions.incrementAndGet();
             }
             entry.attach();
         }

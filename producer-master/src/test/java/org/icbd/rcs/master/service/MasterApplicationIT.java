@@ -229,6 +229,12 @@ class MasterApplicationIT {
         assertEquals(0, after.require("icbd_master_send_slots_in_use"));
         assertEquals(4, after.require("icbd_master_send_slots_max"));
         after.require("icbd_master_channels_open");
+        // Each of the two sends was either produced or answered from the store (another test may have sent one).
+        assertEquals(2, after.require("icbd_master_stream_store_productions_total")
+                - before.value("icbd_master_stream_store_productions_total")
+                + after.require("icbd_master_stream_store_hits_total")
+                - before.value("icbd_master_stream_store_hits_total"));
+        assertTrue(after.require("icbd_master_stream_store_bytes") > 0);
     }
 
     @Test

@@ -105,13 +105,15 @@ public final class PlannerTopology {
 
         KStream<String, ImageInput> stateReports = accepted(
                 read(builder, Topics.REPLICA_STATE,
-                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE, counts)
+                        (key, value) -> ImageInput.readReplicaState(key, value, settings.limits()), settings.limits()), Topics.REPLICA_STATE,
+                counts)
                 .selectKey((pairKey, input) -> input.image(), Named.as("key-state-by-image"))
                 .repartition(Repartitioned.<String, ImageInput>as(STATE_REPORTS)
                         .withKeySerde(KEYS).withValueSerde(INPUTS));
 
         KStream<String, ImageInput> versionEvents = accepted(
-                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS, counts);
+                read(builder, Topics.IMAGE_VERSIONS, ImageInput::readVersionEvent, settings.limits()), Topics.IMAGE_VERSIONS,
+                counts);
 
         Map<String, KStream<String, PlannerOutput>> outputs = versionEvents
                 .merge(subscriptionChanges, Named.as("merge-subscriptions"))
