@@ -151,6 +151,11 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             }
             Optional<StepFailure> failure = FailureClassifier.classify(what, outcome);
             if (failure.isPresent()) {
+                if (outcome.receiveError().filter(FailureClassifier::isDiskFull).isPresent()) {
+                    // Measured with the partial receive still staged (deleted next): the pool as it filled up.
+                    throw new StepFailure(failure.get().errorClass(), failure.get().getMessage() + " (pool "
+                            + pool.root() + ": " + freeBytes() + " bytes free)", failure.get().getCause());
+                }
                 throw failure.get();
             }
             long transferred = System.nanoTime();
@@ -159,6 +164,15 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             return new StepResult.Applied(promoted, wireBytes, OptionalLong.of(streamIn.count),
                     new StepTimings(Duration.ofNanos(connected - start), Duration.ofNanos(transferred - connected),
                             Duration.ofNanos(end - transferred)));
+        }
+
+        /** The pool's usable bytes now, or -1 when the filesystem cannot say. */
+        private long freeBytes() {
+            try {
+                return java.nio.file.Files.getFileStore(pool.root()).getUsableSpace();
+            } catch (IOException e) {
+                return -1;
+            }
         }
 
         /** The parent must be held with the step's parent uuid; the version must not be. */

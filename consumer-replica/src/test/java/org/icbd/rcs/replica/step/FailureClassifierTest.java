@@ -35,7 +35,7 @@ class FailureClassifierTest {
     @CsvSource({
             "0, false, false, false, -,     OK",
             "0, false, false, false, x,     PERMANENT",   // a complete stream btrfs rejects: corruption
-            "0, false, false, false, nospc, PERMANENT",
+            "0, false, false, false, nospc, TRANSIENT",
             "-, false, false, false, x,     PERMANENT",   // rejected mid-stream on a healthy channel
             "-, false, false, true,  x,     TRANSIENT",   // cut in the middle
             "-, false, false, true,  -,     TRANSIENT",
