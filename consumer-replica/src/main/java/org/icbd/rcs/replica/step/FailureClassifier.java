@@ -24,7 +24,8 @@ import org.icbd.rcs.replica.pull.StreamOutcome;
  *
  * <ul>
  *   <li>the service stopping, a stalled stream, a lost or refused connection, a timeout and a busy
- *       master are TRANSIENT: the same request can succeed later;
+ *       master are TRANSIENT: the same request can succeed later; so is a full pool (ENOSPC), which
+ *       frees up by retention or by hand;
  *   <li>a refused request, a rejected host key or identity, a stream btrfs rejects while the master
  *       said it was complete (corruption), a missing parent and a verification
  *       mismatch are PERMANENT: repeating the same request fails the same way.
