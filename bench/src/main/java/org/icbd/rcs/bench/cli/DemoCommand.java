@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.icbd.rcs.bench.dataset.AdminUpdate;
@@ -15,6 +16,8 @@ import org.icbd.rcs.bench.dataset.Dataset;
 import org.icbd.rcs.bench.dataset.DatasetGenerator;
 import org.icbd.rcs.bench.dataset.DatasetSpec;
 import org.icbd.rcs.bench.fleet.Fleet;
+import org.icbd.rcs.bench.fleet.KeptProcess;
+import org.icbd.rcs.bench.fleet.PathUsers;
 import org.icbd.rcs.bench.fleet.StepLedger;
 import org.icbd.rcs.bench.process.ChildJvm;
 import org.icbd.rcs.btrfs.LoopPool;
@@ -208,7 +211,8 @@ public final class DemoCommand implements Callable<Integer> {
         fleet.pools().forEach(LoopPool::keepAfterExit);
         List<String> lines = new ArrayList<>();
         for (ChildJvm p : fleet.processes()) {
-            lines.add("pid " + p.pid() + " " + p.name());
+            // Identity, not just the pid: --stop signals only the very process recorded here.
+            KeptProcess.of(p.pid(), p.name()).map(KeptProcess::line).ifPresent(lines::add);
         }
         for (LoopPool pool : fleet.pools()) {
             lines.add("pool " + pool.backingFile() + " " + pool.mountPoint());
@@ -237,37 +241,98 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /**
+     * Stops exactly the processes the state file records (each verified by pid, start time and
+     * command line before it is signalled), then destroys each pool nothing uses any more, then
+     * deletes the work directory if nothing uses it. What could not be done is said, stays in the
+     * state file for the next {@code --stop}, and makes the exit status 1. Never a lazy unmount,
+     * never a delete under a running process.
+     */
     private int stopKept() throws IOException {
         Path state = workDir.resolve(STATE_FILE);
         if (!Files.exists(state)) {
             out.println("no demo is running in " + workDir);
             return 0;
         }
+        List<String> left = new ArrayList<>();
         List<String> lines = Files.readAllLines(state);
         for (String line : lines) {
-            String[] f = line.split(" ");
-            if (f[0].equals("pid")) {
-                ProcessHandle.of(Long.parseLong(f[1])).ifPresent(p -> {
-                    p.destroy();
-                    try {
-                        p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-                    } catch (Exception notStopped) {
-                        p.destroyForcibly();
-                    }
-                    out.println("stopped " + f[2]);
-                });
+            if (!KeptProcess.isLine(line)) {
+                continue;
+            }
+            KeptProcess kept;
+            try {
+                kept = KeptProcess.parse(line);
+            } catch (IllegalArgumentException e) {
+                out.println("not signalled: " + e.getMessage() + "; stop that process by hand if it is the demo's");
+                continue;
+            }
+            if (!kept.isRunning()) {
+                out.println(kept.name() + " (pid " + kept.pid() + ") is not running");
+                continue;
+            }
+            if (stop(kept)) {
+                out.println("stopped " + kept.name() + " (pid " + kept.pid() + ")");
+            } else {
+                out.println("could not stop " + kept.name() + " (pid " + kept.pid() + ")");
+                left.add(line);
             }
         }
         for (String line : lines) {
             String[] f = line.split(" ");
-            if (f[0].equals("pool")) {
-                LoopPool.destroy(Path.of(f[1]), Path.of(f[2]));
-                out.println("destroyed pool " + f[1]);
+            if (!f[0].equals("pool")) {
+                continue;
             }
+            Path mount = Path.of(f[2]);
+            List<PathUsers.User> users = PathUsers.of(mount);
+            if (!users.isEmpty()) {
+                users.forEach(u -> out.println(mount + " is in use by pid " + u.pid() + " (" + u.command()
+                        + "): not unmounted"));
+                left.add(line);
+                continue;
+            }
+            try {
+                LoopPool.destroy(Path.of(f[1]), mount);
+                out.println("destroyed pool " + f[1]);
+            } catch (RuntimeException e) {
+                out.println("cannot destroy pool " + f[1] + ": " + e.getMessage());
+                left.add(line);
+            }
+        }
+        List<PathUsers.User> users = left.isEmpty() ? PathUsers.of(workDir) : List.of();
+        users.forEach(u -> out.println(workDir + " is in use by pid " + u.pid() + " (" + u.command()
+                + "): not deleted"));
+        if (!left.isEmpty() || !users.isEmpty()) {
+            Files.write(state, left);
+            out.println("demo not fully stopped: stop what is listed above, then run 'ops/demo --stop' again");
+            return 1;
         }
         deleteRecursively(workDir);
         out.println("demo stopped");
         return 0;
+    }
+
+    /** SIGTERM, then SIGKILL after 30 s; true once the recorded process is gone. */
+    private static boolean stop(KeptProcess kept) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(kept.pid());
+        if (handle.isEmpty() || !kept.isRunning()) {
+            return true;
+        }
+        ProcessHandle p = handle.get();
+        p.destroy();
+        try {
+            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception notStopped) {
+            if (kept.isRunning()) {
+                p.destroyForcibly();
+                try {
+                    p.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception stillThere) {
+                    return !kept.isRunning();
+                }
+            }
+        }
+        return true;
     }
 
     private void step(String what) {

@@ -26,8 +26,8 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.repo.ImageRepository;
-import org.icbd.rcs.ops.status.StatusBoard;
-import org.icbd.rcs.ops.status.StatusReader;
+import org.icbd.rcs.master.status.StatusBoard;
+import org.icbd.rcs.master.status.StatusReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -24,9 +24,10 @@ import org.icbd.rcs.replica.pull.StreamOutcome;
  *
  * <ul>
  *   <li>the service stopping, a stalled stream, a lost or refused connection, a timeout and a busy
- *       master are TRANSIENT: the same request can succeed later;
+ *       master are TRANSIENT: the same request can succeed later; so is a full pool (ENOSPC), which
+ *       frees up by retention or by hand;
  *   <li>a refused request, a rejected host key or identity, a stream btrfs rejects while the master
- *       said it was complete (corruption), a full disk (ENOSPC), a missing parent and a verification
+ *       said it was complete (corruption), a missing parent and a verification
  *       mismatch are PERMANENT: repeating the same request fails the same way.
  * </ul>
  *
@@ -78,9 +79,10 @@ public final class FailureClassifier {
         }
         if (cause != null) {
             if (isDiskFull(cause)) {
-                return Optional.of(new StepFailure(ErrorClass.PERMANENT, what + " failed" + after
+                // Space comes back (retention, an operator): retried like any transient cause.
+                return Optional.of(new StepFailure(ErrorClass.TRANSIENT, what + " failed" + after
                         + ": the replica's pool is full (ENOSPC)" + describe(cause)
-                        + "; free space or lower keep, then replan", cause));
+                        + "; free space or lower keep: the step is retried until it fits", cause));
             }
             return Optional.of(new StepFailure(ErrorClass.PERMANENT, what + " failed" + after
                     + ": btrfs receive rejected the stream" + describe(cause)

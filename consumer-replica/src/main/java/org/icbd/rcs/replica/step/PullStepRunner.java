@@ -173,8 +173,14 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 }
                 if (transfer.receiveError().isPresent()) {
                     // The bytes are the master's, so btrfs rejected the stream itself (or the disk is full).
-                    throw FailureClassifier.classify(what, transfer.outcome().withReceiveError(
+                    StepFailure failure = FailureClassifier.classify(what, transfer.outcome().withReceiveError(
                             transfer.receiveError())).orElseThrow();
+                    if (transfer.receiveError().filter(FailureClassifier::isDiskFull).isPresent()) {
+                        // Measured with the partial receive still staged (deleted next): the pool as it filled up.
+                        throw new StepFailure(failure.errorClass(), failure.getMessage() + " (pool " + pool.root()
+                                + ": " + freeBytes() + " bytes free)", failure.getCause());
+                    }
+                    throw failure;
                 }
                 long transferred = System.nanoTime();
                 HeldVersion promoted = verifyAndPromote(image, step, transfer.received());
@@ -317,6 +323,15 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 StepFailure f = FailureClassifier.classifyConnect(what + ": asking the master for the stream's"
                         + " length and SHA-256", e);
                 throw f;
+            }
+        }
+
+        /** The pool's usable bytes now, or -1 when the filesystem cannot say. */
+        private long freeBytes() {
+            try {
+                return java.nio.file.Files.getFileStore(pool.root()).getUsableSpace();
+            } catch (IOException e) {
+                return -1;
             }
         }
 

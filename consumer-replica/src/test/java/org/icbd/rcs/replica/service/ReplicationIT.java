@@ -317,6 +317,48 @@ class ReplicationIT {
         Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
     }
 
+    /** A full pool: the step fails saying so (pool, free bytes), nothing held is touched, and it applies once space returns. */
+    @Test
+    void aFullPoolFailsSayingSoAndTheStepAppliesOnceSpaceReturns() throws IOException {
+        ImageVersion v1 = version1(4L << 20);
+        replica.start();
+        kafka.send(task("t-v1", List.of(), chain(List.of(v1), true), Compression.NONE));
+        awaitState("version 1 applied", s -> applied(s, "t-v1", 1));
+        ImageVersion v2 = nextVersion(2);
+        Trees.writeRandom(master.work(IMAGE).resolve("disk/more.img"), 48L << 20, 7);
+        ImageVersion v3 = master.publish(IMAGE);
+
+        // Fill the replica's pool, leaving far less than version 3's 48 MiB of new data.
+        Path filler = replica.root().resolve("filler");
+        try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(1 << 20);
+            new java.util.Random(3).nextBytes(chunk.array());
+            try {
+                while (true) {
+                    chunk.rewind();
+                    ch.write(chunk);
+                }
+            } catch (IOException full) {
+                // ENOSPC: the pool is full.
+            }
+        }
+        kafka.send(task("t-full", List.of(1), chain(List.of(v2, v3), false), Compression.NONE));
+
+        ReplicaImageState failed = awaitState("the disk-full failure", s -> s.lastStep()
+                .filter(l -> l.taskId().equals("t-full") && l.outcome() == Outcome.FAILED).isPresent());
+        String error = failed.lastStep().orElseThrow().error().orElseThrow();
+        assertTrue(error.contains("ENOSPC") && error.contains(replica.root().toString()) && error.contains("bytes free"),
+                error);
+        assertTrue(failed.versions().containsAll(held(v1)), "version 1 is still held: " + failed.versions());
+        Trees.assertSameTree(master.versionDir(IMAGE, 1), replica.versionDir(IMAGE, 1));
+
+        Files.delete(filler);
+        ReplicaImageState done = awaitState("version 3 applied once space returned", s -> applied(s, "t-full", 3));
+        assertTrue(done.versions().containsAll(held(v3)), done.versions().toString());
+        Trees.assertSameTree(master.versionDir(IMAGE, 3), replica.versionDir(IMAGE, 3));
+        assertEquals(List.of(), replica.stagingEntries());
+    }
+
     @Test
     void aStalledStreamIsAbandonedAsTransientAndRetried() throws IOException {
         ImageVersion v1 = version1(4L << 20);

@@ -35,7 +35,7 @@ class FailureClassifierTest {
     @CsvSource({
             "0, false, false, false, -,     OK",
             "0, false, false, false, x,     PERMANENT",   // a complete stream btrfs rejects: corruption
-            "0, false, false, false, nospc, PERMANENT",
+            "0, false, false, false, nospc, TRANSIENT",
             "-, false, false, false, x,     PERMANENT",   // rejected mid-stream on a healthy channel
             "-, false, false, true,  x,     TRANSIENT",   // cut in the middle
             "-, false, false, true,  -,     TRANSIENT",
@@ -67,10 +67,10 @@ class FailureClassifierTest {
     }
 
     @Test
-    void diskFullSaysSoAndWhatToDo() {
+    void diskFullSaysSoAndWhatToDoAndIsRetriedUntilSpaceReturns() {
         StepFailure f = FailureClassifier.classify(WHAT, new StreamOutcome(5, Optional.of(0), "", false, false, false,
                 Optional.of(new IOException("outer", new IOException("No space left on device"))))).orElseThrow();
-        assertEquals(ErrorClass.PERMANENT, f.errorClass());
+        assertEquals(ErrorClass.TRANSIENT, f.errorClass(), "space comes back: the step is retried");
         assertTrue(f.getMessage().contains("ENOSPC") && f.getMessage().contains("free space"), f.getMessage());
     }
 
