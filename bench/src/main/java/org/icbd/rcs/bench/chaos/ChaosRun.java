@@ -62,6 +62,8 @@ public final class ChaosRun {
     private final PrintWriter out;
     private final SplittableRandom random;
     private volatile String currentFault = "setup";
+    /** The pairs not yet converged at the last look, for the note of a fault that did not converge. */
+    private volatile List<String> lagging = List.of();
     private final Map<String, Integer> updates = new LinkedHashMap<>();
 
     public ChaosRun(Settings settings, PrintWriter out) {
@@ -184,6 +186,9 @@ public final class ChaosRun {
         }
         double held = (System.nanoTime() - struck) / 1e9;
         Optional<Double> converged = awaitConverged(fleet, ids, settings.converge());
+        if (converged.isEmpty()) {
+            notes.add("not converged: " + lagging);
+        }
         return new Outcome(kind, target, held, converged, String.join("; ", notes));
     }
 
@@ -243,7 +248,8 @@ public final class ChaosRun {
         return Optional.empty();
     }
 
-    private static boolean converged(Fleet fleet, StatusBoard board, List<String> ids) {
+    private boolean converged(Fleet fleet, StatusBoard board, List<String> ids) {
+        List<String> behind = new ArrayList<>();
         for (String image : IMAGES) {
             int newest = fleet.masterRepository().versions(image).stream().mapToInt(ImageVersion::version).max()
                     .orElse(0);
@@ -253,11 +259,13 @@ public final class ChaosRun {
                 if (s.isEmpty() || s.get().state() != ReplicationState.IN_SYNC || !s.get().have().contains(newest)
                         || !Files.isDirectory(fleet.replica(id).pool().resolve("images").resolve(image)
                         .resolve("versions").resolve(String.valueOf(newest)))) {
-                    return false;
+                    behind.add(id + "/" + image + " " + s.map(r -> r.state() + " have " + r.have()).orElse("no status")
+                            + ", master at " + newest);
                 }
             }
         }
-        return true;
+        lagging = List.copyOf(behind);
+        return behind.isEmpty();
     }
 
     private boolean report(List<Outcome> outcomes, VisibilityWatch watch, Path logs) {
