@@ -233,11 +233,17 @@ public final class Simulation implements AutoCloseable {
             }
             converged = await(() -> inSyncAt(version), settings.roundTimeout());
             long done = System.currentTimeMillis();
-            long lastTask = lastTaskAt.get(version).get() - publishedAt.get(version).toEpochMilli();
-            long ack = done - lastAckAt.get(version).get();
-            ackToInSync.add(ack);
-            out.printf("simulate: version %d: last task %d ms after publishing, every pair IN_SYNC %d ms after the "
-                    + "last acknowledgement%s%n", version, lastTask, ack, converged ? "" : " (timed out: not converged)");
+            long lastTask = lastTaskAt.get(version).get();
+            long lastAck = lastAckAt.get(version).get();
+            String taskPart = lastTask == 0 ? "no task"
+                    : "last task " + (lastTask - publishedAt.get(version).toEpochMilli()) + " ms after publishing";
+            String ackPart = "no acknowledgement";
+            if (lastAck != 0) {
+                ackToInSync.add(done - lastAck);
+                ackPart = "every pair IN_SYNC " + (done - lastAck) + " ms after the last acknowledgement";
+            }
+            out.printf("simulate: version %d: %s, %s%s%n", version, taskPart, ackPart,
+                    converged ? "" : " (timed out: not converged)");
             out.flush();
         }
         double roundSeconds = Duration.between(rounds0, Instant.now()).toMillis() / 1000.0;

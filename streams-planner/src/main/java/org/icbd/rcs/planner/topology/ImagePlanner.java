@@ -353,7 +353,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             }
             if (versions + tasks + reissued > 0 || !states.isEmpty()) {
                 LOG.info("Planner task {} in the last {}s: {} version events, {} tasks issued ({} of them stalled "
-                        + "tasks issued again), pairs now {}", task, Duration.between(since, now).toSeconds(),
+                        + "tasks issued again), status changes into {}", task, Duration.between(since, now).toSeconds(),
                         versions, tasks, reissued, states);
             }
             versions = 0;

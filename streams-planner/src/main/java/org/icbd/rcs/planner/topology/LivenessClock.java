@@ -25,7 +25,9 @@ import java.util.Set;
  * {@code lastSeen}: other replicas' heartbeats, read in order, prove that time has passed. When the
  * partition has been idle (nothing processed) for {@code offlineAfter} of wall time, the clock
  * follows the wall clock: an idle input is not a backlog, and a whole partition falling silent
- * must still show as OFFLINE.
+ * must still show as OFFLINE. Idle is judged by {@link #due} calls made at their interval: a gap
+ * between two calls longer than {@link #BUSY_GAP} means the thread was busy elsewhere (other
+ * tasks, a rebalance), not that the input was idle, and starts the idle window again.
  *
  * <h2>Cost</h2>
  * A heartbeat costs a map update and a heap insertion, never a store write; {@link #due} visits
@@ -35,6 +37,9 @@ import java.util.Set;
  * restart delays OFFLINE by at most {@code offlineAfter} and never declares it falsely.
  */
 final class LivenessClock {
+
+    /** A gap between sweeps longer than this means the processing thread was busy, not the input idle. */
+    static final Duration BUSY_GAP = Duration.ofSeconds(3);
 
     private record Deadline(Instant lastSeen, String replica) {
     }
@@ -48,6 +53,7 @@ final class LivenessClock {
             (a, b) -> a.lastSeen().compareTo(b.lastSeen()));
     private Instant clock;
     private Instant lastProcessedAt;
+    private Instant lastDueAt;
 
     /** A clock that starts at {@code wallNow} with nothing processed yet. */
     LivenessClock(Duration offlineAfter, Instant wallNow) {
@@ -116,6 +122,11 @@ final class LivenessClock {
      * The replicas that fell silent by {@code wallNow}, each reported once until heard again.
      */
     List<String> due(Instant wallNow) {
+        if (lastDueAt != null && Duration.between(lastDueAt, wallNow).compareTo(BUSY_GAP) > 0
+                && wallNow.isAfter(lastProcessedAt)) {
+            lastProcessedAt = wallNow;
+        }
+        lastDueAt = wallNow;
         Optional<Instant> now = clockAt(wallNow);
         if (now.isEmpty()) {
             return List.of();

@@ -53,9 +53,22 @@ class LivenessClockTest {
     void anIdleInputFollowsTheWallClock() {
         LivenessClock clock = new LivenessClock(OFFLINE_AFTER, t(0));
         clock.heard("a", t(0), t(0));
-        assertEquals(List.of(), clock.due(t(29)));
-        assertEquals(List.of(), clock.due(t(30)));
+        for (int s = 1; s <= 30; s++) {
+            assertEquals(List.of(), clock.due(t(s)), "at " + s + " s");
+        }
         assertEquals(List.of("a"), clock.due(t(31)));
+    }
+
+    @Test
+    void aThreadBusyElsewhereIsNotAnIdleInput() {
+        LivenessClock clock = new LivenessClock(OFFLINE_AFTER, t(0));
+        clock.heard("a", t(0), t(0));
+        clock.heard("b", t(0), t(0));
+        assertEquals(List.of(), clock.due(t(1)));
+        // The thread comes back to this partition's sweep only 40 s later: that is no idle input.
+        assertEquals(List.of(), clock.due(t(41)));
+        clock.heard("a", t(10), t(41));
+        assertEquals(List.of(), clock.due(t(42)));
     }
 
     @Test
@@ -100,8 +113,9 @@ class LivenessClockTest {
         LivenessClock clock = new LivenessClock(OFFLINE_AFTER, t(0));
         List<String> reported = new ArrayList<>();
         int stopAt = 300;
+        Instant wall = t(0);
         for (int s = 0; s <= 600; s += interval) {
-            Instant wall = t(s + delay + (long) growth * s);
+            wall = t(s + delay + (long) growth * s);
             for (int r = 0; r < replicas; r++) {
                 if (r == 0 && s > stopAt) {
                     continue;
@@ -110,7 +124,10 @@ class LivenessClockTest {
             }
             reported.addAll(clock.due(wall));
         }
-        reported.addAll(clock.due(t(100_000)));
+        // Then nothing arrives any more, and the sweeps run every second.
+        for (int s = 1; s <= 2 * OFFLINE_AFTER.toSeconds(); s++) {
+            reported.addAll(clock.due(wall.plusSeconds(s)));
+        }
         List<String> expected = new ArrayList<>(List.of("r0"));
         for (int r = 1; r < replicas; r++) {
             expected.add("r" + r);
