@@ -29,6 +29,8 @@ final class StoredStream {
     private long served;
     private int readers;
     private Instant lastServed;
+    /** Whether the file is under its final name with its sidecar: only then may it be evicted. */
+    private boolean persisted;
 
     private StoredStream(StreamKey key, Path file, State state, long written, String sha256, int sends,
                          Instant lastServed) {
@@ -39,6 +41,7 @@ final class StoredStream {
         this.sha256 = sha256;
         this.sends = sends;
         this.lastServed = lastServed;
+        this.persisted = state == State.COMPLETE;
     }
 
     /** A stream about to be produced into {@code part}. */
@@ -80,7 +83,7 @@ final class StoredStream {
     }
 
     synchronized boolean evictable() {
-        return state == State.COMPLETE && readers == 0;
+        return state == State.COMPLETE && persisted && readers == 0;
     }
 
     /** Opens the file where it is now (the writer renames it once, under this monitor). */
@@ -109,11 +112,17 @@ final class StoredStream {
         notifyAll();
     }
 
-    synchronized void completed(Path finalFile, String sha) {
-        file = finalFile;
+    /** Production ended well: readers reach the end; the file may still be {@code .part}. */
+    synchronized void completed(String sha) {
         sha256 = sha;
         state = State.COMPLETE;
         notifyAll();
+    }
+
+    /** The file is durable under its final name, with its sidecar. */
+    synchronized void persisted(Path finalFile) {
+        file = finalFile;
+        persisted = true;
     }
 
     synchronized void failed(Throwable cause) {

@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * (one step larger than the budget is still stored, alone). Production also stops, and its stream
  * is discarded, when the pool's free space falls under a reserve, so the store never fills the pool.
  *
- * <p>Integrity: a request served from offset 0 hashes what it reads and compares it at the end
- * with the recorded SHA-256; a mismatch (the file changed on disk) drops the stored stream and
- * fails the request, so the client, which checks the hash itself, starts again and gets a freshly
+ * <p>Integrity: a request served from offset 0 of a complete stream hashes what it reads and
+ * compares it at the end with the recorded SHA-256 (a request following production reads what the
+ * producer has just hashed, and is not checked again); a mismatch (the file changed on disk) drops
+ * the stored stream and fails the request, so the client, which checks the hash itself, starts again and gets a freshly
  * produced stream. A file found shorter than its recorded length is dropped the same way.
  *
  * <p>Streams of retired versions are deleted by {@code ImageRepository.deleteStoredStreams} (same
@@ -200,7 +201,10 @@ public final class StreamStore implements AutoCloseable {
                             + " bytes long: request it again from offset 0");
                 }
             }
-            FollowingReader reader = new FollowingReader(entry, offset, offset == 0);
+            // Read back from disk, a stream is checked against its hash; followed while it is produced,
+            // its bytes are the producer's own, just hashed: checking them again would double the cost.
+            boolean verify = offset == 0 && entry.state() == StoredStream.State.COMPLETE;
+            FollowingReader reader = new FollowingReader(entry, offset, verify);
             entry.served(clock.instant());
             handedOver = true;
             return reader;
@@ -344,18 +348,21 @@ public final class StreamStore implements AutoCloseable {
             raw.close();
             // Writes the codec's end mark; Appending leaves the channel open.
             encoder.close();
-            channel.force(false);
             String hex = HexFormat.of().formatHex(sha.digest());
             long length = entry.written();
             synchronized (this) {
                 // Before any reader of this stream sees its end: the budget holds once a request is served.
                 makeRoom(entry);
-                synchronized (entry) {
-                    // Under the entry's monitor: a reader opening now finds the file under its final name.
-                    Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    writeMeta(meta, new Stat(length, hex));
-                    entry.completed(finalFile, hex);
-                }
+                entry.completed(hex);
+            }
+            // Readers end now; making the file durable is off their path. Until the sidecar exists the
+            // stream is not evictable, and a crash before it leaves a stream that the next start deletes.
+            channel.force(false);
+            synchronized (entry) {
+                // Under the entry's monitor: a reader opening now finds the file under its final name.
+                Files.move(part, finalFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writeMeta(meta, new Stat(length, hex));
+                entry.persisted(finalFile);
             }
             long millis = Math.max(1, (System.nanoTime() - startNanos) / 1_000_000);
             log.info("stored the stream of {}: {} bytes from btrfs send, {} stored, sha256 {}, in {} ms", key, rawBytes,
@@ -365,7 +372,10 @@ public final class StreamStore implements AutoCloseable {
             abandon(raw);
             synchronized (this) {
                 // Both under the store's lock: no new production of the key starts before these files are gone.
-                entry.failed(e);
+                // A stream complete for its readers but not stored durably is only dropped.
+                if (entry.state() == StoredStream.State.PRODUCING) {
+                    entry.failed(e);
+                }
                 drop(entry, "production failed");
             }
         } finally {

@@ -201,6 +201,9 @@ class StoredStreamsIT {
         String request = "icbd-send/1 image=damaged version=2 parent=1";
         byte[] good = pull(request);
         Path stored = master.root().resolve(".streams/damaged/1-2");
+        // Readers end before the file is durable under its name.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> Files.exists(stored.resolveSibling("1-2.meta")));
         byte[] onDisk = Files.readAllBytes(stored);
         assertArrayEquals(good, onDisk);
         onDisk[onDisk.length / 3] ^= 0x10;
@@ -227,6 +230,8 @@ class StoredStreamsIT {
              SshExec client = new SshExec(tight.hostKey(), tight.port())) {
             String one = "icbd-send/1 image=evicted version=1 compress=zstd";
             byte[] whole = pullFrom(client, one);
+            Path small1 = master.root().resolve(".streams-small/evicted/1.zst.meta");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.exists(small1));
             pullFrom(client, "icbd-send/1 image=evicted version=2 parent=1 compress=zstd");
             assertEquals(List.of(2), small.list().stream().map(StreamInfo::version).toList());
             SshExec.Result refused = client.exec(clientKeys.keyPair(), one + " offset=4096");

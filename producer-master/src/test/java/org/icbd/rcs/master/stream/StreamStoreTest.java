@@ -58,6 +58,11 @@ class StreamStoreTest {
         }
     }
 
+    /** Readers end before the file is durable under its name: wait for its sidecar. */
+    private void awaitStored(String name) {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("u/" + name + ".meta")));
+    }
+
     private static String sha(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
@@ -71,6 +76,7 @@ class StreamStoreTest {
             }
             assertEquals(new StreamStore.Stat(content.length, sha(content)), store.stat(FULL, send(content)));
             assertEquals(1, sends.get());
+            awaitStored("1");
             StreamInfo info = store.list().get(0);
             assertEquals(3, info.served());
             assertEquals(1, info.sends());
@@ -118,6 +124,7 @@ class StreamStoreTest {
             assertArrayEquals(content, readAll(first));
             byte[] tail = readAll(resumed);
             assertArrayEquals(java.util.Arrays.copyOfRange(content, 500_000, content.length), tail);
+            awaitStored("1");
             assertTrue(Files.exists(dir.resolve("u/1")) && !Files.exists(dir.resolve("u/1.part")));
         }
     }
@@ -148,7 +155,9 @@ class StreamStoreTest {
         StreamKey third = new StreamKey("u", 3, Optional.of(2), Compression.NONE);
         try (StreamStore store = new StreamStore(dir, 1_000_000, StreamCodec.defaults())) {
             readAll(store.open(FULL, 0, send(a)));
+            awaitStored("1");
             readAll(store.open(DELTA, 0, send(b)));
+            awaitStored("1-2");
             readAll(store.open(FULL, 0, send(a)));
             readAll(store.open(third, 0, send(b)));
             // DELTA was served least recently: it made room for the third.
@@ -165,6 +174,7 @@ class StreamStoreTest {
         byte[] content = bytes(2_000_000, 6);
         try (StreamStore store = new StreamStore(dir, Long.MAX_VALUE, StreamCodec.defaults())) {
             readAll(store.open(FULL, 0, send(content)));
+            awaitStored("1");
             Path file = dir.resolve("u/1");
             byte[] damaged = Files.readAllBytes(file);
             damaged[1_234_567] ^= 0x01;
@@ -237,6 +247,7 @@ class StreamStoreTest {
         StreamStore crashed = new StreamStore(dir, Long.MAX_VALUE, StreamCodec.defaults());
         try {
             readAll(crashed.open(FULL, 0, send(content)));
+            awaitStored("1");
             crashed.open(DELTA, 0, stuck);
             Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> Files.exists(dir.resolve("u/1-2.part")) && Files.size(dir.resolve("u/1-2.part")) > 0);
@@ -259,6 +270,25 @@ class StreamStoreTest {
         } finally {
             never.countDown();
             crashed.close();
+        }
+    }
+
+    @Test
+    void aStreamWhoseFilesRetirementDeletedIsForgotten() throws Exception {
+        byte[] content = bytes(100_000, 8);
+        try (StreamStore store = new StreamStore(dir, Long.MAX_VALUE, StreamCodec.defaults())) {
+            readAll(store.open(DELTA, 0, send(content)));
+            awaitStored("1-2");
+            // What ImageRepository.deleteStoredStreams does when version 1 or 2 is retired, maybe from another process.
+            Files.delete(dir.resolve("u/1-2"));
+            Files.delete(dir.resolve("u/1-2.meta"));
+            assertTrue(store.list().isEmpty());
+            StreamRefusedException e = assertThrows(StreamRefusedException.class, () -> store.open(DELTA, 7, send(content)));
+            assertEquals(StreamRefusedException.Reason.NOT_STORED, e.reason());
+            readAll(store.open(DELTA, 0, send(content)));
+            awaitStored("1-2");
+            assertEquals(1, store.removeVersion("u", 1));
+            assertTrue(store.list().isEmpty() && !Files.exists(dir.resolve("u/1-2")));
         }
     }
 
