@@ -114,11 +114,16 @@ public final class FailureClassifier {
                 case SshConstants.SSH2_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT:
                     return new StepFailure(ErrorClass.PERMANENT, what + " failed: the master does not allow"
                             + " connections from this host" + describe(e) + "; check the master's access rules", e);
-                case SshConstants.SSH2_DISCONNECT_KEY_EXCHANGE_FAILED,
-                        SshConstants.SSH2_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED:
+                case SshConstants.SSH2_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED:
                     return new StepFailure(ErrorClass.PERMANENT, what + " failed: the master and this replica share"
-                            + " no SSH protocol version, key exchange, cipher or MAC" + describe(e)
-                            + "; check both sides' SSH algorithms", e);
+                            + " no SSH protocol version" + describe(e) + "; check both sides' SSH software", e);
+                case SshConstants.SSH2_DISCONNECT_KEY_EXCHANGE_FAILED:
+                    // Bytes damaged on the wire fail the exchange (its signature) exactly as a missing
+                    // common algorithm does, and MINA gives both the one code: retry, and say what to
+                    // check if it lasts.
+                    return new StepFailure(ErrorClass.TRANSIENT, what + " failed: the SSH key exchange with the"
+                            + " master failed" + describe(e) + "; retried, since a damaged connection fails it too;"
+                            + " if it persists, check that both sides share a key exchange, cipher and MAC", e);
                 default:
                     // Connection lost, closed by the master, too many connections, a protocol, MAC or
                     // compression error on the wire, a service not available yet: the next try may pass.
