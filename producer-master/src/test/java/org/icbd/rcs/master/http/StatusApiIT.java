@@ -129,7 +129,11 @@ class StatusApiIT {
                 Optional.empty(), Optional.of(new TransferProgress("lab-110-a/ubuntu/2", 2, Optional.of(1), 5_000_000L,
                         1_000_000L, now)), now));
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> getJson("/api/status").get("pairs").size() == 1);
+        // Three topics, read in no particular order: wait for what each of them brings.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode s = getJson("/api/status");
+            return s.get("pairs").size() == 1 && s.get("planner").get("instances").asInt() == 1;
+        });
         JsonNode status = getJson("/api/status");
         JsonNode pair = status.get("pairs").get(0);
         assertEquals("lab-110-a", pair.get("replicaId").asText());
