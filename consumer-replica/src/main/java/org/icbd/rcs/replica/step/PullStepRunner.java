@@ -162,7 +162,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                     // A cut, a stall, a stop or a busy master: the bytes held are the master's so far
                     // (checked against its SHA-256 at the end), kept for the next attempt to resume.
                     keepFile = wireFailure.get().isTransient();
-                    throw wireFailure.get();
+                    throw withPoolSpace(wireFailure.get());
                 }
                 StreamStat stat = masterStat(transfer, request);
                 String sha = staged.sha256();
@@ -173,14 +173,8 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 }
                 if (transfer.receiveError().isPresent()) {
                     // The bytes are the master's, so btrfs rejected the stream itself (or the disk is full).
-                    StepFailure failure = FailureClassifier.classify(what, transfer.outcome().withReceiveError(
-                            transfer.receiveError())).orElseThrow();
-                    if (transfer.receiveError().filter(FailureClassifier::isDiskFull).isPresent()) {
-                        // Measured with the partial receive still staged (deleted next): the pool as it filled up.
-                        throw new StepFailure(failure.errorClass(), failure.getMessage() + " (pool " + pool.root()
-                                + ": " + freeBytes() + " bytes free)", failure.getCause());
-                    }
-                    throw failure;
+                    throw withPoolSpace(FailureClassifier.classify(what, transfer.outcome().withReceiveError(
+                            transfer.receiveError())).orElseThrow());
                 }
                 long transferred = System.nanoTime();
                 HeldVersion promoted = verifyAndPromote(image, step, transfer.received());
@@ -324,6 +318,19 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                         + " length and SHA-256", e);
                 throw f;
             }
+        }
+
+        /**
+         * A full pool's failure names the pool and its free bytes (measured with the partial receive
+         * and the stream file still staged: the pool as it filled up); any other failure as it is.
+         * Either the download (writing the stream file) or btrfs receive may be the one that hit it.
+         */
+        private StepFailure withPoolSpace(StepFailure failure) {
+            if (!FailureClassifier.isDiskFull(failure.getCause()) && !FailureClassifier.isDiskFull(failure)) {
+                return failure;
+            }
+            return new StepFailure(failure.errorClass(), failure.getMessage() + " (pool " + pool.root() + ": "
+                    + freeBytes() + " bytes free)", failure.getCause());
         }
 
         /** The pool's usable bytes now, or -1 when the filesystem cannot say. */

@@ -106,6 +106,14 @@ public final class MasterSite implements AutoCloseable {
         return server.streams().removeVersion(image, version);
     }
 
+    /** How many streams of {@code image} that involve {@code version} the master holds (complete or in production). */
+    public long storedStreams(String image, int version) {
+        return server.streams().list().stream()
+                .filter(s -> s.image().equals(image) && (s.version() == version
+                        || (s.parent() != null && s.parent() == version)))
+                .count();
+    }
+
     /** Stops the SSH send service, as a master going down would: connections drop, nothing listens. */
     public synchronized void stopSsh() {
         server.close();

@@ -86,7 +86,7 @@ class PlannerConfigTest {
         refusedNaming("icbd.planner.offline-after", "0s");
         refusedNaming("icbd.planner.stall-deadline", "-1s");
         refusedNaming("icbd.planner.commit-interval", "0ms");
-        refusedNaming("icbd.planner.compression", "zstd");
+        refusedNaming("icbd.planner.compression", "brotli");
     }
 
     private static void refusedNaming(String setting, String value) {
