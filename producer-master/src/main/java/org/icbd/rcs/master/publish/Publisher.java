@@ -88,6 +88,23 @@ public final class Publisher implements AutoCloseable {
     }
 
     /**
+     * Publishes the event of an existing snapshot as a correction of the event the topic holds for
+     * its version with {@code wrongUuid}: the disk is the truth, and the planner takes the
+     * correction's uuid as the version's.
+     *
+     * @return the event, acknowledged by Kafka
+     * @throws NotDurableException if Kafka did not acknowledge it in time
+     */
+    public ImageVersionPublished publishCorrection(ImageVersion version, String wrongUuid) {
+        ImageVersionPublished event = event(version, settings.master()).correcting(wrongUuid);
+        RecordMetadata metadata = sendDurably(version.image(), event, cause -> notDurable(version, cause));
+        log.info("published image {} version {} (uuid {}) correcting uuid {} to {}-{}@{}", version.image(),
+                version.version(), version.uuid(), wrongUuid, metadata.topic(), metadata.partition(),
+                metadata.offset());
+        return event;
+    }
+
+    /**
      * Announces that {@code image} {@code version} (uuid {@code uuid}) is retired, and waits for the
      * acknowledgement. Callers delete the snapshot only after this returns: a retired event that
      * never arrived would leave the planner offering a version the master can no longer send.

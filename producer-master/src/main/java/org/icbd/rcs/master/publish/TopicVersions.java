@@ -19,7 +19,8 @@ import org.icbd.rcs.topic.Topics;
 /**
  * What {@code icbd.image-versions} says of each image: per version, its uuid and whether the last
  * event about it retired it. A version published again after its retirement stays retired: the
- * master never brings a retired number back.
+ * master never brings a retired number back. A correction (a publication whose {@code corrects}
+ * names the uuid known so far) replaces the uuid and makes the version live, as the planner does.
  *
  * @param byImage image → version → what the topic knows of it
  */
@@ -50,6 +51,8 @@ public record TopicVersions(Map<String, Map<Integer, Known>> byImage) {
             if (event instanceof ImageVersionRetired retired) {
                 versions.put(event.version(), new Known(before != null ? before.uuid() : retired.uuid(), true));
             } else if (before == null) {
+                versions.put(event.version(), new Known(((ImageVersionPublished) event).uuid(), false));
+            } else if (((ImageVersionPublished) event).corrects().filter(before.uuid()::equals).isPresent()) {
                 versions.put(event.version(), new Known(((ImageVersionPublished) event).uuid(), false));
             }
         }
