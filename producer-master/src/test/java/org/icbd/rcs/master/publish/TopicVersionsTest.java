@@ -57,6 +57,16 @@ class TopicVersionsTest {
     }
 
     @Test
+    void aRetirementNamingAnotherUuidRetiresNothing() {
+        ImageVersionEvent forgedRetirement = ImageVersionRetired.of("ubuntu", 1, uuid(91), T, "hq");
+
+        assertEquals(new TopicVersions.Known(uuid(1), false),
+                TopicVersions.of(List.of(published(1), forgedRetirement)).of("ubuntu").get(1));
+        assertEquals(new TopicVersions.Known(uuid(1), true),
+                TopicVersions.of(List.of(published(1), forgedRetirement, retired(1))).of("ubuntu").get(1));
+    }
+
+    @Test
     void historyIsLiveOnlyWhereTheSnapshotIsOnDiskAndTheTopicHasNotRetiredIt() {
         TopicVersions topic = TopicVersions.of(List.of(published(1), published(2), published(3), retired(3),
                 published(4)));
