@@ -139,6 +139,15 @@ public final class TopicReader<K, V> implements AutoCloseable {
         return count;
     }
 
+    /**
+     * Moves every position to the partition's current end, so that only records written from now
+     * on are read; for a reader that waits for something new without reading a topic's history.
+     */
+    public void skipToEnd() {
+        consumer.seekToEnd(partitions);
+        positions();
+    }
+
     /** Polls once, waiting up to {@code wait}; hands what arrived to {@code sink} and returns how many. */
     public int poll(Duration wait, Consumer<? super TopicRecord<K, V>> sink) {
         int count = 0;

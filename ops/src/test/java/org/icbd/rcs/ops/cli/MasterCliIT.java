@@ -62,14 +62,14 @@ class MasterCliIT {
         Files.writeString(pool.mountPoint().resolve("images/ubuntu/work/motd"), "hello\n");
 
         CliRun first = CliRun.of("publish", "--pool", poolDir, "--image", "ubuntu", "--bootstrap",
-                KAFKA.bootstrapServers(), "--master", "hq");
+                KAFKA.bootstrapServers(), "--master", "hq", "--verdict-timeout", "0s");
         assertEquals(0, first.exitCode(), first.err());
         String uuid = new BtrfsTool(new CommandRunner()).show(pool.mountPoint().resolve("images/ubuntu/versions/1"))
                 .uuid().toString();
         assertEquals("published ubuntu version 1 uuid " + uuid + System.lineSeparator(), first.out());
 
         CliRun second = CliRun.of("publish", "--pool", poolDir, "--image", "ubuntu", "--bootstrap",
-                KAFKA.bootstrapServers(), "--master", "hq", "--json");
+                KAFKA.bootstrapServers(), "--master", "hq", "--json", "--verdict-timeout", "0s");
         assertEquals(0, second.exitCode(), second.err());
         JsonNode event = EventJson.mapper().readTree(second.out());
         assertEquals("ImageVersionPublished", event.get("type").asText());

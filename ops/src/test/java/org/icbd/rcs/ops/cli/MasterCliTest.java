@@ -22,7 +22,10 @@ class MasterCliTest {
             assertEquals(0, run.exitCode(), () -> String.join(" ", args) + ": " + run.err());
             assertTrue(run.out().contains("Example"), run.out());
         }
-        assertTrue(CliRun.of("publish", "--help").out().contains("75"), "the publish help documents exit 75");
+        String publishHelp = CliRun.of("publish", "--help").out();
+        assertTrue(publishHelp.contains("75"), "the publish help documents exit 75");
+        assertTrue(publishHelp.contains("65  (EX_DATAERR)") && publishHelp.contains("69  (EX_UNAVAILABLE)")
+                && publishHelp.contains("--verdict-timeout"), publishHelp);
         assertTrue(CliRun.of("retire", "--help").out().contains("3   refused"), "the retire help documents exit 3");
     }
 

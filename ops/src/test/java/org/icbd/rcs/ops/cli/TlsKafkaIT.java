@@ -74,7 +74,7 @@ class TlsKafkaIT {
             Path work = repository.init(IMAGE);
             Trees.writeRandom(work.resolve("disk.img"), 1L << 20, 17);
             Run publish = icbd("publish", "--pool", masterPool.root().toString(), "--image", IMAGE,
-                    "--bootstrap", tls, "--kafka-properties", clientProperties.toString());
+                    "--bootstrap", tls, "--kafka-properties", clientProperties.toString(), "--verdict-timeout", "0s");
             assertEquals(0, publish.exit(), publish.out() + publish.err());
 
             KeyPair replicaKey = TestKeys.generate();

@@ -73,17 +73,56 @@ public final class Publisher implements AutoCloseable {
      * @throws NotDurableException if the snapshot exists but its event was not acknowledged in time
      */
     public ImageVersionPublished publish(String image) {
-        ImageVersion version = repository.snapshotNext(image);
-        return publish(version);
+        return announce(repository.snapshotNext(image)).event();
     }
 
     /** Publishes the event of an existing snapshot; see {@link #publish(String)}. */
     public ImageVersionPublished publish(ImageVersion version) {
+        return announce(version).event();
+    }
+
+    /**
+     * Publishes the event of an existing snapshot, telling where it was written.
+     *
+     * @throws NotDurableException if its event was not acknowledged in time
+     */
+    public Published announce(ImageVersion version) {
         ImageVersionPublished event = event(version, settings.master());
         RecordMetadata metadata = sendDurably(version.image(), event, cause -> notDurable(version, cause));
         log.info("published image {} version {} (uuid {}, parent {}) to {}-{}@{}", version.image(),
                 version.version(), version.uuid(), version.parentVersion().map(String::valueOf).orElse("none"),
                 metadata.topic(), metadata.partition(), metadata.offset());
+        return new Published(event, metadata.topic(), metadata.partition(), metadata.offset());
+    }
+
+    /**
+     * A durable event and where it is: what the planner's verdict on it refers to.
+     *
+     * @param topic     always {@code icbd.image-versions}
+     * @param partition the partition it was written to
+     * @param offset    its offset there
+     */
+    public record Published(ImageVersionPublished event, String topic, int partition, long offset) {
+        public Published {
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(topic, "topic");
+        }
+    }
+
+    /**
+     * Publishes the event of an existing snapshot as a correction of the event the topic holds for
+     * its version with {@code wrongUuid}: the disk is the truth, and the planner takes the
+     * correction's uuid as the version's.
+     *
+     * @return the event, acknowledged by Kafka
+     * @throws NotDurableException if Kafka did not acknowledge it in time
+     */
+    public ImageVersionPublished publishCorrection(ImageVersion version, String wrongUuid) {
+        ImageVersionPublished event = event(version, settings.master()).correcting(wrongUuid);
+        RecordMetadata metadata = sendDurably(version.image(), event, cause -> notDurable(version, cause));
+        log.info("published image {} version {} (uuid {}) correcting uuid {} to {}-{}@{}", version.image(),
+                version.version(), version.uuid(), wrongUuid, metadata.topic(), metadata.partition(),
+                metadata.offset());
         return event;
     }
 

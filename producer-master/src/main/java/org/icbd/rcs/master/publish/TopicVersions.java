@@ -19,7 +19,9 @@ import org.icbd.rcs.topic.Topics;
 /**
  * What {@code icbd.image-versions} says of each image: per version, its uuid and whether the last
  * event about it retired it. A version published again after its retirement stays retired: the
- * master never brings a retired number back.
+ * master never brings a retired number back. A correction (a publication whose {@code corrects}
+ * names the uuid known so far) replaces the uuid and makes the version live, as the planner does;
+ * a retirement naming another uuid than the known one is ignored, as the planner rejects it.
  *
  * @param byImage image → version → what the topic knows of it
  */
@@ -48,8 +50,14 @@ public record TopicVersions(Map<String, Map<Integer, Known>> byImage) {
             Map<Integer, Known> versions = byImage.computeIfAbsent(event.image(), i -> new HashMap<>());
             Known before = versions.get(event.version());
             if (event instanceof ImageVersionRetired retired) {
-                versions.put(event.version(), new Known(before != null ? before.uuid() : retired.uuid(), true));
+                // A retirement naming another uuid than the version's is not about this snapshot (the
+                // planner rejects it too): it must not make the reconciler delete what is on disk.
+                if (before == null || before.uuid().equals(retired.uuid())) {
+                    versions.put(event.version(), new Known(retired.uuid(), true));
+                }
             } else if (before == null) {
+                versions.put(event.version(), new Known(((ImageVersionPublished) event).uuid(), false));
+            } else if (((ImageVersionPublished) event).corrects().filter(before.uuid()::equals).isPresent()) {
                 versions.put(event.version(), new Known(((ImageVersionPublished) event).uuid(), false));
             }
         }

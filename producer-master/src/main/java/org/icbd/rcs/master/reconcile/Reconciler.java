@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  *       acknowledged is completed here, without waiting for a restart);</li>
  *   <li>a version the topic has published whose snapshot is gone (deleted by hand) is published as
  *       retired, with a warning naming it, so that the planner stops offering it;</li>
+ *   <li>a version the topic has published with another uuid than its snapshot's (a forged event,
+ *       or one from a pool that was replaced) is published again as a correction naming the
+ *       topic's uuid, so that the planner plans the snapshot that exists;</li>
  *   <li>a snapshot still on disk that the topic says is retired (a retirement whose deletion failed
  *       after its event was durable) is deleted.</li>
  * </ul>
@@ -65,6 +68,7 @@ public final class Reconciler {
         TopicVersions topic = TopicVersions.read(scan);
         List<ImageVersionPublished> published = new ArrayList<>();
         List<ImageVersionRetired> retired = new ArrayList<>();
+        List<ImageVersionPublished> corrected = new ArrayList<>();
         List<ImageVersion> deleted = new ArrayList<>();
         Map<String, VersionHistory> histories = new HashMap<>();
         List<String> images = repository.images();
@@ -80,9 +84,13 @@ public final class Reconciler {
                             version.version(), version.uuid(), Topics.IMAGE_VERSIONS.name());
                     published.add(publisher.publish(version));
                 } else if (!k.uuid().equals(version.uuid())) {
-                    log.warn("image {} version {} has uuid {} on disk but {} in {}: a version number was reused;"
-                            + " replicas holding the old one will not take this one as a delta parent", image,
-                            version.version(), version.uuid(), k.uuid(), Topics.IMAGE_VERSIONS.name());
+                    log.warn("image {} version {} has uuid {} on disk but {} in {}: publishing a correction, the"
+                            + " disk is the truth; check who may write {} (a forged event, or a replaced pool)", image,
+                            version.version(), version.uuid(), k.uuid(), Topics.IMAGE_VERSIONS.name(),
+                            Topics.IMAGE_VERSIONS.name());
+                    ImageVersionPublished correction = publisher.publishCorrection(version, k.uuid());
+                    published.add(correction);
+                    corrected.add(correction);
                 } else if (k.retired()) {
                     log.warn("image {} version {} is retired in {} but its snapshot {} is still on disk: deleting it",
                             image, version.version(), Topics.IMAGE_VERSIONS.name(), version.path());
@@ -115,8 +123,9 @@ public final class Reconciler {
             }
         }
         if (!published.isEmpty() || !retired.isEmpty() || !deleted.isEmpty()) {
-            log.info("reconciled {} with the disk: {} published, {} published as retired, {} retired snapshots"
-                    + " deleted", Topics.IMAGE_VERSIONS.name(), published.size(), retired.size(), deleted.size());
+            log.info("reconciled {} with the disk: {} published ({} of them corrections), {} published as retired,"
+                    + " {} retired snapshots deleted", Topics.IMAGE_VERSIONS.name(), published.size(),
+                    corrected.size(), retired.size(), deleted.size());
         }
         return new Reconciliation(published, retired, histories);
     }
@@ -124,7 +133,8 @@ public final class Reconciler {
     /**
      * What one run did, and each image's history after it.
      *
-     * @param published the versions it published, oldest first per image
+     * @param published the versions it published, oldest first per image; a correction carries
+     *                  {@code corrects}
      * @param retired   the versions it published as retired because their snapshots were gone
      * @param histories image → its history after the run (live = snapshot on disk, not retired)
      */

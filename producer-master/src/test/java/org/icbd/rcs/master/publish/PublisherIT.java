@@ -24,6 +24,8 @@ import org.icbd.rcs.master.kafka.ConsumerTopicScan;
 import org.icbd.rcs.master.reconcile.Reconciler;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.RepositoryException;
+import org.icbd.rcs.topic.Topics;
+import org.icbd.rcs.testkit.FakeFleet;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
 import org.icbd.rcs.testkit.TestPool;
@@ -147,6 +149,31 @@ class PublisherIT {
             assertEquals(List.of(), reconciler(publisher).run().published(), "nothing is missing any more");
         }
         assertEquals(List.of(1, 2), versionsInTopic("offline"));
+    }
+
+    @Test
+    void aForgedEventForTheNextVersionIsCorrectedByTheReconcilerFromTheDisk() throws Exception {
+        Path work = repository.init("forged");
+        String forgedUuid = "6f0c2a8e-1b7d-4e3a-9c5f-0d2e4b6a8c1f";
+        try (FakeFleet forger = new FakeFleet(KAFKA.bootstrapServers()); Publisher publisher = publisher()) {
+            forger.send(Topics.IMAGE_VERSIONS, "forged", ImageVersionPublished.of("forged", 1, forgedUuid,
+                    Optional.empty(), Optional.empty(), 1, Instant.now(), "site-a"));
+            Trees.writeRandom(work.resolve("file"), 10_000, 1);
+            ImageVersionPublished real = publisher.publish("forged");
+            assertEquals(1, real.version());
+
+            Reconciler reconciler = reconciler(publisher);
+            List<ImageVersionPublished> corrections = reconciler.run().published();
+
+            assertEquals(1, corrections.size(), corrections::toString);
+            assertEquals(real.uuid(), corrections.get(0).uuid());
+            assertEquals(Optional.of(forgedUuid), corrections.get(0).corrects());
+            assertEquals(btrfs.show(repository.imageDir("forged").resolve("versions/1")).uuid().toString(),
+                    corrections.get(0).uuid(), "the correction names the snapshot on disk");
+            TopicVersions topic = TopicVersions.of(ImageVersionsTopic.events(KAFKA.bootstrapServers(), "forged"));
+            assertEquals(new TopicVersions.Known(real.uuid(), false), topic.of("forged").get(1));
+            assertEquals(List.of(), reconciler.run().published(), "the topic agrees with the disk now");
+        }
     }
 
     private Reconciler reconciler(Publisher publisher) {

@@ -44,6 +44,29 @@ class TopicVersionsTest {
     }
 
     @Test
+    void aCorrectionOfTheKnownUuidReplacesItAndAnyOtherIsIgnored() {
+        ImageVersionPublished real = ImageVersionPublished.of("ubuntu", 2, uuid(2), Optional.empty(),
+                Optional.empty(), 1, T, "hq");
+        ImageVersionEvent forged = ImageVersionPublished.of("ubuntu", 2, uuid(92), Optional.empty(),
+                Optional.empty(), 1, T, "hq");
+
+        assertEquals(new TopicVersions.Known(uuid(2), false),
+                TopicVersions.of(List.of(forged, real, real.correcting(uuid(92)))).of("ubuntu").get(2));
+        assertEquals(new TopicVersions.Known(uuid(92), false),
+                TopicVersions.of(List.of(forged, real.correcting(uuid(93)))).of("ubuntu").get(2));
+    }
+
+    @Test
+    void aRetirementNamingAnotherUuidRetiresNothing() {
+        ImageVersionEvent forgedRetirement = ImageVersionRetired.of("ubuntu", 1, uuid(91), T, "hq");
+
+        assertEquals(new TopicVersions.Known(uuid(1), false),
+                TopicVersions.of(List.of(published(1), forgedRetirement)).of("ubuntu").get(1));
+        assertEquals(new TopicVersions.Known(uuid(1), true),
+                TopicVersions.of(List.of(published(1), forgedRetirement, retired(1))).of("ubuntu").get(1));
+    }
+
+    @Test
     void historyIsLiveOnlyWhereTheSnapshotIsOnDiskAndTheTopicHasNotRetiredIt() {
         TopicVersions topic = TopicVersions.of(List.of(published(1), published(2), published(3), retired(3),
                 published(4)));

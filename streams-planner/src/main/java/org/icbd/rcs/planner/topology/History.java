@@ -21,6 +21,11 @@ import org.icbd.rcs.planner.plan.SnapshotUuid;
  * lacks when it starts): a version can be inserted below newer ones, a retirement can precede
  * the publication it retires, and retirement is final.
  *
+ * <p>The one exception to "a version number keeps its first uuid" is a correction (an
+ * {@link ImageVersionPublished} whose {@code corrects} names the uuid the history holds): the master
+ * publishes it when the topic disagrees with its disk, and the disk is the truth, so the corrected
+ * entry takes the event's uuid and parent and is live again.
+ *
  * @param versions ascending by version
  */
 public record History(List<Entry> versions) {
@@ -67,6 +72,10 @@ public record History(List<Entry> versions) {
         Optional<Entry> known = find(event.version());
         if (known.isPresent()) {
             Entry entry = known.get();
+            if (event instanceof ImageVersionPublished p && p.corrects().isPresent()
+                    && !entry.uuid().equals(p.uuid())) {
+                return correct(entry, p);
+            }
             if (!entry.uuid().equals(uuidOf(event))) {
                 throw new IllegalArgumentException("version " + event.version() + " of image " + event.image()
                         + " is already known with uuid " + entry.uuid() + ", not " + uuidOf(event)
@@ -103,6 +112,22 @@ public record History(List<Entry> versions) {
                     e.parentVersion().map(OptionalInt::of).orElse(OptionalInt.empty()), e.retired()));
         }
         return new ImageHistory(master);
+    }
+
+    /** {@code entry} replaced by the master's word on its version, {@code correction}. */
+    private History correct(Entry entry, ImageVersionPublished correction) {
+        if (!entry.uuid().equals(correction.corrects().orElseThrow())) {
+            throw new IllegalArgumentException("a correction of version " + correction.version() + " of image "
+                    + correction.image() + " names uuid " + correction.corrects().orElseThrow()
+                    + " as the wrong one, but the version is known with uuid " + entry.uuid());
+        }
+        for (Entry other : versions) {
+            if (other.version() != entry.version() && other.uuid().equals(correction.uuid())) {
+                throw new IllegalArgumentException("uuid " + correction.uuid() + " of version " + correction.version()
+                        + " of image " + correction.image() + " already belongs to version " + other.version());
+            }
+        }
+        return replace(new Entry(entry.version(), correction.uuid(), correction.parentVersion(), false));
     }
 
     public Optional<Entry> find(int version) {

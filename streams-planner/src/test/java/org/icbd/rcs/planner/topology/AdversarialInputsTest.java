@@ -14,6 +14,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationState;
@@ -52,6 +53,34 @@ class AdversarialInputsTest {
     @AfterEach
     void stop() {
         planner.close();
+    }
+
+    @Test
+    void aForgedNextVersionIsReplacedByTheMastersCorrectionAndTheReplicaIsAskedForTheRealUuid() {
+        planner.register("lab-a", "lab", new Subscription("ubuntu", 3));
+        planner.publish("ubuntu", 1);
+        planner.report("lab-a", "ubuntu", 1);
+        planner.drain();
+        String forgedUuid = uuid("forged", 2);
+        planner.publish(ImageVersionPublished.of("ubuntu", 2, forgedUuid, Optional.of(1),
+                Optional.of(uuid("ubuntu", 1)), 1, planner.now(), "master"));
+        assertEquals(forgedUuid, single(planner.tasks()).steps().get(0).uuid(), "the forgery is planned");
+
+        ImageVersionPublished real = planner.published("ubuntu", 2, 1);
+        planner.publish(real);
+        DeadLetter rejected = single(planner.deadLetters()).value;
+        assertEquals(Topics.IMAGE_VERSIONS.name(), rejected.topic());
+        assertTrue(rejected.reason().contains(forgedUuid), rejected.reason());
+
+        planner.publish(real.correcting(forgedUuid));
+
+        assertEquals(List.of(), planner.deadLetters());
+        ReplicationTask task = single(planner.tasks());
+        assertEquals(List.of(2), task.steps().stream().map(TransferStep::version).toList());
+        assertEquals(uuid("ubuntu", 2), task.steps().get(0).uuid());
+        planner.drain();
+        planner.report("lab-a", "ubuntu", 1, 2);
+        assertEquals(ReplicationState.IN_SYNC, single(planner.statusValues()).state());
     }
 
     @Test

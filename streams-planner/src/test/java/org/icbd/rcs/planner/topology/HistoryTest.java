@@ -50,6 +50,29 @@ class HistoryTest {
                 "00000000-0000-0000-0000-000000000000", T, "master")));
     }
 
+    @Test
+    void aCorrectionReplacesTheUuidItNamesAndNothingElse() {
+        String forged = uuid("forged", 2);
+        History h = History.EMPTY.apply(published(1)).apply(ImageVersionPublished.of("ubuntu", 2, forged,
+                Optional.empty(), Optional.empty(), 0, T, "master")).apply(ImageVersionRetired.of("ubuntu", 2,
+                forged, T, "master"));
+
+        History corrected = h.apply(published(2).correcting(forged));
+
+        assertEquals(uuid("ubuntu", 2), corrected.find(2).orElseThrow().uuid());
+        assertEquals(false, corrected.find(2).orElseThrow().retired(), "the master's disk holds the snapshot");
+        assertSame(corrected, corrected.apply(published(2).correcting(forged)), "a repeated correction is a duplicate");
+        assertSame(corrected, corrected.apply(published(2)));
+        IllegalArgumentException stale = assertThrows(IllegalArgumentException.class,
+                () -> corrected.apply(ImageVersionPublished.of("ubuntu", 2, uuid("ubuntu", 7), Optional.empty(),
+                        Optional.empty(), 0, T, "master").correcting(uuid("other", 2))));
+        assertTrue(stale.getMessage().contains("known with uuid"), stale.getMessage());
+        IllegalArgumentException taken = assertThrows(IllegalArgumentException.class,
+                () -> h.apply(ImageVersionPublished.of("ubuntu", 2, uuid("ubuntu", 1), Optional.empty(),
+                        Optional.empty(), 0, T, "master").correcting(forged)));
+        assertTrue(taken.getMessage().contains("already belongs to version 1"), taken.getMessage());
+    }
+
     private static ImageVersionPublished published(int v) {
         return ImageVersionPublished.of("ubuntu", v, uuid("ubuntu", v), Optional.empty(), Optional.empty(), 0, T,
                 "master");

@@ -118,6 +118,17 @@ final class PlannerDriver implements AutoCloseable {
         send(versions, Topics.IMAGE_VERSIONS, image, event);
     }
 
+    /** Sends {@code event} as it is (a forged one, or a correction); the driver's notion of what was published stays. */
+    void publish(ImageVersionPublished event) {
+        send(versions, Topics.IMAGE_VERSIONS, event.image(), event);
+    }
+
+    /** The event {@link #publish(String, int)} sends for {@code version} whose parent is {@code parent}. */
+    ImageVersionPublished published(String image, int version, Integer parent) {
+        return ImageVersionPublished.of(image, version, uuid(image, version), Optional.ofNullable(parent),
+                Optional.ofNullable(parent).map(p -> uuid(image, p)), 1000L * version, now(), "master");
+    }
+
     void retire(String image, int version) {
         send(versions, Topics.IMAGE_VERSIONS, image,
                 ImageVersionRetired.of(image, version, uuid(image, version), now(), "master"));
