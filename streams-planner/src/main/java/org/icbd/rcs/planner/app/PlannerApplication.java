@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -49,8 +50,8 @@ public final class PlannerApplication implements AutoCloseable {
 
     /** How long {@link #close()} waits for the stream threads to commit and stop. */
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-    /** How long {@link #start} waits for the cluster to answer the topic check. */
-    public static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(30);
+    /** How long one attempt of the topic check at {@link #start} waits for the cluster; it tries again until it answers. */
+    public static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(10);
 
     private final PlannerConfig config;
     private final KafkaStreams streams;
@@ -116,10 +117,11 @@ public final class PlannerApplication implements AutoCloseable {
     /**
      * Checks that every topic of {@link Topics#ALL} exists and that the three inputs have the same
      * number of partitions (the topology co-partitions them by image), then starts the planner.
-     * Returns once it is started, not necessarily RUNNING yet ({@link #awaitRunning}).
+     * Returns once it is started, not necessarily RUNNING yet ({@link #awaitRunning}). A broker that
+     * is down (or not yet up) is waited for, however long, with one WARN per attempt.
      *
-     * @throws IllegalStateException when the state directory is not usable, or the cluster cannot
-     *                               be reached or its topics do not fit,
+     * @throws IllegalStateException when the state directory is not usable, or the cluster refuses
+     *                               this client or its topics do not fit,
      *                               with a message saying what to do
      */
     public static PlannerApplication start(PlannerConfig config) {
@@ -188,12 +190,51 @@ public final class PlannerApplication implements AutoCloseable {
         }
     }
 
+    /**
+     * Describes every topic, waiting for a broker that is down or not yet up as long as it takes
+     * (one WARN per attempt, naming the bootstrap servers); a cluster that answers but refuses
+     * this client, or lacks a topic, fails the start at once.
+     */
     private static void checkTopics(PlannerConfig config) {
+        Map<String, TopicDescription> described = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            described.clear();
+            missing.clear();
+            try {
+                describeTopics(config, described, missing);
+                if (attempt > 1) {
+                    LOG.info("Planner {}: Kafka at {} answered the topic check after {} attempts; starting",
+                            config.applicationId(), config.bootstrapServers(), attempt);
+                }
+                break;
+            } catch (IllegalStateException e) {
+                if (!retriable(e)) {
+                    throw e;
+                }
+                LOG.warn("Planner {}: waiting for Kafka at {} to answer the topic check (attempt {}): {}; retrying",
+                        config.applicationId(), config.bootstrapServers(), attempt, e.getCause().toString());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("the topic(s) " + String.join(", ", missing) + " do not exist on "
+                    + config.bootstrapServers() + ": create every icbd topic before starting the planner, with "
+                    + "'icbd topics ensure --bootstrap " + config.bootstrapServers() + "'");
+        }
+        List<Topic<String, ?>> inputs = List.of(Topics.IMAGE_VERSIONS, Topics.REPLICAS, Topics.REPLICA_STATE);
+        Map<String, Integer> partitions = new HashMap<>();
+        inputs.forEach(t -> partitions.put(t.name(), described.get(t.name()).partitions().size()));
+        if (partitions.values().stream().distinct().count() > 1) {
+            throw new IllegalStateException("the planner joins its inputs by image, so they need the same number of"
+                    + " partitions, but they have " + partitions + "; give them the same count");
+        }
+    }
+
+    private static void describeTopics(PlannerConfig config, Map<String, TopicDescription> described,
+                                       List<String> missing) {
         Map<String, Object> adminConfig = config.kafka().adminConfig(config.applicationId() + "-topic-check", Map.of(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CLUSTER_TIMEOUT.toMillis()));
-        Map<String, TopicDescription> described = new HashMap<>();
-        List<String> missing = new ArrayList<>();
         try (Admin admin = Admin.create(adminConfig)) {
             for (Topic<String, ?> topic : Topics.ALL) {
                 try {
@@ -212,22 +253,20 @@ public final class PlannerApplication implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking the topics on " + config.bootstrapServers(), e);
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalStateException("the topic(s) " + String.join(", ", missing) + " do not exist on "
-                    + config.bootstrapServers() + ": create every icbd topic before starting the planner, with "
-                    + "'icbd topics ensure --bootstrap " + config.bootstrapServers() + "'");
+    }
+
+    /** A broker that is down or slow, as opposed to one that refuses this client. */
+    private static boolean retriable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RetriableException || t instanceof TimeoutException) {
+                return true;
+            }
         }
-        List<Topic<String, ?>> inputs = List.of(Topics.IMAGE_VERSIONS, Topics.REPLICAS, Topics.REPLICA_STATE);
-        Map<String, Integer> partitions = new HashMap<>();
-        inputs.forEach(t -> partitions.put(t.name(), described.get(t.name()).partitions().size()));
-        if (partitions.values().stream().distinct().count() > 1) {
-            throw new IllegalStateException("the planner joins its inputs by image, so they need the same number of"
-                    + " partitions, but they have " + partitions + "; give them the same count");
-        }
+        return false;
     }
 
     private static IllegalStateException unreachable(PlannerConfig config, Throwable cause) {
-        return new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers() + " within "
-                + CLUSTER_TIMEOUT + " (" + cause + "); check bootstrap", cause);
+        return new IllegalStateException("cannot check the topics on Kafka at " + config.bootstrapServers()
+                + " within " + CLUSTER_TIMEOUT + " (" + cause + "); check bootstrap and the client settings", cause);
     }
 }
