@@ -34,6 +34,8 @@ import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The planner rides out a broker that is down: at start (it waits instead of failing, then plans),
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PlannerOutageIT {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PlannerOutageIT.class);
     private static final String IMAGE = "ubuntu";
     private static final String REPLICA = "lab-a";
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -52,7 +55,7 @@ class PlannerOutageIT {
     @Test
     void aPlannerWaitsForABrokerDownAtStartAndPlansAfterAnOutageOfAMinute() throws Exception {
         try (LocalKafka kafka = LocalKafka.start()) {
-            kafka.ensureTopics(Topics.ALL, 1);
+            kafka.ensureTopics(Topics.ALL, 3);
             int node = kafka.nodeIds().get(0);
             PlannerConfig config = PlannerConfig.defaults()
                     .withBootstrapServers(kafka.bootstrapServers())
@@ -81,15 +84,29 @@ class PlannerOutageIT {
                     clients.awaitTask(t -> t.target() == 1);
                 }
 
+                // A running planner, the broker stopped and started again at once (as a service manager does).
+                kafka.stop(node);
+                kafka.restart(node);
+                try (Clients clients = new Clients(kafka.bootstrapServers())) {
+                    long sent = System.nanoTime();
+                    clients.publish(2);
+                    clients.awaitTask(t -> t.target() == 2);
+                    LOG.info("after a quick broker restart, a new version became a task in {} ms",
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
+                }
+
                 // A running planner, the broker away for a minute, then back on the same port.
                 kafka.stop(node);
                 await("the broker stays down").pollDelay(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(61))
                         .until(() -> true);
                 kafka.restart(node);
                 try (Clients clients = new Clients(kafka.bootstrapServers())) {
-                    clients.publish(2);
-                    ReplicationTask task = clients.awaitTask(t -> t.target() == 2);
-                    assertEquals(List.of(1, 2), task.steps().stream().map(s -> s.version()).toList());
+                    long sent = System.nanoTime();
+                    clients.publish(3);
+                    ReplicationTask task = clients.awaitTask(t -> t.target() == 3);
+                    LOG.info("after a minute without the broker, a new version became a task in {} ms",
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
+                    assertEquals(List.of(1, 2, 3), task.steps().stream().map(s -> s.version()).toList());
                 }
             } finally {
                 if (planner != null) {
