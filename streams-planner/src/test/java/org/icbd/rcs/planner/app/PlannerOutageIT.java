@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The planner rides out a broker that is down: at start (it waits instead of failing, then plans),
- * and while it runs (a broker stopped for a minute and restarted on the same port: a version
- * published afterwards is planned).
+ * and while it runs: the broker stopped for a few seconds while a new version is being planned (its
+ * transaction in flight), and stopped for a minute, each time restarted on the same port with its
+ * data; the version is planned once the broker is back.
  */
 class PlannerOutageIT {
 
