@@ -5,11 +5,13 @@ import io.micronaut.context.annotation.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -42,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every reconcile interval (and once at start) it reconciles ({@link Reconciler}), reads the
  * fleet ({@link FleetReader}) and, with {@code keep}, applies retention to every image
  * ({@link Pruner}); the histories and fleet it saw are kept for the HTTP API
- * ({@link #lifecycle()}). Kafka being down does not stop the master: sends need only the disk,
- * and the next interval tries again.
+ * ({@link #lifecycle()}). Kafka being down, at start or later, does not stop the master: sends need
+ * only the disk, and rounds come every {@link #PENDING_RETRY} until Kafka answers again.
  */
 // Only in the master's context: other icbd services share the packaged jar.
 @Requires(env = MasterApplication.ENVIRONMENT)
@@ -61,7 +63,12 @@ public class MasterService implements AutoCloseable {
     private final FleetReader fleetReader;
     private final Pruner pruner;
     private final StatusFeed statusFeed;
+    /** While Kafka does not answer, rounds come this often (or at the reconcile interval, if shorter). */
+    static final Duration PENDING_RETRY = Duration.ofSeconds(5);
+
     private volatile String republishState = "not run";
+    /** Rounds failed in a row for want of Kafka; only the reconcile thread (and the constructor before it) touch it. */
+    private int failedRounds;
     private volatile LifecycleView lifecycle = LifecycleView.NONE;
 
     public MasterService(MasterSettings settings, MeterRegistry meters) {
@@ -99,41 +106,62 @@ public class MasterService implements AutoCloseable {
         }
         this.statusFeed = new StatusFeed(settings.kafkaClientSettings(), settings.publisherSettings().timeout(),
                 settings.getOfflineLimit(), Clock.systemUTC()).start();
-        long interval = settings.getReconcileInterval().toMillis();
-        reconciles.scheduleWithFixedDelay(this::reconcile, interval, interval, TimeUnit.MILLISECONDS);
+        scheduleRound();
         log.info("master {} serving pool {}: SSH on port {}, Kafka at {}, reconciling every {} s, retention {}",
                 settings.getName(), repository.pool(), sendServer.port(), settings.kafkaClientSettings().bootstrapServers(),
                 settings.getReconcileInterval().toSeconds(),
                 settings.keep().map(k -> "keeps the newest " + k).orElse("off"));
     }
 
-    /** One round: reconcile, read the fleet, prune. Never throws: a failed round is logged and retried. */
+    /**
+     * The next round: after the reconcile interval, or sooner ({@link #PENDING_RETRY}) while Kafka has
+     * not answered, so that a broker back from an outage is used within seconds.
+     */
+    private void scheduleRound() {
+        Duration delay = failedRounds == 0 ? settings.getReconcileInterval() : retryDelay();
+        try {
+            reconciles.schedule(() -> {
+                reconcile();
+                scheduleRound();
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            log.debug("master {} closed: no further reconcile rounds", settings.getName());
+        }
+    }
+
+    /**
+     * One round: reconcile, read the fleet, prune. Never throws: a failed round is logged (one WARN
+     * per attempt while Kafka is away, naming its bootstrap servers) and retried.
+     */
     private void reconcile() {
+        String kafka = settings.kafkaClientSettings().bootstrapServers();
         Reconciler.Reconciliation done;
+        FleetView fleet;
         try {
             done = reconciler.run();
             republishState = "done: " + done.published().size() + " versions republished, "
                     + done.retired().size() + " retired (snapshot gone)";
         } catch (RuntimeException e) {
-            String pending = "pending: " + e.getMessage();
-            // Said once per cause, not every round while Kafka stays away.
-            if (!pending.equals(republishState)) {
-                log.warn("cannot bring {} into agreement with the disk yet ({}); retrying every {} s",
-                        Topics.IMAGE_VERSIONS.name(), e.getMessage(), settings.getReconcileInterval().toSeconds());
-            } else {
-                log.debug("reconciliation still pending: {}", e.getMessage());
-            }
-            republishState = pending;
+            republishState = "pending: " + e.getMessage();
+            failedRounds++;
+            log.warn("master {}: waiting for Kafka at {} to bring {} into agreement with the disk (attempt {}): {};"
+                    + " sends go on from the disk; retrying in {} s", settings.getName(), kafka,
+                    Topics.IMAGE_VERSIONS.name(), failedRounds, e.getMessage(), retryDelay().toSeconds());
             return;
         }
-        FleetView fleet;
         try {
             fleet = fleetReader.read();
         } catch (RuntimeException e) {
-            log.warn("cannot read the fleet from Kafka ({}); retention waits for the next round in {} s",
-                    e.getMessage(), settings.getReconcileInterval().toSeconds());
+            failedRounds++;
+            log.warn("master {}: waiting for Kafka at {} to read the fleet (attempt {}): {}; retention waits, retrying"
+                    + " in {} s", settings.getName(), kafka, failedRounds, e.getMessage(), retryDelay().toSeconds());
             lifecycle = new LifecycleView(done.histories(), lifecycle.fleet(), settings.keep(), lifecycle.at());
             return;
+        }
+        if (failedRounds > 0) {
+            log.info("master {}: Kafka at {} answered after {} attempts; {} agrees with the disk ({})",
+                    settings.getName(), kafka, failedRounds + 1, Topics.IMAGE_VERSIONS.name(), republishState);
+            failedRounds = 0;
         }
         Map<String, VersionHistory> histories = new HashMap<>(done.histories());
         Instant now = Instant.now();
@@ -152,6 +180,11 @@ public class MasterService implements AutoCloseable {
             }
         }
         lifecycle = new LifecycleView(histories, fleet, settings.keep(), now);
+    }
+
+    private Duration retryDelay() {
+        Duration interval = settings.getReconcileInterval();
+        return interval.compareTo(PENDING_RETRY) < 0 ? interval : PENDING_RETRY;
     }
 
     /** The histories and fleet of the latest round, for the HTTP API. */

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * The master's live copy of the status board: one thread follows {@code icbd.replication-status},
  * {@code icbd.replicas} and {@code icbd.planners} through a {@link StatusReader} (no consumer group,
  * nothing committed), and the HTTP API renders the board on request ({@link #statusJson},
- * {@link #replicasJson}). Kafka being away only makes the feed say so ({@code feed.error}) and try
- * again every {@link #RETRY}; the master keeps serving.
+ * {@link #replicasJson}). Kafka being away only makes the feed say so ({@code feed.error}, and one
+ * WARN per attempt) and try again every {@link #RETRY}; the master keeps serving.
  */
 public final class StatusFeed implements AutoCloseable {
 
@@ -41,6 +41,8 @@ public final class StatusFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile String error = "not read yet";
     private volatile Instant readAt;
+    /** Failed reads in a row; only the feed's thread touches it. */
+    private int attempts;
 
     /**
      * @param timeout bounds each wait on the broker
@@ -70,9 +72,11 @@ public final class StatusFeed implements AutoCloseable {
                 }
                 readAt = clock.instant();
                 if (error != null) {
-                    log.info("status page: following the status topics on {}", kafka.bootstrapServers());
+                    log.info("status page: following the status topics on {}{}", kafka.bootstrapServers(),
+                            attempts > 0 ? " after " + (attempts + 1) + " attempts" : "");
                 }
                 error = null;
+                attempts = 0;
                 while (running) {
                     // Polls outside the lock would race with the board; a poll is at most 500 ms.
                     synchronized (board) {
@@ -89,10 +93,9 @@ public final class StatusFeed implements AutoCloseable {
                     return;
                 }
                 String why = e.getMessage() == null ? e.toString() : e.getMessage();
-                if (!why.equals(error)) {
-                    log.warn("status page: cannot read the status from Kafka at {} ({}); retrying every {} s",
-                            kafka.bootstrapServers(), why, RETRY.toSeconds());
-                }
+                attempts++;
+                log.warn("status page: waiting for Kafka at {} to read the status topics (attempt {}): {}; retrying"
+                        + " in {} s", kafka.bootstrapServers(), attempts, why, RETRY.toSeconds());
                 error = why;
                 try {
                     Thread.sleep(RETRY.toMillis());

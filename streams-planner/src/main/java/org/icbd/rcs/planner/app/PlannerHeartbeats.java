@@ -48,13 +48,16 @@ final class PlannerHeartbeats implements AutoCloseable {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean failing;
+    /** Beats failed in a row; the producer's callbacks run on its one I/O thread. */
+    private final AtomicInteger failures = new AtomicInteger();
+    private final String bootstrapServers;
 
     PlannerHeartbeats(KafkaClientSettings kafka, String applicationId, BooleanSupplier running, Duration interval,
                       Clock clock) {
         this.running = Objects.requireNonNull(running, "running");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.applicationId = applicationId;
+        this.bootstrapServers = kafka.bootstrapServers();
         this.instanceId = instanceId();
         this.software = software();
         this.producer = new KafkaProducer<>(kafka.producerConfig(applicationId + "-heartbeat",
@@ -80,13 +83,14 @@ final class PlannerHeartbeats implements AutoCloseable {
         PlannerHeartbeat beat = PlannerHeartbeat.of(applicationId, instanceId, software, clock.instant());
         try {
             producer.send(new ProducerRecord<>(Topics.PLANNERS.name(), beat.key(), beat), (metadata, e) -> {
-                if (e != null && !failing) {
-                    failing = true;
-                    LOG.warn("planner {}: heartbeat to {} failed ({}); retrying every beat", key(),
-                            Topics.PLANNERS.name(), e.toString());
-                } else if (e == null && failing) {
-                    failing = false;
-                    LOG.info("planner {}: heartbeats reach {} again", key(), Topics.PLANNERS.name());
+                if (e != null) {
+                    // One line per beat while Kafka is away: the planner's own word that it waits.
+                    LOG.warn("planner {}: waiting for Kafka at {}: heartbeat to {} failed (attempt {}): {}; retrying"
+                            + " every beat", key(), bootstrapServers, Topics.PLANNERS.name(),
+                            failures.incrementAndGet(), e.toString());
+                } else if (failures.get() > 0) {
+                    LOG.info("planner {}: heartbeats reach {} on {} again after {} failed", key(),
+                            Topics.PLANNERS.name(), bootstrapServers, failures.getAndSet(0));
                 }
             });
         } catch (RuntimeException e) {

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -80,12 +81,24 @@ public final class PlannerMeters implements PlannerCounts, AutoCloseable {
         return configs.get(COUNTS_CONFIG) instanceof PlannerCounts c ? c : PlannerCounts.NONE;
     }
 
-    /** Registers the meters that read the running planner: pairs by state and Streams' own metrics. */
-    void watch(KafkaStreams streams) {
+    /**
+     * Registers the meters that read the running planner: pairs by state and Streams' own metrics.
+     *
+     * @param streams the current Streams instance, read at every scrape (it is replaced after a failure)
+     */
+    void watch(Supplier<KafkaStreams> streams) {
         for (ReplicationState state : ReplicationState.values()) {
-            Gauge.builder("icbd.planner.pairs", () -> pairs(streams).getOrDefault(state, 0L))
+            Gauge.builder("icbd.planner.pairs", () -> pairs(streams.get()).getOrDefault(state, 0L))
                     .description("(replica, image) pairs planned by this instance, by their last status")
                     .tag("state", state.name()).register(registry);
+        }
+        rewatch(streams.get());
+    }
+
+    /** Reads Streams' own metrics from {@code streams}, no longer from the instance it replaced. */
+    synchronized void rewatch(KafkaStreams streams) {
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
         }
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
