@@ -101,6 +101,8 @@ public final class Bench implements AutoCloseable {
     private final List<Double> loadSamples = new ArrayList<>();
     /** The stream size of the full (false) and the delta (true) step: btrfs sends the same stream every time. */
     private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
+    /** Per fanout width, the {@code btrfs send} runs of the master's store during each measurement. */
+    private final Map<Integer, List<Long>> fanoutSends = new ConcurrentHashMap<>();
     private volatile ShapedLink link;
     private volatile boolean succeeded;
 
@@ -183,8 +185,9 @@ public final class Bench implements AutoCloseable {
                         m.sshPort(), keys));
             }
             linkInfo = probe(replicas, m.probePort(), progress);
-            warmUp(repository, replicas, progress);
-            streamCases = Optional.of(startStreamCases(masterNs, m.sshPort(), keys, versions, progress));
+            ImageVersion warmUpVersion = warmUp(repository, replicas, progress);
+            streamCases = Optional.of(startStreamCases(masterNs, m.sshPort(), keys, versions, warmUpVersion,
+                    progress));
         }
 
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
@@ -225,7 +228,7 @@ public final class Bench implements AutoCloseable {
         Map<String, Object> machine = machine(loadBefore);
         Map<String, Object> datasetInfo = datasetInfo(dataset, update, versions);
         BenchReport report = new BenchReport(startedAt, (System.nanoTime() - t0) / 1e9, settingsInfo(), machine,
-                datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases, settings.maxPullRate()));
+                datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases, settings.maxPullRate(), fanoutSends));
         succeeded = true;
         return report;
     }
@@ -341,7 +344,7 @@ public final class Bench implements AutoCloseable {
      * One untimed full step of a small image per replica JVM and compression, so that the first
      * measured step does not pay for class loading and JIT compilation in either JVM.
      */
-    private void warmUp(ImageRepository repository, List<ReplicaHandle> replicas, Consumer<String> progress) {
+    private ImageVersion warmUp(ImageRepository repository, List<ReplicaHandle> replicas, Consumer<String> progress) {
         Path work = repository.init(WARM_UP_IMAGE);
         DatasetGenerator.generate(work, DatasetSpec.ofTotal(settings.seed() + 2, WARM_UP_BYTES));
         ImageVersion version = repository.snapshotNext(WARM_UP_IMAGE);
@@ -360,7 +363,20 @@ public final class Bench implements AutoCloseable {
             }
         }
         progress.accept(String.format(Locale.ROOT, "warmed up the site JVMs with %d untimed steps of %s in %.1f s",
-                2 * replicas.size(), bytes(WARM_UP_BYTES), (System.nanoTime() - start) / 1e9));
+                3 * replicas.size(), bytes(WARM_UP_BYTES), (System.nanoTime() - start) / 1e9));
+        return version;
+    }
+
+    /** One untimed full step of the warm-up image, without compression, as {@link #warmUp} does. */
+    private void warmUp(ReplicaHandle replica, ImageVersion version) {
+        String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - none " + version.uuid();
+        SiteReply reply = replica.process().request(command, stepTimeout);
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": warm-up `" + command + "` failed: "
+                    + reply.error());
+        }
+        deleteSubvolumes(replica.root().resolve("images").resolve(WARM_UP_IMAGE).resolve("versions")
+                .resolve(Integer.toString(version.version())));
     }
 
     /** The replica sites of the stream cases, each present when its case is selected. */
@@ -374,7 +390,7 @@ public final class Bench implements AutoCloseable {
      * parent); the resume replica behind a relay it can cut; the capped replica.
      */
     private StreamCases startStreamCases(Optional<String> masterNs, int sshPort, Path keys, Versions versions,
-                                         Consumer<String> progress) {
+                                         ImageVersion warmUpVersion, Consumer<String> progress) {
         List<ReplicaHandle> fanout = new ArrayList<>();
         if (settings.routes().contains(Route.FANOUT)) {
             for (int i = 1; i <= FANOUT; i++) {
@@ -382,6 +398,7 @@ public final class Bench implements AutoCloseable {
             }
             long start = System.nanoTime();
             for (ReplicaHandle replica : fanout) {
+                warmUp(replica, warmUpVersion);
                 pull(replica, versions, false, Compression.NONE);
             }
             progress.accept(String.format(Locale.ROOT, "gave the %d fanout replicas version 1 (untimed) in %.1f s",
@@ -393,7 +410,18 @@ public final class Bench implements AutoCloseable {
         Optional<ReplicaHandle> cap = settings.routes().contains(Route.CAP)
                 ? Optional.of(startReplica(Route.CAP, "cap", masterNs, "127.0.0.1", sshPort, keys,
                 List.of("--max-pull-rate", Long.toString(settings.maxPullRate())))) : Optional.empty();
+        resume.ifPresent(r -> warmUp(r, warmUpVersion));
+        cap.ifPresent(r -> warmUp(r, warmUpVersion));
         return new StreamCases(fanout, resume, cap);
+    }
+
+    /** The master's stream store's productions ({@code btrfs send} runs) so far. */
+    private long storeProductions(MasterHandle master) {
+        SiteReply reply = master.process().request("store", COMMAND);
+        if (!reply.ok()) {
+            throw new IllegalStateException("the master site did not answer `store`: " + reply.error());
+        }
+        return reply.number("productions");
     }
 
     /** One step pulled by {@code replica}, failing the run when it fails. */
@@ -432,8 +460,10 @@ public final class Bench implements AutoCloseable {
             for (int count : new int[] {1, FANOUT}) {
                 repository.deleteStoredStreams(IMAGE, versions.v2().version());
                 List<ReplicaHandle> pulling = cases.fanout().subList(0, count);
+                long productions = storeProductions(master);
                 record(samples, caseKeys, "fanout " + count, Route.FANOUT.code(), "none", true,
                         measureFanout(pulling, master, versions), of, progress);
+                fanoutSends.computeIfAbsent(count, c -> new ArrayList<>()).add(storeProductions(master) - productions);
                 pulling.forEach(r -> deleteReceived(r, versions.v2().version()));
             }
         }
@@ -658,7 +688,8 @@ public final class Bench implements AutoCloseable {
         return results;
     }
 
-    private static List<Target> targets(List<CaseResult> cases, long maxPullRate) {
+    private static List<Target> targets(List<CaseResult> cases, long maxPullRate,
+                                        Map<Integer, List<Long>> fanoutSends) {
         List<Target> targets = new ArrayList<>();
         Optional<CaseResult> one = find(cases, "fanout 1", "delta");
         Optional<CaseResult> many = find(cases, "fanout " + FANOUT, "delta");
@@ -671,9 +702,10 @@ public final class Bench implements AutoCloseable {
             targets.add(new Target("fanout: the master's CPU-seconds per GB of the delta for " + FANOUT
                     + " replicas at once at most " + TARGET_FANOUT_CPU_RATIO + "x that for 1",
                     String.format(Locale.ROOT, "%.2fx (%d replicas %.2f s/GB, 1 replica %.2f s/GB; btrfs send "
-                                    + "%.2f against %.2f s/GB)", ratio, FANOUT, cpuMany, cpuOne,
-                            many.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
-                            one.get().cpuSeconds().getOrDefault("master children", 0.0) / gb),
+                                    + "%.2f against %.2f s/GB; btrfs send runs %s against %s)", ratio, FANOUT,
+                            cpuMany, cpuOne, many.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
+                            one.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
+                            fanoutSends.getOrDefault(FANOUT, List.of()), fanoutSends.getOrDefault(1, List.of())),
                     ratio <= TARGET_FANOUT_CPU_RATIO));
         }
         Optional<CaseResult> uncut = find(cases, "resume uncut", "full");
