@@ -150,7 +150,10 @@ public final class Bench implements AutoCloseable {
         }
         long poolBytes = Math.max(LoopPool.MIN_SIZE_BYTES, 2 * settings.datasetBytes() + (1L << 30));
         LoopPool.create(masterFile, masterMount, poolBytes).keepAfterExit();
-        LoopPool.create(replicaFile, replicaMount, poolBytes).keepAfterExit();
+        // The fanout replicas keep version 1 each while the delta arrives; a step stages its stream file too.
+        long replicaPoolBytes = settings.routes().contains(Route.FANOUT)
+                ? Math.max(poolBytes, (FANOUT + 3) * settings.datasetBytes() + (1L << 30)) : poolBytes;
+        LoopPool.create(replicaFile, replicaMount, replicaPoolBytes).keepAfterExit();
 
         progress.accept(String.format(Locale.ROOT, "generating %s of image content on %s",
                 bytes(settings.datasetBytes()), masterMount));
