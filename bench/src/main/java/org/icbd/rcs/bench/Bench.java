@@ -673,7 +673,9 @@ public final class Bench implements AutoCloseable {
             Sample last = list.get(list.size() - 1);
             Map<String, Long> peaks = new LinkedHashMap<>();
             list.forEach(s -> s.peakRss().forEach((site, bytes) -> peaks.merge(site, bytes, Math::max)));
-            Optional<Double> ratio = k[1].equals("raw") ? Optional.empty()
+            // A fanout of several is several steps at once: its time is no step's against the raw pipe.
+            boolean oneStep = !k[1].equals("raw") && !(k[1].equals(Route.FANOUT.code()) && !k[0].equals("fanout 1"));
+            Optional<Double> ratio = !oneStep ? Optional.empty()
                     : Optional.ofNullable(rawMedian.get(k[3])).map(r -> seconds.median() / r);
             Optional<Double> linkMBps = last.linkBytes().isPresent()
                     ? Optional.of(Spread.of(list.stream().map(s -> s.linkBytes().orElse(0L) / s.seconds() / 1e6)
