@@ -73,6 +73,10 @@ public final class Bench implements AutoCloseable {
     private static final long TARGET_RSS_BYTES = 512L << 20;
     private static final double TARGET_LOOPBACK_RATIO = 1.25;
     private static final double TARGET_LZ4_SPEEDUP = 1.5;
+    /** Replicas pulling the same delta at once in the fanout case. */
+    static final int FANOUT = 4;
+    private static final double TARGET_FANOUT_CPU_RATIO = 1.2;
+    private static final double TARGET_RESUME_WIRE_RATIO = 1.1;
     /** What a probe reads from a {@link ProbeServer}: about three seconds at the link's rate. */
     private static final double PROBE_SECONDS = 3.0;
     /** The phases of a sample in the order they happen: a step's, then the raw pipe's. */
@@ -97,6 +101,8 @@ public final class Bench implements AutoCloseable {
     private final List<Double> loadSamples = new ArrayList<>();
     /** The stream size of the full (false) and the delta (true) step: btrfs sends the same stream every time. */
     private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
+    /** Per fanout width, the {@code btrfs send} runs of the master's store during each measurement. */
+    private final Map<Integer, List<Long>> fanoutSends = new ConcurrentHashMap<>();
     private volatile ShapedLink link;
     private volatile boolean succeeded;
 
@@ -144,7 +150,10 @@ public final class Bench implements AutoCloseable {
         }
         long poolBytes = Math.max(LoopPool.MIN_SIZE_BYTES, 2 * settings.datasetBytes() + (1L << 30));
         LoopPool.create(masterFile, masterMount, poolBytes).keepAfterExit();
-        LoopPool.create(replicaFile, replicaMount, poolBytes).keepAfterExit();
+        // The fanout replicas keep version 1 each while the delta arrives; a step stages its stream file too.
+        long replicaPoolBytes = settings.routes().contains(Route.FANOUT)
+                ? Math.max(poolBytes, (FANOUT + 3) * settings.datasetBytes() + (1L << 30)) : poolBytes;
+        LoopPool.create(replicaFile, replicaMount, replicaPoolBytes).keepAfterExit();
 
         progress.accept(String.format(Locale.ROOT, "generating %s of image content on %s",
                 bytes(settings.datasetBytes()), masterMount));
@@ -160,7 +169,8 @@ public final class Bench implements AutoCloseable {
         Map<String, Object> linkInfo = null;
         Optional<MasterHandle> master = Optional.empty();
         List<ReplicaHandle> replicas = new ArrayList<>();
-        if (settings.routes().contains(Route.LOOPBACK) || settings.routes().contains(Route.LINK)) {
+        Optional<StreamCases> streamCases = Optional.empty();
+        if (settings.routes().stream().anyMatch(r -> r != Route.RAW)) {
             Path keys = createKeys();
             if (settings.routes().contains(Route.LINK)) {
                 link = ShapedLink.create(runner, Long.toString(pid), ShapedLink.parseRate(settings.rate()),
@@ -178,7 +188,9 @@ public final class Bench implements AutoCloseable {
                         m.sshPort(), keys));
             }
             linkInfo = probe(replicas, m.probePort(), progress);
-            warmUp(repository, replicas, progress);
+            ImageVersion warmUpVersion = warmUp(repository, replicas, progress);
+            streamCases = Optional.of(startStreamCases(masterNs, m.sshPort(), keys, versions, warmUpVersion,
+                    progress));
         }
 
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
@@ -209,13 +221,17 @@ public final class Bench implements AutoCloseable {
                     deleteSubvolumes(versionsDir.resolve("2"), versionsDir.resolve("1"));
                 }
             }
+            if (streamCases.isPresent()) {
+                measureStreamCases(streamCases.get(), master.orElseThrow(), repository, versions, samples, caseKeys,
+                        of, progress);
+            }
         }
 
         List<CaseResult> cases = summarise(samples, caseKeys);
         Map<String, Object> machine = machine(loadBefore);
         Map<String, Object> datasetInfo = datasetInfo(dataset, update, versions);
         BenchReport report = new BenchReport(startedAt, (System.nanoTime() - t0) / 1e9, settingsInfo(), machine,
-                datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases));
+                datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases, settings.maxPullRate(), fanoutSends));
         succeeded = true;
         return report;
     }
@@ -263,12 +279,19 @@ public final class Bench implements AutoCloseable {
     }
 
     private ReplicaHandle startReplica(Route route, Optional<String> netns, String masterHost, int sshPort, Path keys) {
-        Path root = directory(replicaMount.resolve(route.code()));
-        List<String> args = List.of("bench", "replica-site",
+        return startReplica(route, route.code(), netns, masterHost, sshPort, keys, List.of());
+    }
+
+    /** A replica site named {@code replica-<tag>} over {@code <replica pool>/<tag>}, with {@code extra} site flags. */
+    private ReplicaHandle startReplica(Route route, String tag, Optional<String> netns, String masterHost, int sshPort,
+                                       Path keys, List<String> extra) {
+        Path root = directory(replicaMount.resolve(tag));
+        List<String> args = new ArrayList<>(List.of("bench", "replica-site",
                 "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
                 "--host-key-pin", keys.resolve("host_key.pin").toString(),
-                "--identity", keys.resolve("replica").toString());
-        String name = "replica-" + route.code();
+                "--identity", keys.resolve("replica").toString()));
+        args.addAll(extra);
+        String name = "replica-" + tag;
         SiteProcess process = SiteProcess.start(name, netns, settings.siteJvmOptions(), args,
                 logs.resolve(name + ".log"));
         sites.add(process);
@@ -324,7 +347,7 @@ public final class Bench implements AutoCloseable {
      * One untimed full step of a small image per replica JVM and compression, so that the first
      * measured step does not pay for class loading and JIT compilation in either JVM.
      */
-    private void warmUp(ImageRepository repository, List<ReplicaHandle> replicas, Consumer<String> progress) {
+    private ImageVersion warmUp(ImageRepository repository, List<ReplicaHandle> replicas, Consumer<String> progress) {
         Path work = repository.init(WARM_UP_IMAGE);
         DatasetGenerator.generate(work, DatasetSpec.ofTotal(settings.seed() + 2, WARM_UP_BYTES));
         ImageVersion version = repository.snapshotNext(WARM_UP_IMAGE);
@@ -343,7 +366,215 @@ public final class Bench implements AutoCloseable {
             }
         }
         progress.accept(String.format(Locale.ROOT, "warmed up the site JVMs with %d untimed steps of %s in %.1f s",
-                2 * replicas.size(), bytes(WARM_UP_BYTES), (System.nanoTime() - start) / 1e9));
+                3 * replicas.size(), bytes(WARM_UP_BYTES), (System.nanoTime() - start) / 1e9));
+        return version;
+    }
+
+    /** One untimed full step of the warm-up image, without compression, as {@link #warmUp} does. */
+    private void warmUp(ReplicaHandle replica, ImageVersion version) {
+        String command = "pull " + WARM_UP_IMAGE + " " + version.version() + " - none " + version.uuid();
+        SiteReply reply = replica.process().request(command, stepTimeout);
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": warm-up `" + command + "` failed: "
+                    + reply.error());
+        }
+        deleteSubvolumes(replica.root().resolve("images").resolve(WARM_UP_IMAGE).resolve("versions")
+                .resolve(Integer.toString(version.version())));
+    }
+
+    /** The replica sites of the stream cases, each present when its case is selected. */
+    private record StreamCases(List<ReplicaHandle> fanout, Optional<ReplicaHandle> resume,
+                               Optional<ReplicaHandle> cap) {
+    }
+
+    /**
+     * Starts the sites of the selected stream cases next to the loopback replica (in the master's
+     * namespace): {@value #FANOUT} fanout replicas, each given version 1 untimed (their delta's
+     * parent); the resume replica behind a relay it can cut; the capped replica.
+     */
+    private StreamCases startStreamCases(Optional<String> masterNs, int sshPort, Path keys, Versions versions,
+                                         ImageVersion warmUpVersion, Consumer<String> progress) {
+        List<ReplicaHandle> fanout = new ArrayList<>();
+        if (settings.routes().contains(Route.FANOUT)) {
+            for (int i = 1; i <= FANOUT; i++) {
+                fanout.add(startReplica(Route.FANOUT, "fanout-" + i, masterNs, "127.0.0.1", sshPort, keys, List.of()));
+            }
+            long start = System.nanoTime();
+            for (ReplicaHandle replica : fanout) {
+                warmUp(replica, warmUpVersion);
+                pull(replica, versions, false, Compression.NONE);
+            }
+            progress.accept(String.format(Locale.ROOT, "gave the %d fanout replicas version 1 (untimed) in %.1f s",
+                    FANOUT, (System.nanoTime() - start) / 1e9));
+        }
+        Optional<ReplicaHandle> resume = settings.routes().contains(Route.RESUME)
+                ? Optional.of(startReplica(Route.RESUME, "resume", masterNs, "127.0.0.1", sshPort, keys,
+                List.of("--relay"))) : Optional.empty();
+        Optional<ReplicaHandle> cap = settings.routes().contains(Route.CAP)
+                ? Optional.of(startReplica(Route.CAP, "cap", masterNs, "127.0.0.1", sshPort, keys,
+                List.of("--max-pull-rate", Long.toString(settings.maxPullRate())))) : Optional.empty();
+        resume.ifPresent(r -> warmUp(r, warmUpVersion));
+        cap.ifPresent(r -> warmUp(r, warmUpVersion));
+        return new StreamCases(fanout, resume, cap);
+    }
+
+    /** The master's stream store's productions ({@code btrfs send} runs) so far. */
+    private long storeProductions(MasterHandle master) {
+        SiteReply reply = master.process().request("store", COMMAND);
+        if (!reply.ok()) {
+            throw new IllegalStateException("the master site did not answer `store`: " + reply.error());
+        }
+        return reply.number("productions");
+    }
+
+    /** One step pulled by {@code replica}, failing the run when it fails. */
+    private SiteReply pull(ReplicaHandle replica, Versions versions, boolean delta, Compression compression) {
+        ImageVersion target = versions.target(delta);
+        String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
+                + compression.code() + " " + target.uuid();
+        SiteReply reply = replica.process().request(command, stepTimeout);
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": `" + command + "` failed: " + reply.error());
+        }
+        return reply;
+    }
+
+    private void deleteReceived(ReplicaHandle replica, int version) {
+        deleteSubvolumes(replica.root().resolve("images").resolve(IMAGE).resolve("versions")
+                .resolve(Integer.toString(version)));
+    }
+
+    /**
+     * One repetition of each selected stream case:
+     * <ul>
+     *   <li>fanout: the delta pulled by one replica, then by {@value #FANOUT} at once, each time from a
+     *       master that no longer stores it (its stored streams of version 2 deleted first), so both
+     *       pay for one {@code btrfs send};
+     *   <li>resume: a full step through the relay uncut, then cut once it has carried half the uncut
+     *       step's bytes and resumed by the next attempt; the stream is stored on the master already,
+     *       for both (an untimed pull first, in the first repetition);
+     *   <li>cap: a full step under the replica's pull cap.
+     * </ul>
+     */
+    private void measureStreamCases(StreamCases cases, MasterHandle master, ImageRepository repository,
+                                    Versions versions, Map<String, List<Sample>> samples,
+                                    Map<String, String[]> caseKeys, String of, Consumer<String> progress) {
+        if (!cases.fanout().isEmpty()) {
+            for (int count : new int[] {1, FANOUT}) {
+                repository.deleteStoredStreams(IMAGE, versions.v2().version());
+                List<ReplicaHandle> pulling = cases.fanout().subList(0, count);
+                long productions = storeProductions(master);
+                record(samples, caseKeys, "fanout " + count, Route.FANOUT.code(), "none", true,
+                        measureFanout(pulling, master, versions), of, progress);
+                fanoutSends.computeIfAbsent(count, c -> new ArrayList<>()).add(storeProductions(master) - productions);
+                pulling.forEach(r -> deleteReceived(r, versions.v2().version()));
+            }
+        }
+        if (cases.resume().isPresent()) {
+            ReplicaHandle replica = cases.resume().get();
+            if (!samples.containsKey("resume uncut|full")) {
+                pull(replica, versions, false, Compression.NONE);
+                deleteReceived(replica, versions.v1().version());
+            }
+            Sample uncut = measureRelayed(replica, master, versions, Optional.empty());
+            record(samples, caseKeys, "resume uncut", Route.RESUME.code(), "none", false, uncut, of, progress);
+            deleteReceived(replica, versions.v1().version());
+            Sample cut = measureRelayed(replica, master, versions, Optional.of(uncut.linkBytes().orElseThrow() / 2));
+            record(samples, caseKeys, "resume cut", Route.RESUME.code(), "none", false, cut, of, progress);
+            deleteReceived(replica, versions.v1().version());
+        }
+        if (cases.cap().isPresent()) {
+            ReplicaHandle replica = cases.cap().get();
+            record(samples, caseKeys, "cap none", Route.CAP.code(), "none", false,
+                    measureStep(replica, Compression.NONE, versions, false,
+                            Map.of("master", master.pid(), "replica", replica.pid())), of, progress);
+            deleteReceived(replica, versions.v1().version());
+        }
+    }
+
+    /**
+     * The delta pulled by every replica of {@code pulling} at once; the sample's bytes are their sums,
+     * its seconds the time until the last one promoted, its CPU the master's and all replicas' together.
+     */
+    private Sample measureFanout(List<ReplicaHandle> pulling, MasterHandle master, Versions versions) {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        pids.put("master", master.pid());
+        pulling.forEach(r -> pids.put(r.process().name(), r.pid()));
+        sync();
+        List<SiteReply> replies = new CopyOnWriteArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        ProcessSampler.Observed observed;
+        long start = System.nanoTime();
+        try (ProcessSampler sampler = new ProcessSampler(pids)) {
+            List<Thread> threads = new ArrayList<>();
+            for (ReplicaHandle replica : pulling) {
+                Thread t = new Thread(() -> {
+                    try {
+                        replies.add(pull(replica, versions, true, Compression.NONE));
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                }, "bench-fanout-" + replica.process().name());
+                t.start();
+                threads.add(t);
+            }
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the fanout replicas pulled", e);
+                }
+            }
+            observed = sampler.stop();
+        }
+        long nanos = System.nanoTime() - start;
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("fanout of " + pulling.size() + ": " + failures.get(0).getMessage(),
+                    failures.get(0));
+        }
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, Long> rss = new LinkedHashMap<>();
+        observed.cpuSeconds().forEach((group, seconds) -> cpu.merge(
+                group.startsWith("replica-") ? group.replaceFirst("^replica-fanout-\\d+", "replica") : group,
+                seconds, Double::sum));
+        observed.peakRss().forEach((site, bytes) -> rss.merge(
+                site.startsWith("replica-") ? "replica" : site, bytes, Math::max));
+        long wire = replies.stream().mapToLong(r -> r.number("wire")).sum();
+        long stream = replies.stream().mapToLong(r -> r.number("stream")).sum();
+        return new Sample(nanos / 1e9, wire, stream, Map.of(), rss, cpu, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A full step through the resume replica's relay, cut once at {@code cutAt} bytes when given; the
+     * sample's link bytes are what the relay carried from the master, every attempt counted.
+     */
+    private Sample measureRelayed(ReplicaHandle replica, MasterHandle master, Versions versions,
+                                  Optional<Long> cutAt) {
+        cutAt.ifPresent(bytes -> {
+            SiteReply planned = replica.process().request("cut " + bytes, stepTimeout);
+            if (!planned.ok()) {
+                throw new IllegalStateException(replica.process().name() + ": cut failed: " + planned.error());
+            }
+        });
+        sync();
+        SiteReply reply;
+        ProcessSampler.Observed observed;
+        try (ProcessSampler sampler = new ProcessSampler(Map.of("master", master.pid(), "replica", replica.pid()))) {
+            reply = pull(replica, versions, false, Compression.NONE);
+            observed = sampler.stop();
+        }
+        if (cutAt.isPresent() && reply.number("attempts") < 2) {
+            LOG.warn("resume case: the step completed in one attempt; the planned cut at {} bytes did not happen",
+                    cutAt.get());
+        }
+        Map<String, Double> phases = new LinkedHashMap<>();
+        for (String phase : List.of("connect", "transfer", "promote")) {
+            phases.put(phase, reply.number(phase) / 1e9);
+        }
+        return new Sample(reply.number("nanos") / 1e9, reply.number("wire"), reply.number("stream"), phases,
+                observed.peakRss(), observed.cpuSeconds(), Optional.of(reply.number("relayed")),
+                Optional.of(reply.text("cipher") + ", " + reply.text("attempts") + " attempts"));
     }
 
     private Sample measureSendOnly(Versions versions, boolean delta) {
@@ -442,7 +673,9 @@ public final class Bench implements AutoCloseable {
             Sample last = list.get(list.size() - 1);
             Map<String, Long> peaks = new LinkedHashMap<>();
             list.forEach(s -> s.peakRss().forEach((site, bytes) -> peaks.merge(site, bytes, Math::max)));
-            Optional<Double> ratio = k[1].equals("raw") ? Optional.empty()
+            // A fanout of several is several steps at once: its time is no step's against the raw pipe.
+            boolean oneStep = !k[1].equals("raw") && !(k[1].equals(Route.FANOUT.code()) && !k[0].equals("fanout 1"));
+            Optional<Double> ratio = !oneStep ? Optional.empty()
                     : Optional.ofNullable(rawMedian.get(k[3])).map(r -> seconds.median() / r);
             Optional<Double> linkMBps = last.linkBytes().isPresent()
                     ? Optional.of(Spread.of(list.stream().map(s -> s.linkBytes().orElse(0L) / s.seconds() / 1e6)
@@ -460,8 +693,51 @@ public final class Bench implements AutoCloseable {
         return results;
     }
 
-    private static List<Target> targets(List<CaseResult> cases) {
+    private static List<Target> targets(List<CaseResult> cases, long maxPullRate,
+                                        Map<Integer, List<Long>> fanoutSends) {
         List<Target> targets = new ArrayList<>();
+        Optional<CaseResult> one = find(cases, "fanout 1", "delta");
+        Optional<CaseResult> many = find(cases, "fanout " + FANOUT, "delta");
+        if (one.isPresent() && many.isPresent()) {
+            // Per GB of the step's stream: the same delta, produced once, served to 1 or to FANOUT.
+            double gb = one.get().streamBytes() / 1e9;
+            double cpuOne = masterCpu(one.get()) / gb;
+            double cpuMany = masterCpu(many.get()) / gb;
+            double ratio = cpuMany / cpuOne;
+            targets.add(new Target("fanout: the master's CPU-seconds per GB of the delta for " + FANOUT
+                    + " replicas at once at most " + TARGET_FANOUT_CPU_RATIO + "x that for 1",
+                    String.format(Locale.ROOT, "%.2fx (%d replicas %.2f s/GB, 1 replica %.2f s/GB; btrfs send "
+                                    + "%.2f against %.2f s/GB; btrfs send runs %s against %s)", ratio, FANOUT,
+                            cpuMany, cpuOne, many.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
+                            one.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
+                            fanoutSends.getOrDefault(FANOUT, List.of()), fanoutSends.getOrDefault(1, List.of())),
+                    ratio <= TARGET_FANOUT_CPU_RATIO));
+        }
+        Optional<CaseResult> uncut = find(cases, "resume uncut", "full");
+        Optional<CaseResult> cut = find(cases, "resume cut", "full");
+        if (uncut.isPresent() && cut.isPresent()) {
+            long stream = cut.get().streamBytes();
+            double wire = Spread.of(cut.get().samples().stream().map(x -> (double) x.linkBytes().orElse(0L))
+                    .toList()).median();
+            double ratio = wire / stream;
+            double time = cut.get().seconds().median() / uncut.get().seconds().median();
+            targets.add(new Target("resume: a full step cut at half, resumed, at most " + TARGET_RESUME_WIRE_RATIO
+                    + "x its stream's bytes on the wire",
+                    String.format(Locale.ROOT, "%.3fx (%.0f bytes through the link for %d of stream; uncut %.3fx); "
+                                    + "%.2f s against %.2f s uncut (%.2fx the time)", ratio, wire, stream,
+                            uncut.get().linkMBps().isPresent() ? uncutWire(uncut.get()) / stream : Double.NaN,
+                            cut.get().seconds().median(), uncut.get().seconds().median(), time),
+                    ratio <= TARGET_RESUME_WIRE_RATIO));
+        }
+        find(cases, "cap none", "full").ifPresent(c -> {
+            double transfer = c.phases().getOrDefault("transfer", c.seconds().median());
+            double achieved = c.wireBytes() / transfer;
+            targets.add(new Target(String.format(Locale.ROOT, "capped pull: icbd.replica.max-pull-rate %d B/s "
+                            + "(%.1f MB/s) achieved within 80-102%%", maxPullRate, maxPullRate / 1e6),
+                    String.format(Locale.ROOT, "%.1f MB/s on the wire over the transfer (%.0f%% of the cap)",
+                            achieved / 1e6, 100 * achieved / maxPullRate),
+                    achieved <= 1.02 * maxPullRate && achieved >= 0.8 * maxPullRate));
+        });
         for (String step : List.of("full", "delta")) {
             find(cases, "loopback none", step).flatMap(CaseResult::ratioToRaw).ifPresent(r -> targets.add(new Target(
                     "loopback, no compression, " + step + " step within " + TARGET_LOOPBACK_RATIO + "x the raw pipe's time",
@@ -487,6 +763,15 @@ public final class Bench implements AutoCloseable {
         return targets;
     }
 
+    /** The master's CPU seconds in a case (median): its JVM and its children ({@code btrfs send}). */
+    private static double masterCpu(CaseResult c) {
+        return c.cpuSeconds().getOrDefault("master", 0.0) + c.cpuSeconds().getOrDefault("master children", 0.0);
+    }
+
+    private static double uncutWire(CaseResult c) {
+        return Spread.of(c.samples().stream().map(x -> (double) x.linkBytes().orElse(0L)).toList()).median();
+    }
+
     private static Optional<CaseResult> find(List<CaseResult> cases, String name, String step) {
         return cases.stream().filter(c -> c.name().equals(name) && c.step().equals(step)).findFirst();
     }
@@ -501,6 +786,7 @@ public final class Bench implements AutoCloseable {
         info.put("updateFraction", settings.updateFraction());
         info.put("siteJvmOptions", settings.siteJvmOptions());
         info.put("linkGro", settings.linkGro());
+        info.put("maxPullRate", settings.maxPullRate());
         info.put("workDir", settings.workDir().toString());
         return info;
     }

@@ -18,14 +18,17 @@ import java.util.Set;
  * @param updateFraction    the share of the disk image's blocks (and of files) version 2 changes
  * @param siteJvmOptions    options of the master and replica JVMs
  * @param linkGro           whether the replica's end of the link coalesces received segments (GRO), as a NIC does
+ * @param maxPullRate       the cap case's {@code icbd.replica.max-pull-rate}, wire bytes per second
  */
 public record BenchSettings(Path workDir, long datasetBytes, int repeat, String rate, Set<Route> routes, Path jsonOut,
                             long seed, double updateFraction, List<String> siteJvmOptions,
-                            boolean linkGro) {
+                            boolean linkGro, long maxPullRate) {
 
     /** Below this the dataset is mostly metadata and the figures mean little; the IT runs at it. */
     public static final long MIN_DATASET_BYTES = 64L << 20;
     public static final long DEFAULT_DATASET_BYTES = 2L << 30;
+    /** The replica's own floor for {@code icbd.replica.max-pull-rate}. */
+    public static final long MIN_PULL_RATE = org.icbd.rcs.replica.config.ReplicaConfig.MIN_PULL_RATE;
 
     public BenchSettings {
         Objects.requireNonNull(workDir, "--work-dir");
@@ -45,5 +48,9 @@ public record BenchSettings(Path workDir, long datasetBytes, int repeat, String 
             throw new IllegalArgumentException("--update-fraction must be within (0, 1], got " + updateFraction);
         }
         siteJvmOptions = List.copyOf(siteJvmOptions);
+        if (maxPullRate < MIN_PULL_RATE) {
+            throw new IllegalArgumentException("--max-pull-rate must be at least " + MIN_PULL_RATE
+                    + " bytes per second, got " + maxPullRate);
+        }
     }
 }

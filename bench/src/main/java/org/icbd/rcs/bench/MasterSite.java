@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Protocol: one line on stdout once listening ({@code ok ssh=<port> probe=<port>}), the host
  * key written to {@code hostKeyPin} as an OpenSSH public key line before it. It then serves until
- * its stdin ends: the bench closing it (or dying) ends the site.
+ * its stdin ends: the bench closing it (or dying) ends the site. One command: {@code store}, answered
+ * {@code ok productions=<n> hits=<n>} (the stream store's {@code btrfs send} runs and requests served
+ * from a stored stream, so far).
  */
 public final class MasterSite {
 
@@ -56,7 +58,11 @@ public final class MasterSite {
             LOG.info("bench master site serving {} on {}:{} (probe {})", settings.pool(), settings.host(),
                     server.port(), probe.port());
             for (String line; (line = in.readLine()) != null; ) {
-                out.println(SiteReply.error("the master site takes no commands: " + line).render());
+                SiteReply reply = line.strip().equals("store")
+                        ? SiteReply.ok(Map.of("productions", server.streams().productions(),
+                        "hits", server.streams().hits()))
+                        : SiteReply.error("the master site takes one command, store, not: " + line);
+                out.println(reply.render());
                 out.flush();
             }
             LOG.info("bench master site: stdin ended, stopping");

@@ -15,15 +15,18 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
+import org.icbd.rcs.bench.chaos.ChaosLink;
 import org.icbd.rcs.btrfs.BtrfsFsCheck;
 import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.TransferStep;
+import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.pull.HostKeyPin;
@@ -47,10 +50,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Protocol, one command per stdin line, one {@link SiteReply} per stdout line:
  * <ul>
- *   <li>{@code pull <image> <version> <parent|-> <none|lz4> <uuid>}: one step, its parent found in the
- *       pool by version; {@code ok wire= stream= nanos= connect= transfer= promote= cipher=}
+ *   <li>{@code pull <image> <version> <parent|-> <none|lz4|zstd> <uuid>}: one step, its parent found in
+ *       the pool by version, run again at once after a transient failure (a cut link: the next attempt
+ *       resumes from the bytes held), as the service retries a task; {@code ok wire= stream= nanos=
+ *       connect= transfer= promote= cipher= attempts=}, {@code wire} and {@code nanos} over every attempt
  *   <li>{@code probe <host> <port> <bytes>}: reads that many bytes from a {@link ProbeServer};
  *       {@code ok bytes= nanos=}
+ *   <li>{@code cut <bytes>} (with the relay): the next pull's connection is cut once it has carried
+ *       that many bytes from the master; {@code ok}. With the relay, a pull's reply also has {@code
+ *       relayed=}, the bytes the relay carried from the master during it (SSH framing included)
  * </ul>
  * The site ends when its stdin ends.
  */
@@ -58,6 +66,8 @@ public final class ReplicaSite {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSite.class);
     private static final int COPY_BUFFER_BYTES = 1 << 20;
+    /** Attempts of one {@code pull}: enough for the bench's one planned cut and a spare. */
+    private static final int MAX_ATTEMPTS = 4;
     /**
      * What the reply's {@code cipher} field says: the runner does not expose the negotiated cipher, so
      * it names the client whose own cipher order (AES-GCM first) decided it.
@@ -70,10 +80,15 @@ public final class ReplicaSite {
      * @param masterPort its SSH port
      * @param hostKeyPin a file holding the master's host key (an OpenSSH public key line)
      * @param identity   this replica's private key (OpenSSH format)
+     * @param maxPullRate the pulls' cap in wire bytes per second ({@code icbd.replica.max-pull-rate}); empty for none
+     * @param relay      whether to reach the master through a {@link ChaosLink} in this JVM, which the
+     *                   {@code cut} command cuts (so that it works in whatever namespace the site runs)
      */
-    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity) {
+    public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity,
+                           Optional<Long> maxPullRate, boolean relay) {
 
         public Settings {
+            Objects.requireNonNull(maxPullRate, "--max-pull-rate");
             Objects.requireNonNull(root, "--root");
             Objects.requireNonNull(masterHost, "--master-host");
             Objects.requireNonNull(hostKeyPin, "--host-key-pin");
@@ -87,7 +102,10 @@ public final class ReplicaSite {
     /** Names each step in the runner's logs: the bench has no tasks. */
     private final AtomicLong stepCount = new AtomicLong();
 
-    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps) {
+    private final Optional<ChaosLink> relay;
+
+    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps, Optional<ChaosLink> relay) {
+        this.relay = relay;
         this.replicaId = replicaId;
         this.pool = pool;
         this.steps = steps;
@@ -102,16 +120,22 @@ public final class ReplicaSite {
                     key, null).iterator().next();
         }
         String replicaId = "bench-" + settings.root().getFileName();
+        Optional<ChaosLink> relay = settings.relay()
+                ? Optional.of(new ChaosLink(replicaId, settings::masterPort, 1)) : Optional.empty();
+        int port = relay.map(ChaosLink::port).orElse(settings.masterPort());
+        String host = relay.isPresent() ? "127.0.0.1" : settings.masterHost();
         BtrfsTool btrfs = new BtrfsTool(new CommandRunner(), Duration.ofMinutes(10));
         // The service's defaults throughout: the bench measures the replica as it is configured out of the box.
-        MasterEndpoint endpoint = new MasterEndpoint(settings.masterHost(), settings.masterPort(),
+        MasterEndpoint endpoint = new MasterEndpoint(host, port,
                 ReplicaSettings.Ssh.DEFAULT_USER, hostKey, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT,
                 ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT);
-        try (MasterClient master = new MasterClient(replicaId, endpoint);
+        try (AutoCloseable link = () -> relay.ifPresent(ChaosLink::close);
+             MasterClient master = new MasterClient(replicaId, endpoint);
              ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs));
              PullStepRunner steps = new PullStepRunner(replicaId, pool, master,
-                     ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC())) {
-            ReplicaSite site = new ReplicaSite(replicaId, pool, steps);
+                     ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
+                     settings.maxPullRate().map(Throttle::new))) {
+            ReplicaSite site = new ReplicaSite(replicaId, pool, steps, relay);
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid())).render());
             out.flush();
             for (String line; (line = in.readLine()) != null; ) {
@@ -138,6 +162,12 @@ public final class ReplicaSite {
             case "probe" -> {
                 require(words, 4);
                 yield probe(words[1], Integer.parseInt(words[2]), Long.parseLong(words[3]));
+            }
+            case "cut" -> {
+                require(words, 2);
+                relay.orElseThrow(() -> new IllegalStateException("cut needs the site started with --relay"))
+                        .cutAfter(Long.parseLong(words[1]));
+                yield SiteReply.ok(Map.of());
             }
             default -> SiteReply.error("unknown command " + words[0]);
         };
@@ -168,16 +198,28 @@ public final class ReplicaSite {
             step = TransferStep.delta(parentVersion, parentUuid, version, uuid);
         }
         StepOrder order = new StepOrder(replicaId + "-step-" + stepCount.incrementAndGet(), image, step, compression);
-        StepResult result = steps.run(order, StepObserver.NONE, new AbortSignal());
-        if (result instanceof StepResult.Applied applied) {
-            return applied(order, applied);
+        long start = System.nanoTime();
+        long relayedBefore = relay.map(ChaosLink::bytesTowardsReplica).orElse(0L);
+        long earlierWire = 0;
+        for (int attempt = 1; ; attempt++) {
+            StepResult result = steps.run(order, StepObserver.NONE, new AbortSignal());
+            if (result instanceof StepResult.Applied applied) {
+                SiteReply reply = applied(order, applied, attempt, earlierWire, System.nanoTime() - start);
+                return relay.map(r -> reply.with("relayed", r.bytesTowardsReplica() - relayedBefore)).orElse(reply);
+            }
+            StepResult.Failed failed = (StepResult.Failed) result;
+            earlierWire += failed.wireBytes();
+            if (!failed.failure().isTransient() || attempt == MAX_ATTEMPTS) {
+                return SiteReply.error(failed.failure().errorClass() + " after " + attempt + " attempts and "
+                        + earlierWire + " bytes on the wire: " + failed.failure().getMessage());
+            }
+            LOG.info("bench replica site: {} failed after {} bytes on the wire ({}); attempt {} resumes",
+                    order.describe(), failed.wireBytes(), failed.failure().getMessage(), attempt + 1);
         }
-        StepResult.Failed failed = (StepResult.Failed) result;
-        return SiteReply.error(failed.failure().errorClass() + " after " + failed.wireBytes()
-                + " bytes on the wire: " + failed.failure().getMessage());
     }
 
-    private SiteReply applied(StepOrder order, StepResult.Applied applied) {
+    private SiteReply applied(StepOrder order, StepResult.Applied applied, int attempts, long earlierWire,
+                              long nanos) {
         StepTimings t = applied.timings();
         long stream = applied.streamBytes().orElseThrow(() -> new IllegalStateException(
                 "the step runner did not count the stream of " + order.describe()));
@@ -185,13 +227,15 @@ public final class ReplicaSite {
                 order.describe(), pool.versionDir(order.image(), applied.promoted().version()),
                 applied.promoted().receivedUuid(), applied.wireBytes(), stream, t.total().toMillis());
         Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("wire", applied.wireBytes());
+        reply.put("wire", earlierWire + applied.wireBytes());
         reply.put("stream", stream);
-        reply.put("nanos", t.total().toNanos());
+        // The last attempt's own total when there was one attempt, so that the figure is the runner's.
+        reply.put("nanos", attempts == 1 ? t.total().toNanos() : nanos);
         reply.put("connect", t.connect().toNanos());
         reply.put("transfer", t.transfer().toNanos());
         reply.put("promote", t.promote().toNanos());
         reply.put("cipher", CIPHER);
+        reply.put("attempts", attempts);
         return SiteReply.ok(reply);
     }
 

@@ -4,14 +4,23 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The groups of cases a bench run can measure ({@code --cases raw,loopback,link}). */
+/** The groups of cases a bench run can measure ({@code --cases raw,loopback,link,fanout,resume,cap}). */
 public enum Route {
     /** {@code btrfs send | btrfs receive} on this host: the ceiling without a network. */
     RAW,
     /** The system: master and replica JVMs, SSH over the loopback interface. */
     LOOPBACK,
     /** The system over a veth pair between two network namespaces, shaped by a token bucket. */
-    LINK;
+    LINK,
+    /** Four replica JVMs pulling the same delta at once on loopback, against one: the master's CPU per GB. */
+    FANOUT,
+    /** A full step whose link is cut at half its bytes, resumed, against the same step uncut. */
+    RESUME,
+    /** A step pulled under the replica's {@code icbd.replica.max-pull-rate}: the achieved rate against the cap. */
+    CAP;
+
+    /** Every case group, as {@code --cases} spells them. */
+    public static final String ALL = "raw, loopback, link, fanout, resume, cap";
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);
@@ -28,11 +37,11 @@ public enum Route {
             try {
                 routes.add(Route.valueOf(w));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--cases: '" + word.strip() + "' is not one of raw, loopback, link");
+                throw new IllegalArgumentException("--cases: '" + word.strip() + "' is not one of " + ALL);
             }
         }
         if (routes.isEmpty()) {
-            throw new IllegalArgumentException("--cases names no case: give some of raw, loopback, link");
+            throw new IllegalArgumentException("--cases names no case: give some of " + ALL);
         }
         return routes;
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
  *                    and by its ended children ({@code master children} is btrfs send, {@code replica
  *                    children} btrfs receive); for raw, {@code bench children} is the whole pipe
  * @param linkBytes   what the shaped link's qdisc sent during the measurement (link cases only)
- * @param ssh         the negotiated cipher and key exchange (system cases only)
+ * @param ssh         the negotiated cipher and key exchange (system cases only); in the resume cases also
+ *                    the attempts the step took ({@code MasterClient, 2 attempts})
  */
 public record Sample(double seconds, long wireBytes, long streamBytes, Map<String, Double> phases,
                      Map<String, Long> peakRss, Map<String, Double> cpuSeconds, Optional<Long> linkBytes,

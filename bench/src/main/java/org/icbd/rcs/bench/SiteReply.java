@@ -63,6 +63,13 @@ record SiteReply(boolean ok, Map<String, String> fields, String error) {
         return new SiteReply(true, fields, "");
     }
 
+    /** This reply with one more field. */
+    SiteReply with(String key, Object value) {
+        Map<String, String> f = new LinkedHashMap<>(fields);
+        f.put(key, String.valueOf(value));
+        return new SiteReply(ok, f, error);
+    }
+
     /** A required field as a number. */
     long number(String key) {
         String value = fields.get(key);

@@ -53,6 +53,7 @@ class BenchPartsTest {
     @Test
     void caseListsNameOnlyKnownCases() {
         assertEquals(EnumSet.of(Route.RAW, Route.LINK), Route.parseList("raw, link"));
+        assertEquals(EnumSet.of(Route.FANOUT, Route.RESUME, Route.CAP), Route.parseList("fanout,resume,cap"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Route.parseList("raw,wan")).getMessage()
                 .contains("'wan'"));
         assertThrows(IllegalArgumentException.class, () -> Route.parseList(" , "));

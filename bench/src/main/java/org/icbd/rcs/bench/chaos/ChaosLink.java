@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * configured master address is this relay's port on 127.0.0.1, which forwards to the master's
  * current SSH port. Faults act on it: {@link #cut} drops every connection and refuses new ones,
  * {@link #crawl} slows the master-to-replica direction to a few KB/s, {@link #corrupt} flips bytes
- * on the wire in that direction (SSH's MAC must catch every one).
+ * on the wire in that direction (SSH's MAC must catch every one); {@link #cutAfter} drops the next
+ * connection that has carried that many bytes towards the replica, as a link lost mid-transfer. The
+ * bench's resume case uses it too, counting what crossed it ({@link #bytesTowardsReplica}).
  */
-final class ChaosLink implements AutoCloseable {
+public final class ChaosLink implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChaosLink.class);
     private static final int CHUNK = 16 * 1024;
@@ -38,8 +40,11 @@ final class ChaosLink implements AutoCloseable {
     private volatile boolean corrupt;
     private volatile boolean closed;
     final AtomicLong flipped = new AtomicLong();
+    private final AtomicLong carriedTowardsReplica = new AtomicLong();
+    /** Bytes a connection may carry towards the replica before it is dropped, once; 0 for no planned cut. */
+    private final AtomicLong cutAt = new AtomicLong();
 
-    ChaosLink(String name, IntSupplier target, long seed) {
+    public ChaosLink(String name, IntSupplier target, long seed) {
         this.name = name;
         this.target = target;
         this.random = new SplittableRandom(seed);
@@ -53,8 +58,29 @@ final class ChaosLink implements AutoCloseable {
         accept.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
+    }
+
+    /**
+     * Plans one cut: the first connection to carry {@code bytes} towards the replica is dropped right
+     * there (both sockets closed), later ones pass. The short connections of a stat never reach it.
+     */
+    public void cutAfter(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("a cut needs a positive byte count, got " + bytes);
+        }
+        cutAt.set(bytes);
+    }
+
+    /** Whether the cut planned by {@link #cutAfter} is still to happen. */
+    public boolean cutPending() {
+        return cutAt.get() > 0;
+    }
+
+    /** Every byte the link carried towards the replica, all connections, SSH framing included. */
+    public long bytesTowardsReplica() {
+        return carriedTowardsReplica.get();
     }
 
     /** Drops every connection and refuses new ones until {@link #restore}. */
@@ -121,8 +147,22 @@ final class ChaosLink implements AutoCloseable {
     private void pump(Socket from, Socket to, boolean towardsReplica) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[CHUNK];
+            long carried = 0;
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    long cut = towardsReplica ? cutAt.get() : 0;
+                    if (cut > 0 && carried + n >= cut && cutAt.compareAndSet(cut, 0)) {
+                        int allowed = (int) (cut - carried);
+                        out.write(buffer, 0, allowed);
+                        out.flush();
+                        carriedTowardsReplica.addAndGet(allowed);
+                        LOG.info("link {}: cut after {} bytes towards the replica, as planned", name, cut);
+                        return;
+                    }
+                    carried += n;
+                    if (towardsReplica) {
+                        carriedTowardsReplica.addAndGet(n);
+                    }
                     int off = 0;
                     while (off < n) {
                         long rate = towardsReplica ? crawlBytesPerSecond : 0;

@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
     String rate;
 
     @Option(names = "--cases", defaultValue = "raw,loopback,link",
-            description = "Which cases: some of raw, loopback, link (default: ${DEFAULT-VALUE}).")
+            description = "Which cases: some of raw, loopback, link, fanout, resume, cap (default: ${DEFAULT-VALUE}).")
     String cases;
 
     @Option(names = "--work-dir", defaultValue = "/var/tmp/icbd-bench",
@@ -86,6 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "needs ethtool (default: ${DEFAULT-VALUE}).")
     boolean linkGro;
 
+    @Option(names = "--max-pull-rate", defaultValue = "50M",
+            description = "The cap case's replica cap, icbd.replica.max-pull-rate, in wire bytes per second "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String maxPullRate;
+
     @Override
     public Integer call() {
         BenchSettings settings;
@@ -93,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
                     Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
-                    linkGro);
+                    linkGro, Sizes.parse(maxPullRate, "--max-pull-rate"));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -171,9 +176,16 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--identity", required = true)
         Path identity;
 
+        @Option(names = "--max-pull-rate", description = "Caps the pulls, wire bytes per second (none by default).")
+        Long maxPullRate;
+
+        @Option(names = "--relay", description = "Reach the master through a relay the cut command cuts.")
+        boolean relay;
+
         @Override
         public Integer call() throws Exception {
-            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity),
+            return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity,
+                            Optional.ofNullable(maxPullRate), relay),
                     stdin(), spec.commandLine().getOut());
         }
     }

@@ -81,4 +81,15 @@ class ChaosLinkTest {
         link.restore();
         assertArrayEquals(BLOCK, fetch());
     }
+
+    @Test
+    void aPlannedCutDropsOneConnectionAtItsByteAndCountsWhatPassed() throws IOException {
+        link.cutAfter(100_000);
+        assertTrue(link.cutPending());
+        byte[] cut = fetch();
+        assertArrayEquals(Arrays.copyOf(BLOCK, 100_000), cut, "the first connection ends at the planned byte");
+        assertFalse(link.cutPending());
+        assertArrayEquals(BLOCK, fetch(), "the cut is used once");
+        assertEquals(100_000L + BLOCK.length, link.bytesTowardsReplica());
+    }
 }

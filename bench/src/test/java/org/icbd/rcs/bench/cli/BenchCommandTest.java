@@ -24,7 +24,9 @@ class BenchCommandTest {
                 {"bench", "--size", "10M"},
                 {"bench", "--cases", "raw,wan"},
                 {"bench", "--rate", "fast"},
-                {"bench", "--repeat", "0"}}) {
+                {"bench", "--repeat", "0"},
+                {"bench", "--max-pull-rate", "100"},
+                {"bench", "--cases", "fanout,resumed"}}) {
             CliRun run = CliRun.of(args);
             assertEquals(2, run.exitCode(), String.join(" ", args) + ": " + run.err());
             assertTrue(run.err().contains(args[1]), run.err());
