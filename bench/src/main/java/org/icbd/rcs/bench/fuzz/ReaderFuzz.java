@@ -78,8 +78,9 @@ final class ReaderFuzz {
     }
 
     private static boolean matches(RequestOracle.Expected x, TransferRequest r) {
-        return x.image().equals(r.image()) && x.version() == r.version() && x.parent().equals(r.parent())
-                && x.lz4() == (r.compression() == Compression.LZ4);
+        return x.verb().equals(r.verb().word()) && x.image().equals(r.image()) && x.version() == r.version()
+                && x.parent().equals(r.parent()) && x.compress().equals(r.compression().code())
+                && x.offset() == r.offset();
     }
 
     @SuppressWarnings("unchecked")

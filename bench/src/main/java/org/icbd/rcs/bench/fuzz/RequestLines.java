@@ -12,14 +12,14 @@ import java.util.random.RandomGenerator;
  */
 final class RequestLines {
 
-    private static final String[] KEYS = {"image", "version", "parent", "compress"};
+    private static final String[] KEYS = {"image", "version", "parent", "compress", "offset"};
     private static final String[] ODD_VALUES = {"", "0", "01", "-1", "+1", "1.0", "1e3", "0x10", "2147483647",
             "2147483648", "4294967297", "99999999999999999999", "..", ".", "../etc", "/etc/passwd", "a/b", "A",
             "Ubuntu", "lz4", "LZ4", "zstd", "none", "gzip", "a".repeat(64), "a".repeat(65), "a b", "a\tb", "\u00e9",
             "$(id)", "`id`", ";id", "|id", "&&", "%00", "\u0000", "\n", "image=x", "=", "==", "-", "_", "x-",
             "\u202e", "\ud83d\ude00"};
     private static final String[] ODD_VERBS = {"", "icbd-send/2", "ICBD-SEND/1", "icbd-send", "icbd-send/1/",
-            "icbd-stat/1", "sh", "scp", "btrfs", "icbd-send/1\u0000", " icbd-send/1", "icbd-send/01"};
+            "icbd-stat/2", "sh", "scp", "btrfs", "icbd-send/1\u0000", " icbd-send/1", "icbd-send/01"};
 
     private final List<String> images;
     private final RandomGenerator random;
@@ -38,10 +38,14 @@ final class RequestLines {
             tokens.add("parent=" + (1 + random.nextInt(version - 1)));
         }
         if (random.nextBoolean()) {
-            tokens.add("compress=lz4");
+            tokens.add(random.nextBoolean() ? "compress=lz4" : "compress=zstd");
+        }
+        boolean stat = random.nextInt(4) == 0;
+        if (!stat && random.nextInt(3) == 0) {
+            tokens.add("offset=" + (random.nextBoolean() ? 0 : 1 + random.nextInt(Integer.MAX_VALUE - 1)));
         }
         shuffle(tokens);
-        return "icbd-send/1 " + String.join(" ", tokens);
+        return (stat ? "icbd-stat/1 " : "icbd-send/1 ") + String.join(" ", tokens);
     }
 
     /** One input: a valid line, a token-level mutation, a byte-level mutation or random text. */

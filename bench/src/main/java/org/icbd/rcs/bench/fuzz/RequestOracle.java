@@ -12,24 +12,27 @@ import java.util.regex.Pattern;
  * from {@code TransferRequest.parse}, so that the fuzzer can tell a line that should have been
  * refused from one that should have been served:
  *
- * <pre>line    = "icbd-send/1" *(" " token)        ; at most 256 characters, all printable ASCII or space
+ * <pre>line    = verb *(" " token)                  ; at most 256 characters, all printable ASCII or space
+ * verb    = "icbd-send/1" | "icbd-stat/1"
  * token   = key "=" value                        ; each key at most once, in any order
- * key     = "image" | "version" | "parent" | "compress"
+ * key     = "image" | "version" | "parent" | "compress" | "offset"
  * image   = [a-z0-9][a-z0-9._-]{0,63}            ; required
  * version = [1-9][0-9]*  (at most 2^31-1)       ; required
  * parent  = as version, and less than version
- * compress = "lz4"</pre>
+ * compress = "lz4" | "zstd"
+ * offset  = "0" | [1-9][0-9]{0,17}               ; icbd-send/1 only</pre>
  */
 final class RequestOracle {
 
-    private static final Pattern LINE = Pattern.compile("icbd-send/1((?: [^ ]+)*)");
-    private static final Pattern TOKEN = Pattern.compile("(image|version|parent|compress)=(.*)");
+    private static final Pattern LINE = Pattern.compile("(icbd-send/1|icbd-stat/1)((?: [^ ]+)*)");
+    private static final Pattern TOKEN = Pattern.compile("(image|version|parent|compress|offset)=(.*)");
+    private static final Pattern OFFSET = Pattern.compile("0|[1-9][0-9]{0,17}");
     private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]*");
     private static final BigInteger MAX = BigInteger.valueOf(Integer.MAX_VALUE);
 
-    /** What a valid line asks for; {@code compress} is true for lz4. */
-    record Expected(String image, int version, Optional<Integer> parent, boolean lz4) {
+    /** What a valid line asks for: its verb, the step, the codec's wire code ("none" when absent) and the offset. */
+    record Expected(String verb, String image, int version, Optional<Integer> parent, String compress, long offset) {
     }
 
     private RequestOracle() {
@@ -50,7 +53,7 @@ final class RequestOracle {
             return Optional.empty();
         }
         Map<String, String> values = new HashMap<>();
-        String rest = m.group(1);
+        String rest = m.group(2);
         if (!rest.isEmpty()) {
             for (String token : rest.substring(1).split(" ")) {
                 Matcher t = TOKEN.matcher(token);
@@ -74,11 +77,18 @@ final class RequestOracle {
                 return Optional.empty();
             }
         }
-        String compress = values.get("compress");
-        if (compress != null && !compress.equals("lz4")) {
+        String compress = values.getOrDefault("compress", "none");
+        if (values.containsKey("compress") && !compress.equals("lz4") && !compress.equals("zstd")) {
             return Optional.empty();
         }
-        return Optional.of(new Expected(image, version.get(), parent, compress != null));
+        long offset = 0;
+        if (values.containsKey("offset")) {
+            if (m.group(1).equals("icbd-stat/1") || !OFFSET.matcher(values.get("offset")).matches()) {
+                return Optional.empty();
+            }
+            offset = Long.parseLong(values.get("offset"));
+        }
+        return Optional.of(new Expected(m.group(1), image, version.get(), parent, compress, offset));
     }
 
     private static Optional<Integer> number(String text) {

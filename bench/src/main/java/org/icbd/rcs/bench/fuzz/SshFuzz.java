@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Transfer-request lines sent through real SSH (Apache MINA's client, public-key auth, the host key
  * pinned) to a running master's send service, one exec channel each on one session. The master
  * documents its answers as exit statuses: 0 a complete stream, 2 refused (nothing ran), 3 busy, 4
- * the master failed, else {@code btrfs send}'s own. A line the oracle calls invalid must be refused:
+ * the master failed, 5 an offset refused (past the end, or the stream not stored), else
+ * {@code btrfs send}'s own. A line the oracle calls invalid must be refused:
  * status 2 and not a byte of stream. No exit status, a dropped session, or a status outside that
  * list is a crash.
  */
@@ -38,7 +39,7 @@ final class SshFuzz implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshFuzz.class);
     static final String READER = "master SSH send service";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final Set<Integer> DOCUMENTED = Set.of(0, 1, 2, 3, 4);
+    private static final Set<Integer> DOCUMENTED = Set.of(0, 1, 2, 3, 4, 5);
 
     private final SshClient client;
     private final String user;

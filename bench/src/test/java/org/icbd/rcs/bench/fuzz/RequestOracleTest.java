@@ -12,10 +12,14 @@ class RequestOracleTest {
 
     @Test
     void aValidLineIsReadAsItsRequest() {
-        assertEquals(Optional.of(new RequestOracle.Expected("ubuntu", 3, Optional.of(2), true)),
+        assertEquals(Optional.of(new RequestOracle.Expected("icbd-send/1", "ubuntu", 3, Optional.of(2), "lz4", 0)),
                 RequestOracle.judge("icbd-send/1 compress=lz4 parent=2 image=ubuntu version=3"));
-        assertEquals(Optional.of(new RequestOracle.Expected("a", 2147483647, Optional.empty(), false)),
+        assertEquals(Optional.of(new RequestOracle.Expected("icbd-send/1", "a", 2147483647, Optional.empty(), "none", 0)),
                 RequestOracle.judge("icbd-send/1 image=a version=2147483647"));
+        assertEquals(Optional.of(new RequestOracle.Expected("icbd-send/1", "u", 2, Optional.empty(), "zstd", 1048576)),
+                RequestOracle.judge("icbd-send/1 offset=1048576 image=u version=2 compress=zstd"));
+        assertEquals(Optional.of(new RequestOracle.Expected("icbd-stat/1", "u", 2, Optional.of(1), "none", 0)),
+                RequestOracle.judge("icbd-stat/1 image=u version=2 parent=1"));
     }
 
     @ParameterizedTest
@@ -23,7 +27,10 @@ class RequestOracleTest {
             " icbd-send/1 image=u version=1", "icbd-send/1 image=u version=1 ", "icbd-send/1  image=u version=1",
             "icbd-send/2 image=u version=1", "icbd-send/1 image=U version=1", "icbd-send/1 image=u version=01",
             "icbd-send/1 image=u version=0", "icbd-send/1 image=u version=2147483648", "icbd-send/1 image=u version=1 parent=1",
-            "icbd-send/1 image=u version=1 image=u", "icbd-send/1 image=u version=1 compress=zstd",
+            "icbd-send/1 image=u version=1 image=u", "icbd-send/1 image=u version=1 compress=brotli",
+            "icbd-stat/1 image=u version=1 offset=0", "icbd-send/1 image=u version=1 offset=01",
+            "icbd-send/1 image=u version=1 offset=-1", "icbd-send/1 image=u version=1 offset=1234567890123456789",
+            "icbd-stat/2 image=u version=1",
             "icbd-send/1 image=u version=1 x=y", "icbd-send/1 image=../u version=1", "icbd-send/1 image=u\tversion=1",
             "icbd-send/1 image=u version=+1", "icbd-send/1 image=-u version=1"})
     void anInvalidLineIsRefused(String line) {
