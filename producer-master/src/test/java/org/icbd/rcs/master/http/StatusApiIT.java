@@ -6,17 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,10 +23,8 @@ import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.events.TransferProgress;
-import org.icbd.rcs.master.service.MasterApplication;
-import org.icbd.rcs.testkit.ClientKeys;
+import org.icbd.rcs.master.testing.InProcessMaster;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
-import org.icbd.rcs.testkit.TestPool;
 import org.icbd.rcs.topic.Topic;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.AfterAll;
@@ -52,57 +42,27 @@ class StatusApiIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Path tmp;
-    private TestPool pool;
-    private ApplicationContext context;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private String base;
+    private InProcessMaster site;
 
     @BeforeAll
     void startMaster() throws Exception {
-        tmp = Files.createTempDirectory("icbd-status-api-it-");
-        pool = TestPool.create("status-api");
-        ClientKeys keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
-        Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
-        Map<String, Object> p = new HashMap<>();
-        p.put("icbd.master.pool", pool.root().toString());
-        p.put("icbd.master.ssh-host", "127.0.0.1");
-        p.put("icbd.master.ssh-port", 0);
-        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
-        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
-        p.put("icbd.master.kafka.bootstrap-servers", KAFKA.bootstrapServers());
-        p.put("icbd.master.http-port", -1);
-        context = MasterApplication.run(p);
-        base = "http://127.0.0.1:" + context.getBean(EmbeddedServer.class).getPort();
+        site = InProcessMaster.create("status-api");
+        site.start(site.settings(KAFKA.bootstrapServers()));
     }
 
     @AfterAll
     void stop() {
-        try {
-            if (context != null) {
-                context.close();
-            }
-        } finally {
-            try {
-                if (pool != null) {
-                    pool.close();
-                }
-            } finally {
-                TestPool.delete(tmp);
-            }
+        if (site != null) {
+            site.close();
         }
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return site.get(path);
     }
 
     private JsonNode getJson(String path) throws Exception {
-        HttpResponse<String> r = get(path);
-        assertEquals(200, r.statusCode(), r.body());
-        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"),
-                r.headers().toString());
-        return JSON.readTree(r.body());
+        return site.getJson(path);
     }
 
     private static <V> void send(Topic<String, V> topic, String key, V value) throws Exception {

@@ -7,22 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.ssh.SendExitStatus;
+import org.icbd.rcs.master.testing.InProcessMaster;
 import org.icbd.rcs.testkit.ClientKeys;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
@@ -47,19 +43,21 @@ class MasterApplicationIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private InProcessMaster site;
     private Path tmp;
     private TestPool pool;
     private ImageRepository repository;
     private ClientKeys keys;
     private ApplicationContext context;
-    private HttpClient http;
     private String base;
 
     @BeforeAll
     void startMaster() throws Exception {
-        tmp = Files.createTempDirectory("icbd-master-app-it-");
-        pool = TestPool.create("app");
-        repository = new ImageRepository(pool.root(), new CommandRunner());
+        site = InProcessMaster.create("app");
+        tmp = site.tmp();
+        pool = site.pool();
+        repository = site.repository();
+        keys = site.keys();
         Path work = repository.init("ubuntu");
         Files.writeString(work.resolve("f"), "one");
         try (Publisher publisher = new Publisher(repository, PublisherSettings.of(KAFKA.bootstrapServers(), "hq"))) {
@@ -69,25 +67,16 @@ class MasterApplicationIT {
         repository.snapshotNext("ubuntu"); // as if the publish had failed to reach Kafka
         repository.init("empty");
 
-        keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
-        Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
-        context = MasterApplication.run(settings());
-        http = HttpClient.newHttpClient();
-        base = "http://127.0.0.1:" + context.getBean(EmbeddedServer.class).getPort();
+        context = site.start(settings());
+        base = site.base();
     }
 
     private Map<String, Object> settings() {
-        Map<String, Object> p = new HashMap<>();
-        p.put("icbd.master.pool", pool.root().toString());
-        p.put("icbd.master.name", "hq");
-        p.put("icbd.master.ssh-host", "127.0.0.1");
-        p.put("icbd.master.ssh-port", 0);
-        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
-        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
+        Map<String, Object> p = site.settings(KAFKA.bootstrapServers());
         // The older name of icbd.master.kafka.bootstrap-servers: the systemd env files still use it.
+        p.remove("icbd.master.kafka.bootstrap-servers");
         p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
         p.put("icbd.master.kafka.properties.client.id", "icbd-master-it");
-        p.put("icbd.master.http-port", -1);
         p.put("icbd.master.zstd-level", 6);
         p.put("icbd.master.max-send-rate", 200_000_000L);
         p.put("icbd.master.stream-budget", 100_000_000L);
@@ -96,18 +85,8 @@ class MasterApplicationIT {
 
     @AfterAll
     void stop() {
-        try {
-            if (context != null) {
-                context.close();
-            }
-        } finally {
-            try {
-                if (pool != null) {
-                    pool.close();
-                }
-            } finally {
-                TestPool.delete(tmp);
-            }
+        if (site != null) {
+            site.close();
         }
     }
 
@@ -314,7 +293,6 @@ class MasterApplicationIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return site.get(path);
     }
 }

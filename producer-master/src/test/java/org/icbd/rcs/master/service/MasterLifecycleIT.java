@@ -8,16 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.icbd.rcs.btrfs.BtrfsTool;
@@ -28,11 +23,10 @@ import org.icbd.rcs.events.ImageVersionRetired;
 import org.icbd.rcs.master.publish.Publisher;
 import org.icbd.rcs.master.publish.PublisherSettings;
 import org.icbd.rcs.master.repo.ImageRepository;
-import org.icbd.rcs.testkit.ClientKeys;
+import org.icbd.rcs.master.testing.InProcessMaster;
 import org.icbd.rcs.testkit.FakeFleet;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
 import org.icbd.rcs.testkit.LocalKafkaExtension;
-import org.icbd.rcs.testkit.TestPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,17 +50,15 @@ class MasterLifecycleIT {
     /** One interval plus the time a round takes (reading four topics, publishing) on a loaded machine. */
     private static final Duration WITHIN_A_ROUND = INTERVAL.plusSeconds(14);
 
-    private Path tmp;
-    private TestPool pool;
+    private InProcessMaster site;
     private ImageRepository repository;
     private ApplicationContext context;
     private String base;
 
     @BeforeAll
     void startMaster() throws Exception {
-        tmp = Files.createTempDirectory("icbd-master-lifecycle-it-");
-        pool = TestPool.create("lifecycle");
-        repository = new ImageRepository(pool.root(), new CommandRunner());
+        site = InProcessMaster.create("lifecycle");
+        repository = site.repository();
         try (Publisher publisher = new Publisher(repository, PublisherSettings.of(KAFKA.bootstrapServers(), "hq"));
              FakeFleet fleet = new FakeFleet(KAFKA.bootstrapServers())) {
             for (String image : List.of("pruned", "handmade")) {
@@ -81,37 +73,17 @@ class MasterLifecycleIT {
             // Silent for 40 days, past the 30-day limit: protects nothing, and will re-seed.
             fleet.offlineReplica("r-old", "pruned", Instant.now().minus(Duration.ofDays(40)), 1);
         }
-        ClientKeys keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
-        Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
-        Map<String, Object> p = new HashMap<>();
-        p.put("icbd.master.pool", pool.root().toString());
-        p.put("icbd.master.name", "hq");
-        p.put("icbd.master.ssh-host", "127.0.0.1");
-        p.put("icbd.master.ssh-port", 0);
-        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
-        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
-        p.put("icbd.master.kafka-bootstrap-servers", KAFKA.bootstrapServers());
-        p.put("icbd.master.http-port", -1);
+        Map<String, Object> p = site.settings(KAFKA.bootstrapServers());
         p.put("icbd.master.keep", 2);
         p.put("icbd.master.reconcile-interval", "1s");
-        context = MasterApplication.run(p);
-        base = "http://127.0.0.1:" + context.getBean(EmbeddedServer.class).getPort();
+        context = site.start(p);
+        base = site.base();
     }
 
     @AfterAll
     void stop() {
-        try {
-            if (context != null) {
-                context.close();
-            }
-        } finally {
-            try {
-                if (pool != null) {
-                    pool.close();
-                }
-            } finally {
-                TestPool.delete(tmp);
-            }
+        if (site != null) {
+            site.close();
         }
     }
 
@@ -148,8 +120,7 @@ class MasterLifecycleIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return site.get(path);
     }
 
     @Test

@@ -8,23 +8,20 @@ import io.micronaut.context.ApplicationContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ImageVersionEvent;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.localkafka.LocalKafka;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.icbd.rcs.master.ssh.SendExitStatus;
+import org.icbd.rcs.master.testing.InProcessMaster;
 import org.icbd.rcs.testkit.ClientKeys;
 import org.icbd.rcs.testkit.ImageVersionsTopic;
 import org.icbd.rcs.testkit.SshExec;
-import org.icbd.rcs.testkit.TestPool;
 import org.icbd.rcs.topic.Topics;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A master started while its broker is down starts anyway (its SSH service serves from the disk),
@@ -33,24 +30,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MasterOutageIT {
 
-    @TempDir
-    Path tmp;
+    private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(5);
 
     @Test
     void aMasterStartedWhileTheBrokerIsDownReconcilesWhenItReturns() throws Exception {
-        try (LocalKafka kafka = LocalKafka.start(); TestPool pool = TestPool.create("outage")) {
+        try (LocalKafka kafka = LocalKafka.start(); InProcessMaster site = InProcessMaster.create("outage")) {
             kafka.ensureTopics(Topics.ALL, 1);
-            ImageRepository repository = new ImageRepository(pool.root(), new CommandRunner());
+            ImageRepository repository = site.repository();
             Path work = repository.init("ubuntu");
             Files.writeString(work.resolve("f"), "one");
             ImageVersion v1 = repository.snapshotNext("ubuntu"); // on disk, never published
-            ClientKeys keys = ClientKeys.generate(tmp.resolve("keys"), "replica");
-            Files.writeString(tmp.resolve("authorized_keys"), keys.authorizedKeyLine() + "\n");
+            ClientKeys keys = site.keys();
 
             int node = kafka.nodeIds().get(0);
             kafka.stop(node);
             long down = System.nanoTime();
-            try (ApplicationContext context = MasterApplication.run(settings(pool.root(), kafka.bootstrapServers()))) {
+            try (ApplicationContext context = site.start(settings(site, kafka.bootstrapServers()))) {
                 MasterService master = context.getBean(MasterService.class);
                 assertTrue(master.republishState().startsWith("pending: "), master.republishState());
                 // Ready without Kafka: sends need only the disk.
@@ -62,8 +57,8 @@ class MasterOutageIT {
                     assertTrue(bytes[0] > 0, "a send stream");
                 }
 
-                // The broker comes back 45 s after it went away, three publish timeouts later.
-                Duration away = Duration.ofSeconds(45).minusNanos(System.nanoTime() - down);
+                // The broker comes back four publish timeouts after it went away.
+                Duration away = PUBLISH_TIMEOUT.multipliedBy(4).minusNanos(System.nanoTime() - down);
                 if (!away.isNegative()) {
                     await("the broker stays down").pollDelay(away).atMost(away.plusSeconds(1)).until(() -> true);
                 }
@@ -77,16 +72,9 @@ class MasterOutageIT {
         }
     }
 
-    private Map<String, Object> settings(Path pool, String bootstrapServers) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("icbd.master.pool", pool.toString());
-        p.put("icbd.master.name", "hq");
-        p.put("icbd.master.ssh-host", "127.0.0.1");
-        p.put("icbd.master.ssh-port", 0);
-        p.put("icbd.master.host-key-file", tmp.resolve("host_key").toString());
-        p.put("icbd.master.authorized-keys-file", tmp.resolve("authorized_keys").toString());
-        p.put("icbd.master.kafka.bootstrap-servers", bootstrapServers);
-        p.put("icbd.master.http-port", -1);
+    private static Map<String, Object> settings(InProcessMaster site, String bootstrapServers) {
+        Map<String, Object> p = site.settings(bootstrapServers);
+        p.put("icbd.master.publish-timeout", PUBLISH_TIMEOUT.toSeconds() + "s");
         p.put("icbd.master.stream-budget", 100_000_000L);
         return p;
     }
