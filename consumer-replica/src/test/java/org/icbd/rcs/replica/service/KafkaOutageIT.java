@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaOutageIT {
 
     private static final String IMAGE = "ubuntu";
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
 
     @TempDir
     Path tmp;
@@ -41,7 +42,8 @@ class KafkaOutageIT {
              ReplicaSite replica = ReplicaSite.create(tmp.resolve("replica"), "r-outage", 256L << 20);
              MasterSite master = MasterSite.start(tmp.resolve("master"), 256L << 20, replica.publicKeyLine())) {
             kafka.ensureTopics(Topics.ALL, 1);
-            replica.configure(master, kafka.bootstrapServers(), List.of(IMAGE + ":3"));
+            replica.configure(master, kafka.bootstrapServers(), List.of(IMAGE + ":3"))
+                    .set("icbd.replica.kafka.ack-timeout", ACK_TIMEOUT.toSeconds() + "s");
             master.init(IMAGE);
             java.nio.file.Files.writeString(master.work(IMAGE).resolve("f"), "one\n");
             ImageVersion v1 = master.publish(IMAGE);
@@ -50,8 +52,9 @@ class KafkaOutageIT {
             kafka.stop(node);
             CompletableFuture<Void> started = CompletableFuture.runAsync(replica::start);
             try {
-                // Longer than the replica's ack timeout (15 s here): it must still be waiting, not failed.
-                await("the broker stays down").pollDelay(Duration.ofSeconds(40)).atMost(Duration.ofSeconds(41))
+                // Four of the replica's ack timeouts: it must still be waiting, not failed.
+                Duration away = ACK_TIMEOUT.multipliedBy(4);
+                await("the broker stays down").pollDelay(away).atMost(away.plusSeconds(1))
                         .until(() -> true);
                 assertFalse(started.isDone(), () -> "the replica gave up: " + started.handle((v, e) -> e).join());
             } finally {
