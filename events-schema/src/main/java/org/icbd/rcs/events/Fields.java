@@ -26,11 +26,48 @@ public final class Fields {
         if (value == null) {
             throw new IllegalArgumentException(field + " is missing");
         }
-        if (!NAME.matcher(value).matches()) {
+        if (!isName(value)) {
             throw new IllegalArgumentException(field + " '" + abbreviate(value)
                     + "' is not a valid name: use 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
         }
         return value;
+    }
+
+    /**
+     * True iff {@code value} matches {@link #NAME}. Written out rather than matched: every event
+     * read at fleet scale checks several names, and the regex was a tenth of the planner's time.
+     */
+    public static boolean isName(String value) {
+        int n = value.length();
+        if (n < 1 || n > 64 || !lowerOrDigit(value.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            char c = value.charAt(i);
+            if (!lowerOrDigit(c) && c != '.' && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True iff {@code value} matches {@link #UUID}; written out for the reason {@link #isName} is. */
+    public static boolean isUuid(String value) {
+        if (value.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = value.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean lowerOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 
     public static int version(int value, String field) {
@@ -44,7 +81,7 @@ public final class Fields {
         if (value == null) {
             throw new IllegalArgumentException(field + " is missing");
         }
-        if (!UUID.matcher(value).matches()) {
+        if (!isUuid(value)) {
             throw new IllegalArgumentException(field + " '" + abbreviate(value)
                     + "' is not a canonical lower-case UUID");
         }

@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>A cluster may also run one node per process ({@link Builder#node(int)}): each process starts
+ * its own node of the same cluster, on the same given ports and data directory, and a node can
+ * then be killed as a crash would (SIGKILL) and started again by a new process.
+ *
  * <p>Close every client of the cluster before the cluster itself: a consumer whose broker is gone
  * hangs in {@code close()} for 30 s. {@link #close()} is idempotent and deletes the data
  * directory when it was a temporary one.
@@ -100,15 +105,18 @@ public final class LocalKafka implements AutoCloseable {
     private static final String META_PROPERTIES = "meta.properties";
 
     private final List<KafkaNode> nodes;
+    /** The one node this process runs ({@link Builder#node}); empty: it runs them all. */
+    private final Optional<Integer> only;
     private final Path dataDir;
     private final boolean temporaryDataDir;
     private final Duration startupTimeout;
     private final Duration startupTime;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalKafka(List<KafkaNode> nodes, Path dataDir, boolean temporaryDataDir, Duration startupTimeout,
-                       Duration startupTime) {
+    private LocalKafka(List<KafkaNode> nodes, Optional<Integer> only, Path dataDir, boolean temporaryDataDir,
+                       Duration startupTimeout, Duration startupTime) {
         this.nodes = List.copyOf(nodes);
+        this.only = only;
         this.dataDir = dataDir;
         this.temporaryDataDir = temporaryDataDir;
         this.startupTimeout = startupTimeout;
@@ -233,7 +241,7 @@ public final class LocalKafka implements AutoCloseable {
      */
     public synchronized void stop(int nodeId) {
         checkOpen();
-        KafkaNode node = node(nodeId);
+        KafkaNode node = ownNode(nodeId);
         if (node.server == null) {
             throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
                     + " is already stopped");
@@ -257,7 +265,7 @@ public final class LocalKafka implements AutoCloseable {
      */
     public synchronized void restart(int nodeId) {
         checkOpen();
-        KafkaNode node = node(nodeId);
+        KafkaNode node = ownNode(nodeId);
         if (node.server != null) {
             throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
                     + " is running: stop it first");
@@ -309,6 +317,21 @@ public final class LocalKafka implements AutoCloseable {
     private KafkaNode node(int nodeId) {
         return nodes.stream().filter(n -> n.id == nodeId).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "no Kafka node " + nodeId + ": the nodes are " + nodeIds()));
+    }
+
+    /** The node, if this process runs it. */
+    private KafkaNode ownNode(int nodeId) {
+        KafkaNode node = node(nodeId);
+        if (only.isPresent() && only.get() != nodeId) {
+            throw new IllegalStateException("Kafka node " + nodeId + " runs in another process: this one runs node "
+                    + only.get() + " only");
+        }
+        return node;
+    }
+
+    /** The one node this process runs, when it runs one node of a cluster ({@link Builder#node}). */
+    public Optional<Integer> node() {
+        return only;
     }
 
     private void checkOpen() {
@@ -388,6 +411,7 @@ public final class LocalKafka implements AutoCloseable {
     public static final class Builder {
 
         private int brokers = 1;
+        private int node;
         private int port;
         private int controllerPort;
         private Path dataDir;
@@ -416,6 +440,23 @@ public final class LocalKafka implements AutoCloseable {
                 throw new IllegalArgumentException("brokers must be 1-" + MAX_BROKERS + ", got " + brokers);
             }
             this.brokers = brokers;
+            return this;
+        }
+
+        /**
+         * Runs node {@code id} ({@link #NODE_ID} to {@code NODE_ID + brokers - 1}) of the cluster
+         * only; 0 (the default) runs every node in this JVM. The other nodes run in other
+         * processes started with the same {@link #brokers}, {@link #port}, {@link #controllerPort}
+         * and {@link #dataDir}, which must all be given, since every node derives the controller
+         * quorum and the cluster id from them. Each node formats its own {@code node-ID} directory
+         * on first use; {@link #start()} returns once the cluster lists this node, which takes a
+         * majority of the controllers running.
+         */
+        public Builder node(int id) {
+            if (id < 0 || id > MAX_BROKERS) {
+                throw new IllegalArgumentException("node must be 0 (every node) or 1-" + MAX_BROKERS + ", got " + id);
+            }
+            this.node = id;
             return this;
         }
 
@@ -463,6 +504,16 @@ public final class LocalKafka implements AutoCloseable {
          */
         public LocalKafka start() {
             checkPortRanges();
+            if (node != 0) {
+                if (node > brokers) {
+                    throw new IllegalArgumentException("node " + node + " is not a node of a cluster of " + brokers
+                            + ": the nodes are " + NODE_ID + "-" + (NODE_ID + brokers - 1));
+                }
+                if (port == 0 || controllerPort == 0 || dataDir == null) {
+                    throw new IllegalArgumentException("a node of a cluster run one node per process needs the port, "
+                            + "the controller port and the data directory, the same for every node");
+                }
+            }
             // A bind failure is retried only when no port was given: with a given port, that one
             // is the likely culprit, and new ports for the others would not help.
             int attempts = port == 0 && controllerPort == 0 ? BIND_ATTEMPTS : 1;
@@ -526,6 +577,7 @@ public final class LocalKafka implements AutoCloseable {
         private LocalKafka startOnce(int[] ports, int[] controllerPorts) {
             long t0 = System.nanoTime();
             boolean temporary = dataDir == null;
+            Optional<Integer> only = node == 0 ? Optional.empty() : Optional.of(node);
             Path root;
             try {
                 root = temporary ? Files.createTempDirectory("local-kafka-") : Files.createDirectories(dataDir);
@@ -555,13 +607,19 @@ public final class LocalKafka implements AutoCloseable {
                         nodeProperties(id, ports[i], controllerPorts[i], tlsPorts[i], voters, dir)));
             }
             List<KafkaRaftServer> started = new ArrayList<>();
+            List<KafkaNode> here = only.map(id -> List.of(nodes.get(id - NODE_ID))).orElse(nodes);
             try {
-                formatIfNeeded(root, nodes);
-                startNodes(nodes, started);
-                awaitListed(ports[0], nodes.stream().map(n -> n.id).collect(Collectors.toSet()), startupTimeout);
+                if (only.isPresent()) {
+                    formatNodeIfNeeded(here.get(0), clusterIdFor(brokers, ports[0], controllerPorts[0], root));
+                } else {
+                    formatIfNeeded(root, nodes);
+                }
+                startNodes(here, started);
+                awaitListed(here.get(0).port, here.stream().map(n -> n.id).collect(Collectors.toSet()), startupTimeout);
                 Duration took = Duration.ofMillis(millisSince(t0));
-                LocalKafka kafka = new LocalKafka(nodes, root, temporary, startupTimeout, took);
-                LOG.info("Kafka {} ready on {} in {} ms (data {})", brokers == 1 ? "broker" : brokers + "-node cluster",
+                LocalKafka kafka = new LocalKafka(nodes, only, root, temporary, startupTimeout, took);
+                LOG.info("Kafka {} ready on {} in {} ms (data {})", only.map(id -> "node " + id + " of a "
+                                + brokers + "-node cluster").orElse(brokers == 1 ? "broker" : brokers + "-node cluster"),
                         kafka.bootstrapServers(), took.toMillis(), root);
                 return kafka;
             } catch (RuntimeException | Error e) {
@@ -569,7 +627,7 @@ public final class LocalKafka implements AutoCloseable {
                 if (temporary) {
                     deleteRecursively(root);
                 }
-                throw startFailure(e, nodes);
+                throw startFailure(e, here);
             }
         }
 
@@ -582,7 +640,7 @@ public final class LocalKafka implements AutoCloseable {
         private void startNodes(List<KafkaNode> nodes, List<KafkaRaftServer> started) {
             List<CompletableFuture<KafkaRaftServer>> starts = new ArrayList<>();
             for (KafkaNode node : nodes) {
-                starts.add(brokers == 1
+                starts.add(nodes.size() == 1
                         ? CompletableFuture.completedFuture(startNode(node))
                         : CompletableFuture.supplyAsync(() -> startNode(node), LocalKafka::runOnNewThread));
             }
@@ -727,6 +785,25 @@ public final class LocalKafka implements AutoCloseable {
         for (KafkaNode node : nodes) {
             format(node, clusterId);
         }
+    }
+
+    /** Formats one node's directory with {@code clusterId} unless it holds a node already. */
+    private static void formatNodeIfNeeded(KafkaNode node, String clusterId) {
+        if (Files.exists(node.dir.resolve(META_PROPERTIES))) {
+            LOG.info("Kafka data directory {} is already formatted, reusing it", node.dir);
+            return;
+        }
+        format(node, clusterId);
+    }
+
+    /**
+     * The cluster id of a cluster run one node per process: derived from what every node is given
+     * alike, so that nodes formatted by different processes form one cluster.
+     */
+    static String clusterIdFor(int brokers, int port, int controllerPort, Path root) {
+        java.util.UUID id = java.util.UUID.nameUUIDFromBytes(("icbd local-kafka " + brokers + " " + port + " "
+                + controllerPort + " " + root.toAbsolutePath().normalize()).getBytes(StandardCharsets.UTF_8));
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits()).toString();
     }
 
     private static void format(KafkaNode node, String clusterId) {

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.icbd.rcs.bench.simulate.Simulation;
 import org.icbd.rcs.bench.simulate.SimulationResult;
@@ -75,6 +77,11 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Each planner's -Xmx (default: ${DEFAULT-VALUE}).")
     String plannerHeap;
 
+    @Option(names = "--planner-jvm-option", paramLabel = "OPTION",
+            description = "One more option for each planner JVM, e.g. -XX:StartFlightRecording=filename=planner.jfr"
+                    + " (repeatable).")
+    List<String> plannerJvmOptions = new ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         if (planners < 1 || planners > 2) {
@@ -88,7 +95,8 @@ public final class SimulateCommand implements Callable<Integer> {
         try {
             Path dir = workDir != null ? workDir : Files.createTempDirectory(Path.of("/var/tmp"), "icbd-simulate-");
             settings = SimulationSettings.of(replicas, images, sites, versions, planners, dir)
-                    .withIdleWindow(idle).withRoundTimeout(roundTimeout).withPlannerHeap(plannerHeap);
+                    .withIdleWindow(idle).withRoundTimeout(roundTimeout).withPlannerHeap(plannerHeap)
+                    .withPlannerJvmOptions(plannerJvmOptions);
             if (bootstrap != null) {
                 settings = settings.withBootstrap(bootstrap);
             }

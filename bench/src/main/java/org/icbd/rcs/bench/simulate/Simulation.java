@@ -494,6 +494,7 @@ public final class Simulation implements AutoCloseable {
                         "--state-dir", settings.workDir().resolve("planner-state-" + n).toString(),
                         "--offline-after", settings.offlineAfter().toSeconds() + "s"))
                 .jvmOptions(List.of("-Xmx" + settings.plannerHeap(), "-XX:+UseSerialGC"))
+                .jvmOptions(settings.plannerJvmOptions())
                 .logFile(logs.resolve("planner-" + n + ".log"))
                 .readyFile(logs.resolve("planner-" + n + ".ready"))
                 .start();

@@ -2,6 +2,7 @@ package org.icbd.rcs.bench.simulate;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param idleWindow        how long heartbeats alone run before the first version, for idle CPU
  * @param roundTimeout      how long one round of versions may take to converge
  * @param plannerHeap       the planners' {@code -Xmx}
+ * @param plannerJvmOptions more options for each planner JVM, after the heap (e.g. a flight recording)
  * @param bootstrap         an existing cluster (its topics ensured); empty: a local broker is started
  * @param workDir           logs, planner state and the local broker's data
  * @param seed              the step delays' random seed
@@ -29,7 +31,8 @@ import java.util.Optional;
 public record SimulationSettings(int replicas, int images, int sites, int versions, int planners,
                                  int imagesPerReplica, Duration heartbeatInterval, Duration offlineAfter,
                                  Duration stepDelayMin, Duration stepDelayMax, Duration idleWindow,
-                                 Duration roundTimeout, String plannerHeap, Optional<String> bootstrap,
+                                 Duration roundTimeout, String plannerHeap, List<String> plannerJvmOptions,
+                                 Optional<String> bootstrap,
                                  Path workDir, long seed) {
 
     public static final int DEFAULT_IMAGES_PER_REPLICA = 3;
@@ -61,6 +64,7 @@ public record SimulationSettings(int replicas, int images, int sites, int versio
         positive(idleWindow, "idle window");
         positive(roundTimeout, "round timeout");
         Objects.requireNonNull(plannerHeap, "planner heap");
+        plannerJvmOptions = List.copyOf(plannerJvmOptions);
         bootstrap = bootstrap == null ? Optional.empty() : bootstrap;
         Objects.requireNonNull(workDir, "work dir");
     }
@@ -70,31 +74,37 @@ public record SimulationSettings(int replicas, int images, int sites, int versio
                                         Path workDir) {
         return new SimulationSettings(replicas, images, sites, versions, planners, DEFAULT_IMAGES_PER_REPLICA,
                 DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_OFFLINE_AFTER, DEFAULT_STEP_DELAY_MIN, DEFAULT_STEP_DELAY_MAX,
-                DEFAULT_IDLE_WINDOW, DEFAULT_ROUND_TIMEOUT, "768m", Optional.empty(), workDir, 1);
+                DEFAULT_IDLE_WINDOW, DEFAULT_ROUND_TIMEOUT, "768m", List.of(), Optional.empty(), workDir, 1);
     }
 
     public SimulationSettings withBootstrap(String value) {
         return new SimulationSettings(replicas, images, sites, versions, planners, imagesPerReplica,
                 heartbeatInterval, offlineAfter, stepDelayMin, stepDelayMax, idleWindow, roundTimeout, plannerHeap,
-                Optional.of(value), workDir, seed);
+                plannerJvmOptions, Optional.of(value), workDir, seed);
     }
 
     public SimulationSettings withIdleWindow(Duration value) {
         return new SimulationSettings(replicas, images, sites, versions, planners, imagesPerReplica,
                 heartbeatInterval, offlineAfter, stepDelayMin, stepDelayMax, value, roundTimeout, plannerHeap,
-                bootstrap, workDir, seed);
+                plannerJvmOptions, bootstrap, workDir, seed);
     }
 
     public SimulationSettings withRoundTimeout(Duration value) {
         return new SimulationSettings(replicas, images, sites, versions, planners, imagesPerReplica,
                 heartbeatInterval, offlineAfter, stepDelayMin, stepDelayMax, idleWindow, value, plannerHeap,
-                bootstrap, workDir, seed);
+                plannerJvmOptions, bootstrap, workDir, seed);
     }
 
     public SimulationSettings withPlannerHeap(String value) {
         return new SimulationSettings(replicas, images, sites, versions, planners, imagesPerReplica,
                 heartbeatInterval, offlineAfter, stepDelayMin, stepDelayMax, idleWindow, roundTimeout, value,
-                bootstrap, workDir, seed);
+                plannerJvmOptions, bootstrap, workDir, seed);
+    }
+
+    public SimulationSettings withPlannerJvmOptions(List<String> value) {
+        return new SimulationSettings(replicas, images, sites, versions, planners, imagesPerReplica,
+                heartbeatInterval, offlineAfter, stepDelayMin, stepDelayMax, idleWindow, roundTimeout, plannerHeap,
+                value, bootstrap, workDir, seed);
     }
 
     /** Subscribed (replica, image) pairs. */

@@ -20,9 +20,14 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "stops on Ctrl-C or SIGTERM. Not for production: point services at a real cluster there.",
                 "With --brokers 3, runs three nodes (each a broker and a controller) on the client ports PORT, "
                         + "PORT+1 and PORT+2, topics with replication factor 3 and min.insync.replicas 2, and "
-                        + "prints 'bootstrap 127.0.0.1:PORT,127.0.0.1:PORT+1,127.0.0.1:PORT+2'."},
+                        + "prints 'bootstrap 127.0.0.1:PORT,127.0.0.1:PORT+1,127.0.0.1:PORT+2'.",
+                "With --node N as well, runs node N (1-3) of that cluster only, so that each node is its own process"
+                        + " (and can be killed and started again): start every node with the same --brokers, --port,"
+                        + " --controller-port and --data-dir; each prints the bootstrap line once the cluster lists"
+                        + " it. No topic is created: run 'icbd topics ensure' once the nodes are up."},
         footer = {"", "Examples:", "  icbd local-kafka --port 9092 --data-dir /var/lib/icbd/kafka",
-                "  icbd local-kafka --brokers 3 --port 9092"})
+                "  icbd local-kafka --brokers 3 --port 9092",
+                "  icbd local-kafka --brokers 3 --node 2 --port 9092 --controller-port 9192 --data-dir /var/tmp/kafka"})
 public final class LocalKafkaCommand implements Callable<Integer> {
 
     @Spec
@@ -35,6 +40,15 @@ public final class LocalKafkaCommand implements Callable<Integer> {
     @Option(names = "--brokers", paramLabel = "N", defaultValue = "1", description = "Nodes, each a broker and a "
             + "controller, 1-" + LocalKafka.MAX_BROKERS + " (default: ${DEFAULT-VALUE}).")
     int brokers;
+
+    @Option(names = "--node", paramLabel = "N", defaultValue = "0", description = "With --brokers: run node N of the"
+            + " cluster only, the others running in other processes; needs --port, --controller-port and --data-dir"
+            + " (default: every node).")
+    int node;
+
+    @Option(names = "--controller-port", paramLabel = "PORT", defaultValue = "0", description = "The first node's"
+            + " controller port on 127.0.0.1, the next nodes' the ports after it (default: free ones).")
+    int controllerPort;
 
     @Option(names = "--data-dir", description = "Keep the broker's data here across runs (default: a temporary directory, deleted on exit).")
     Path dataDir;
@@ -51,7 +65,9 @@ public final class LocalKafkaCommand implements Callable<Integer> {
             kafka.close();
             stopped.countDown();
         }, "local-kafka-stop"));
-        kafka.ensureTopics(Topics.ALL, partitions);
+        if (kafka.node().isEmpty()) {
+            kafka.ensureTopics(Topics.ALL, partitions);
+        }
         spec.commandLine().getOut().println("bootstrap " + kafka.bootstrapServers());
         spec.commandLine().getOut().flush();
         ReadyFile.announce(Map.of("bootstrap", kafka.bootstrapServers()));
@@ -75,6 +91,25 @@ public final class LocalKafkaCommand implements Callable<Integer> {
         if (partitions < 1) {
             throw new ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
         }
-        return LocalKafka.builder().brokers(brokers).port(port).dataDir(dataDir);
+        if (controllerPort < 0 || controllerPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--controller-port must be 0 or 1-65535, got "
+                    + controllerPort);
+        }
+        if (node != 0) {
+            if (node < 1 || node > brokers) {
+                throw new ParameterException(spec.commandLine(), "--node must be a node of the " + brokers
+                        + "-node cluster, 1-" + brokers + ", got " + node);
+            }
+            if (port == 0 || controllerPort == 0 || dataDir == null) {
+                throw new ParameterException(spec.commandLine(), "--node needs --port, --controller-port and"
+                        + " --data-dir, the same for every node of the cluster");
+            }
+        }
+        try {
+            return LocalKafka.builder().brokers(brokers).port(port).controllerPort(controllerPort).dataDir(dataDir)
+                    .node(node);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

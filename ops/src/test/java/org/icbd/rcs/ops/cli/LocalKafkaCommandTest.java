@@ -18,6 +18,9 @@ class LocalKafkaCommandTest {
             "local-kafka --brokers 3 --port 65534     | --port 65534 leaves no room for 3 nodes (ports 65534-65536)",
             "local-kafka --port 70000                 | --port must be 0 or 1-65535, got 70000",
             "local-kafka --partitions 0               | --partitions must be at least 1, got 0",
+            "local-kafka --brokers 3 --node 4 --port 9092 --controller-port 9192 --data-dir /var/tmp/k | --node must be a node of the 3-node cluster, 1-3, got 4",
+            "local-kafka --brokers 3 --node 2 --port 9092 | --node needs --port, --controller-port and --data-dir",
+            "local-kafka --controller-port 70000      | --controller-port must be 0 or 1-65535, got 70000",
     })
     void badOptionsExitTwoNamingTheOption(String commandLine, String message) {
         CliRun run = CliRun.of(commandLine.split(" "));

@@ -2,7 +2,7 @@ package org.icbd.rcs.planner.plan;
 
 import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
+import org.icbd.rcs.events.Fields;
 
 /**
  * A btrfs subvolume UUID in canonical form: 8-4-4-4-12 hexadecimal digits, as printed by
@@ -17,9 +17,6 @@ import java.util.regex.Pattern;
  * @param value the canonical, lower-case text of the UUID
  */
 public record SnapshotUuid(String value) {
-
-    private static final Pattern CANONICAL =
-            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     /** The all-zero UUID: btrfs's "none". */
     public static final SnapshotUuid NIL = new SnapshotUuid("00000000-0000-0000-0000-000000000000");
@@ -52,7 +49,7 @@ public record SnapshotUuid(String value) {
     private static String canonical(String field, String text) {
         Objects.requireNonNull(text, () -> field + " must not be null");
         String lower = text.toLowerCase(Locale.ROOT);
-        if (!CANONICAL.matcher(lower).matches()) {
+        if (!Fields.isUuid(lower)) {
             throw new IllegalArgumentException(
                     field + " must be a canonical UUID (8-4-4-4-12 hex digits), was '" + text + "'");
         }

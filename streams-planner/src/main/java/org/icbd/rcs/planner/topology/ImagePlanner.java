@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.planner.plan.ImageHistory;
 import org.icbd.rcs.topic.PairKey;
 import org.icbd.rcs.topic.Topics;
 import org.slf4j.Logger;
@@ -63,9 +65,25 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
     private KeyValueStore<String, ReplicationStatus> statuses;
     /** Outstanding tasks by stall deadline; stale entries (progress since) are dropped when due. */
     private final PriorityQueue<Due> stallIndex = new PriorityQueue<>(Comparator.comparing(Due::at));
+    /**
+     * The decoded history of each image this task has planned, written through with the store:
+     * this processor is the store's only writer, so the two never differ. A version event reviews
+     * every subscriber of the image and a state report one pair; decoding the history (and its
+     * planning view) once per change instead of once per pair is most of a review's cost.
+     */
+    private final Map<String, Decoded> decoded = new HashMap<>();
     private final Counts counts = new Counts();
 
     private record Due(Instant at, String storeKey) {
+    }
+
+    /** An image's stored history and the planning core's view of it. */
+    private record Decoded(History history, ImageHistory view) {
+        static final Decoded EMPTY = new Decoded(History.EMPTY, History.EMPTY.toImageHistory());
+
+        static Decoded of(History history) {
+            return new Decoded(history, history.toImageHistory());
+        }
     }
 
     ImagePlanner(TopologySettings settings) {
@@ -80,6 +98,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         heldStates = context.getStateStore(PlannerTopology.HELD_STATES);
         ledgers = context.getStateStore(PlannerTopology.TASK_LEDGERS);
         statuses = context.getStateStore(PlannerTopology.STATUSES);
+        decoded.clear();
         try (KeyValueIterator<String, TaskLedger> all = ledgers.all()) {
             while (all.hasNext()) {
                 KeyValue<String, TaskLedger> entry = all.next();
@@ -114,7 +133,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
 
     private void onVersionEvent(ImageVersionEvent event, Instant now) {
         String image = event.image();
-        History before = Optional.ofNullable(histories.get(image)).orElse(History.EMPTY);
+        History before = history(image).history();
         History after;
         try {
             after = before.apply(event);
@@ -126,11 +145,16 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return;
         }
         histories.put(image, after);
+        Decoded history = Decoded.of(after);
+        decoded.put(image, history);
         counts.versions++;
         LOG.info("Image {} version {} {}", image, event.version(),
                 after.find(event.version()).orElseThrow().retired() ? "retired" : "published");
-        for (PairKey pair : pairsOf(image)) {
-            review(pair, now, false);
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> entry = it.next();
+                review(entry.key, entry.value, history, Optional.ofNullable(heldStates.get(entry.key)), now, false);
+            }
         }
     }
 
@@ -158,7 +182,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                     next.codec(settings.compression()).code());
         }
         subscriptions.put(key, next);
-        review(pair, now, false);
+        review(key, next, history(pair.image()), Optional.ofNullable(heldStates.get(key)), now, false);
     }
 
     private void onLiveness(ImageInput.Liveness l, Instant now) {
@@ -168,8 +192,9 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         if (stored == null || stored.offline() == l.offline()) {
             return;
         }
-        subscriptions.put(key, stored.withLiveness(l.offline(), l.lastSeen().isAfter(now) ? now : l.lastSeen()));
-        review(pair, now, false);
+        SubscriptionEntry next = stored.withLiveness(l.offline(), l.lastSeen().isAfter(now) ? now : l.lastSeen());
+        subscriptions.put(key, next);
+        review(key, next, history(pair.image()), Optional.ofNullable(heldStates.get(key)), now, false);
     }
 
     private void onUnsubscribed(PairKey pair, Instant now) {
@@ -213,9 +238,11 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         if (newStep && state.lastStep().map(l -> l.outcome() == Outcome.APPLIED).orElse(false)) {
             lastAppliedAt = Optional.of(state.at().isAfter(now) ? now : state.at());
         }
-        heldStates.put(key, new HeldState(state, lastAppliedAt, datedAhead));
-        if (subscriptions.get(key) != null) {
-            review(pair, now, false);
+        HeldState held = new HeldState(state, lastAppliedAt, datedAhead);
+        heldStates.put(key, held);
+        SubscriptionEntry subscription = subscriptions.get(key);
+        if (subscription != null) {
+            review(key, subscription, history(pair.image()), Optional.of(held), now, false);
         }
     }
 
@@ -247,17 +274,23 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                 stallIndex.add(new Due(task.progressAt().plus(settings.stallDeadline()), key)));
     }
 
+    /** Reviews the pair if it is subscribed, loading every fact from the stores. */
     private void review(PairKey pair, Instant now, boolean sweep) {
         String key = storeKey(pair);
         SubscriptionEntry subscription = subscriptions.get(key);
         if (subscription == null) {
             return;
         }
-        PairReview.Facts facts = new PairReview.Facts(pair,
-                Optional.ofNullable(histories.get(pair.image())).orElse(History.EMPTY), subscription,
-                Optional.ofNullable(heldStates.get(key)), Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE),
-                Optional.ofNullable(statuses.get(key)));
-        PairReview review = PairReview.of(facts, now, sweep, settings);
+        review(key, subscription, history(pair.image()), Optional.ofNullable(heldStates.get(key)), now, sweep);
+    }
+
+    /** Reviews a subscribed pair whose subscription, history and report the caller has at hand. */
+    private void review(String key, SubscriptionEntry subscription, Decoded history, Optional<HeldState> held,
+                        Instant now, boolean sweep) {
+        PairKey pair = pairOf(key);
+        PairReview.Facts facts = new PairReview.Facts(pair, history.history(), subscription, held,
+                Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE), Optional.ofNullable(statuses.get(key)));
+        PairReview review = PairReview.of(facts, history.view(), now, sweep, settings);
 
         if (!review.ledger().equals(facts.ledger())) {
             ledgers.put(key, review.ledger());
@@ -301,14 +334,14 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                 raw, reason, IntakeProcessor.CONSUMER, now)), now);
     }
 
-    private List<PairKey> pairsOf(String image) {
-        List<PairKey> pairs = new ArrayList<>();
-        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
-            while (it.hasNext()) {
-                pairs.add(pairOf(it.next().key));
-            }
+    private Decoded history(String image) {
+        Decoded known = decoded.get(image);
+        if (known == null) {
+            History stored = histories.get(image);
+            known = stored == null ? Decoded.EMPTY : Decoded.of(stored);
+            decoded.put(image, known);
         }
-        return pairs;
+        return known;
     }
 
     private void forward(String key, PlannerOutput output, Instant now) {

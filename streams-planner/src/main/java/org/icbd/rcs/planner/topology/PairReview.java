@@ -93,7 +93,15 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
      * @param sweep true on the wall-clock sweep, the only time a stalled task is re-issued
      */
     public static PairReview of(Facts facts, Instant now, boolean sweep, TopologySettings settings) {
-        ImageHistory history = facts.history().toImageHistory();
+        return of(facts, facts.history().toImageHistory(), now, sweep, settings);
+    }
+
+    /**
+     * As {@link #of(Facts, Instant, boolean, TopologySettings)} with the planning view of
+     * {@code facts.history()} already at hand ({@link History#toImageHistory()}), as it is when one
+     * change reviews many pairs of an image.
+     */
+    static PairReview of(Facts facts, ImageHistory history, Instant now, boolean sweep, TopologySettings settings) {
         ReplicaHoldings holdings = facts.held().map(HeldState::holdings).orElse(ReplicaHoldings.NONE);
         List<Integer> have = holdings.versions().stream().map(ReplicaHolding::version).toList();
         PlanResult result = Planner.plan(history, holdings, facts.subscription().keep());

@@ -217,7 +217,9 @@ public final class PlannerTopology {
                     store(SUBSCRIPTIONS, new StateSerde<>(SubscriptionEntry.class)),
                     store(HELD_STATES, new StateSerde<>(HeldState.class)),
                     store(TASK_LEDGERS, new StateSerde<>(TaskLedger.class)),
-                    store(STATUSES, Topics.REPLICATION_STATUS.valueSerde()));
+                    // The statuses this processor wrote, in the status topic's JSON: read back
+                    // directly rather than checked as a foreign event is (JsonSerde).
+                    store(STATUSES, new StateSerde<>(ReplicationStatus.class)));
         }
     }
 }

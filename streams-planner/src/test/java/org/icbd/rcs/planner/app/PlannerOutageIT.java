@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -40,8 +41,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The planner rides out a broker that is down: at start (it waits instead of failing, then plans),
  * and while it runs: the broker stopped for a few seconds while a new version is being planned (its
- * transaction in flight), and stopped for a minute, each time restarted on the same port with its
- * data; the version is planned once the broker is back.
+ * transaction in flight), and stopped for longer than the clients' {@code max.block.ms} (a commit
+ * blocked on the broker times out), each time restarted on the same port with its data; the
+ * version is planned once the broker is back. The planner's {@code max.block.ms} is shortened to
+ * {@link #MAX_BLOCK} (a pass-through client property) so that the long outage need not last the
+ * default minute.
  */
 class PlannerOutageIT {
 
@@ -49,17 +53,19 @@ class PlannerOutageIT {
     private static final String IMAGE = "ubuntu";
     private static final String REPLICA = "lab-a";
     private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration MAX_BLOCK = Duration.ofSeconds(15);
 
     @TempDir
     Path tmp;
 
     @Test
-    void aPlannerWaitsForABrokerDownAtStartAndPlansAfterAnOutageOfAMinute() throws Exception {
+    void aPlannerWaitsForABrokerDownAtStartAndPlansAfterAnOutageLongerThanMaxBlock() throws Exception {
         try (LocalKafka kafka = LocalKafka.start()) {
             kafka.ensureTopics(Topics.ALL, 3);
             int node = kafka.nodeIds().get(0);
             PlannerConfig config = PlannerConfig.defaults()
-                    .withBootstrapServers(kafka.bootstrapServers())
+                    .withKafka(KafkaClientSettings.of(kafka.bootstrapServers())
+                            .withProperties(Map.of("max.block.ms", String.valueOf(MAX_BLOCK.toMillis()))))
                     .withApplicationId("planner-outage-it")
                     .withStateDir(tmp.resolve("state"))
                     .withTopology(TopologySettings.DEFAULTS.withOfflineAfter(Duration.ofMinutes(10)));
@@ -70,8 +76,8 @@ class PlannerOutageIT {
             PlannerApplication planner = null;
             try {
                 // Longer than one attempt of the topic check: the planner must still be waiting, not failed.
-                await("the broker stays down").pollDelay(Duration.ofSeconds(25)).atMost(Duration.ofSeconds(26))
-                        .until(() -> true);
+                Duration down = PlannerApplication.CLUSTER_TIMEOUT.plusSeconds(4);
+                await("the broker stays down").pollDelay(down).atMost(down.plusSeconds(1)).until(() -> true);
                 assertFalse(starting.isDone(), () -> "the planner gave up: " + starting.handle((v, e) -> e).join());
                 kafka.restart(node);
                 planner = starting.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -101,16 +107,16 @@ class PlannerOutageIT {
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));
                 }
 
-                // A running planner, the broker away for a minute, then back on the same port.
+                // A running planner, the broker away for longer than max.block.ms, then back on the same port.
                 kafka.stop(node);
-                await("the broker stays down").pollDelay(Duration.ofSeconds(60)).atMost(Duration.ofSeconds(61))
-                        .until(() -> true);
+                Duration away = MAX_BLOCK.plusSeconds(5);
+                await("the broker stays down").pollDelay(away).atMost(away.plusSeconds(1)).until(() -> true);
                 kafka.restart(node);
                 try (Clients clients = new Clients(kafka.bootstrapServers())) {
                     long sent = System.nanoTime();
                     clients.publish(3);
                     ReplicationTask task = clients.awaitTask(t -> t.target() == 3);
-                    LOG.info("after a minute without the broker, a new version became a task in {} ms",
+                    LOG.info("after {} s without the broker, a new version became a task in {} ms", away.toSeconds(),
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
                     assertEquals(List.of(1, 2, 3), task.steps().stream().map(s -> s.version()).toList());
                 }
