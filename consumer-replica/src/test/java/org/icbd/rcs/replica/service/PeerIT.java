@@ -251,6 +251,7 @@ class PeerIT {
 
     @Test
     void stepsNamingAPeerComeFromItAndChainOnFullsFromThePeerAndFromTheMaster() throws IOException {
+        a.set("icbd.replica.subscriptions", IMAGE + ":3");
         List<ImageVersion> v = aHoldsThreeVersions();
         ImageVersion v1 = v.get(0);
         ImageVersion v2 = v.get(1);
@@ -282,7 +283,22 @@ class PeerIT {
                 reports(c, "c-1").stream().map(StepReport::sourceId).toList());
         assertSameAsMaster(c, v1, v2, v3);
         assertEquals(List.of(), c.stagingEntries());
-        assertTrue(Files.isDirectory(a.root().resolve(".streams").resolve(IMAGE)), "A stored what it served");
+        Path aStreams = a.root().resolve(".streams").resolve(IMAGE);
+        // The deltas fit A's stream budget (10% of its pool's free space); the 24 MB full may not.
+        assertTrue(streamFiles(aStreams).containsAll(List.of("1-2.lz4", "2-3.lz4")), "A stored what it served: "
+                + streamFiles(aStreams));
+
+        // A's retention (keep 3) deletes version 1 once it holds 4: its stored streams go with it.
+        ImageVersion v4 = nextVersion(4);
+        kafka.send(task(a, "a-2", List.of(1, 2, 3), TransferStep.delta(3, v3.uuid(), 4, v4.uuid())));
+        awaitState(a, "A holds 2, 3 and 4", s -> s.versions().equals(held(v2, v3, v4)));
+        assertEquals(List.of("2-3.lz4"), streamFiles(aStreams));
+    }
+
+    private static List<String> streamFiles(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".lz4")).sorted().toList();
+        }
     }
 
     @Test
