@@ -369,6 +369,31 @@ class PeerIT {
         }
         assertEquals(servedBefore, aServed(), "nothing was sent");
 
+        // Stored streams with offsets, as on the master: the stat, then the stream's tail from an offset.
+        try (SshExec ssh = new SshExec(aServer().hostKey(), aServer().port())) {
+            java.io.ByteArrayOutputStream stat = new java.io.ByteArrayOutputStream();
+            SshExec.Result statResult = ssh.exec(known.keyPair(), "icbd-stat/1 image=ubuntu version=3 parent=2",
+                    in -> in.transferTo(stat), line -> { });
+            assertEquals(SendExitStatus.OK, statResult.exitStatus(), statResult.stderr());
+            String[] fields = stat.toString(java.nio.charset.StandardCharsets.US_ASCII).strip().split(" ");
+            long length = Long.parseLong(fields[0].substring("length=".length()));
+            java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+            assertEquals(SendExitStatus.OK, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3 parent=2",
+                    in -> in.transferTo(whole), line -> { }).exitStatus());
+            long offset = length / 3;
+            assertEquals(SendExitStatus.OK, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3 parent=2"
+                    + " offset=" + offset, in -> in.transferTo(tail), line -> { }).exitStatus());
+            assertEquals(length, whole.size());
+            assertEquals("sha256=" + java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(whole.toByteArray())), fields[1]);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(whole.toByteArray(),
+                    (int) offset, whole.size()), tail.toByteArray(), "the tail from the offset");
+            assertEquals(SendExitStatus.STREAM_REFUSED, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3"
+                    + " parent=2 offset=" + (length + 1)).exitStatus(), "an offset past the end");
+        }
+        servedBefore = aServed();
+
         // The stock OpenSSH client pulls version 2 (a full stream) from A into btrfs receive: it arrives
         // with the master's uuid as its received uuid.
         ReplicaSite d = track(ReplicaSite.create(tmp.resolve("d"), prefix + "d", 256L << 20));
