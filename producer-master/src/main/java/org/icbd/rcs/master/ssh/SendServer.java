@@ -182,12 +182,17 @@ public final class SendServer implements AutoCloseable {
         private Duration tcpTokenTimeout = TcpHandoff.DEFAULT_TOKEN_TIMEOUT;
 
         /**
-         * Where {@code transport=tcp} streams go out: the port (0, the default, any free one; bound at
-         * the first such request) and how long a token waits for its connection (default 30 s).
+         * The port {@code transport=tcp} streams go out on, on the SSH service's address: 0 (the
+         * default) for any free one; bound at the first such request.
          */
-        public Builder tcp(int port, Duration tokenTimeout) {
+        public Builder tcpPort(int port) {
             this.tcpPort = port;
-            this.tcpTokenTimeout = Objects.requireNonNull(tokenTimeout, "tokenTimeout");
+            return this;
+        }
+
+        /** How long a {@code transport=tcp} token waits for its connection; default 30 s. */
+        public Builder tcpTokenTimeout(Duration timeout) {
+            this.tcpTokenTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
