@@ -22,6 +22,7 @@ import java.util.Set;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.transfer.Transport;
 import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -129,6 +130,12 @@ public record ReplicaConfig(
             throw new InvalidSettingException(p + "master.port", "must be 1-65535, got " + port);
         }
         PublicKey hostKey = hostKey(m, host, port, p);
+        Transport transport;
+        try {
+            transport = Transport.forCode(required(m.getTransport(), p + "master.transport"));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(p + "master.transport", e.getMessage());
+        }
 
         ReplicaSettings.Ssh ssh = s.getSsh();
         String user = required(ssh.getUser(), p + "ssh.user").strip();
@@ -166,7 +173,7 @@ public record ReplicaConfig(
                 stallTimeout);
         return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
                 ackTimeout,
-                new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
+                new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout, transport),
                 new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate, serve, peers);
     }
 
@@ -258,8 +265,17 @@ public record ReplicaConfig(
                 throw new InvalidSettingException(at + ".port", "must be 1-65535, got " + port);
             }
             PublicKey key = pinnedKey(entry.get("host-key"), entry.get("host-key-file"), host, port, at + ".");
+            Transport transport = Transport.SSH;
+            String transportText = entry.get("transport");
+            if (transportText != null && !transportText.isBlank()) {
+                try {
+                    transport = Transport.forCode(transportText.strip());
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidSettingException(at + ".transport", e.getMessage());
+                }
+            }
             peers.add(new TrustedSource(peerId, new MasterEndpoint(host, port, user, key, identity, connectTimeout,
-                    stallTimeout)));
+                    stallTimeout, transport)));
         }
         return peers;
     }
@@ -269,7 +285,7 @@ public record ReplicaConfig(
         if (entry == null) {
             throw new InvalidSettingException(at, "is empty: give id, host, port and host-key or host-key-file");
         }
-        Set<String> known = Set.of("id", "host", "port", "host-key", "host-key-file");
+        Set<String> known = Set.of("id", "host", "port", "host-key", "host-key-file", "transport");
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : entry.entrySet()) {
             String key = e.getKey().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
