@@ -56,8 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The link's rate, as tc writes it: 1gbit, 250mbit (default: ${DEFAULT-VALUE}).")
     String rate;
 
-    @Option(names = "--cases", defaultValue = "raw,loopback,link",
-            description = "Which cases: some of raw, loopback, link, fanout, resume, cap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cases", defaultValue = "raw,loopback,link,openssh,btrbk",
+            description = "Which cases: some of raw, loopback, link, fanout, resume, cap, openssh, btrbk "
+                    + "(default: ${DEFAULT-VALUE}).")
     String cases;
 
     @Option(names = "--work-dir", defaultValue = "/var/tmp/icbd-bench",
@@ -81,6 +82,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "the services (default: ${DEFAULT-VALUE}).")
     String siteJvmOptions;
 
+    @Option(names = "--site-java",
+            description = "The java binary of the master and replica JVMs, e.g. another JDK's "
+                    + "/usr/lib/jvm/<jdk>/bin/java, to measure it (default: the one running the bench).")
+    Path siteJava;
+
     @Option(names = "--link-gro", defaultValue = "false", arity = "1",
             description = "Whether the replica's end of the link coalesces received segments (GRO) as a NIC does; "
                     + "needs ethtool (default: ${DEFAULT-VALUE}).")
@@ -98,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
                     Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
-                    linkGro, Sizes.parse(maxPullRate, "--max-pull-rate"));
+                    Optional.ofNullable(siteJava), linkGro, Sizes.parse(maxPullRate, "--max-pull-rate"));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
