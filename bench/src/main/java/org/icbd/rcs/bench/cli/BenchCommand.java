@@ -31,15 +31,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure replication throughput: btrfs send | receive on this host (raw), then full and delta "
                 + "steps pulled by a replica JVM from the master's SSH send service over loopback and over a "
-                + "rate-limited veth link between two network namespaces, without and with LZ4. Needs root.",
-                "Prints a table (case, bytes on the wire, seconds median and range, MB/s of stream, ratio to raw, "
-                        + "peak RSS of the master and replica JVMs) and the targets, and writes the same as JSON. "
+                + "rate-limited veth link between two network namespaces, without and with LZ4; next to them the "
+                + "peers, the plain OpenSSH pipe and btrbk (plain and lz4), through a private sshd on loopback "
+                + "(installed when missing). Every case ends with the replica pool's flush. Needs root.",
+                "Prints a table (case, bytes on the wire, seconds median and range, MB/s of stream, ratio to the "
+                        + "raw pipe with its flush, peak RSS of the master and replica JVMs) and the targets (name, "
+                        + "value, goal, met), and writes the same as JSON. "
                         + "Everything it creates (pools, JVMs, namespaces) is removed at the end, also on failure "
                         + "or Ctrl-C."},
         subcommands = {BenchCommand.MasterSiteCommand.class, BenchCommand.ReplicaSiteCommand.class},
         footer = {"", "Examples:", "  ops/bench                                   # 2 GiB, 3 repetitions, every case",
                 "  ops/bench --size 512M --repeat 1 --cases raw,loopback",
-                "  ops/bench --rate 250mbit --cases raw,link --json-out /tmp/bench.json"})
+                "  ops/bench --rate 250mbit --cases raw,link --json-out /tmp/bench.json",
+                "  ops/bench --cases raw,loopback --site-java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java"})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
