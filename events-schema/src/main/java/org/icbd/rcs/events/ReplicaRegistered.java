@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -23,6 +24,9 @@ import java.util.Set;
  *                             the planner's configured default applies. A code this build does not
  *                             know (a newer replica's codec) reads as empty rather than losing the
  *                             registration
+ * @param serves               where the replica serves its versions to its site's replicas (site
+ *                             peers); empty: it does not serve. Optional and schema 1, like
+ *                             {@code compression}
  */
 public record ReplicaRegistered(
         int schemaVersion,
@@ -33,7 +37,8 @@ public record ReplicaRegistered(
         String publicKeyFingerprint,
         String software,
         @JsonDeserialize(contentUsing = Compression.KnownOrAbsent.class) Optional<Compression> compression,
-        Instant lastSeen) {
+        Instant lastSeen,
+        Optional<PeerService> serves) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -53,6 +58,15 @@ public record ReplicaRegistered(
         Fields.nonBlank(software, "software");
         compression = Fields.optional(compression);
         Fields.present(lastSeen, "lastSeen");
+        serves = Fields.optional(serves);
+    }
+
+    /** A registration of a replica that does not serve its site. */
+    public ReplicaRegistered(int schemaVersion, String replicaId, String site, List<Subscription> subscriptions,
+                             String sshUser, String publicKeyFingerprint, String software,
+                             Optional<Compression> compression, Instant lastSeen) {
+        this(schemaVersion, replicaId, site, subscriptions, sshUser, publicKeyFingerprint, software, compression,
+                lastSeen, Optional.empty());
     }
 
     public static ReplicaRegistered of(String replicaId, String site, List<Subscription> subscriptions,
@@ -77,6 +91,12 @@ public record ReplicaRegistered(
     /** The same registration, seen again at {@code at}. */
     public ReplicaRegistered heartbeat(Instant at) {
         return new ReplicaRegistered(schemaVersion, replicaId, site, subscriptions, sshUser, publicKeyFingerprint,
-                software, compression, at);
+                software, compression, at, serves);
+    }
+
+    /** The same registration, announcing that the replica serves its site at {@code service}. */
+    public ReplicaRegistered serving(PeerService service) {
+        return new ReplicaRegistered(schemaVersion, replicaId, site, subscriptions, sshUser, publicKeyFingerprint,
+                software, compression, lastSeen, Optional.of(Objects.requireNonNull(service, "serves")));
     }
 }

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param millis     from the request to the verified, promoted version (or to the failure)
  * @param hook       the post-apply hook's outcome; only on an APPLIED step, and only when a hook is
  *                   configured (a record written before hooks existed has none)
+ * @param source     the id of the source the step was pulled from ({@link Sources#MASTER} or a peer
+ *                   replica); absent in a record written before site peers existed
  */
 public record StepReport(
         String taskId,
@@ -21,7 +23,8 @@ public record StepReport(
         Optional<String> error,
         long bytes,
         long millis,
-        Optional<HookReport> hook) {
+        Optional<HookReport> hook,
+        Optional<String> source) {
 
     public StepReport {
         Fields.nonBlank(taskId, "lastStep.taskId");
@@ -42,18 +45,37 @@ public record StepReport(
             throw new IllegalArgumentException("lastStep.hook is only reported for an APPLIED outcome: the hook"
                     + " runs after a promotion");
         }
+        source = Fields.optional(source);
+        source.ifPresent(s -> Fields.name(s, "lastStep.source"));
+    }
+
+    /** A report without a named source. */
+    public StepReport(String taskId, int version, Outcome outcome, Optional<ErrorClass> errorClass,
+                      Optional<String> error, long bytes, long millis, Optional<HookReport> hook) {
+        this(taskId, version, outcome, errorClass, error, bytes, millis, hook, Optional.empty());
     }
 
     /** A report without a hook outcome. */
     public StepReport(String taskId, int version, Outcome outcome, Optional<ErrorClass> errorClass,
                       Optional<String> error, long bytes, long millis) {
-        this(taskId, version, outcome, errorClass, error, bytes, millis, Optional.empty());
+        this(taskId, version, outcome, errorClass, error, bytes, millis, Optional.empty(), Optional.empty());
     }
 
     /** This report with the post-apply hook's outcome. */
     public StepReport withHook(HookReport report) {
         return new StepReport(taskId, version, outcome, errorClass, error, bytes, millis,
-                Optional.of(Objects.requireNonNull(report, "hook")));
+                Optional.of(Objects.requireNonNull(report, "hook")), source);
+    }
+
+    /** This report, naming the source the step was pulled from. */
+    public StepReport withSource(String sourceId) {
+        return new StepReport(taskId, version, outcome, errorClass, error, bytes, millis, hook,
+                Optional.of(Objects.requireNonNull(sourceId, "source")));
+    }
+
+    /** The id of the source the step was pulled from: {@link Sources#MASTER} when none is named. */
+    public String sourceId() {
+        return Sources.orMaster(source);
     }
 
     public static StepReport applied(String taskId, int version, long bytes, long millis) {

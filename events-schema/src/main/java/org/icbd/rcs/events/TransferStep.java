@@ -7,8 +7,13 @@ import java.util.Optional;
  *
  * @param uuid       the master's uuid of {@code version}: the received uuid the replica must verify
  * @param parentUuid the master's uuid of the parent: the replica finds its parent by this received uuid
+ * @param source     where to pull it from: {@link Sources#MASTER} or the id of a replica of the same site
+ *                   that holds {@code version} and its parent; absent means the master (a step written
+ *                   before site peers existed). The replica follows it only when the id is in its own
+ *                   list of trusted sources, and pulls from the master otherwise
  */
-public record TransferStep(int version, String uuid, Optional<Integer> parentVersion, Optional<String> parentUuid) {
+public record TransferStep(int version, String uuid, Optional<Integer> parentVersion, Optional<String> parentUuid,
+                           Optional<String> source) {
 
     public TransferStep {
         Fields.version(version, "steps.version");
@@ -24,6 +29,23 @@ public record TransferStep(int version, String uuid, Optional<Integer> parentVer
             throw new IllegalArgumentException("steps.parentVersion " + parentVersion.get()
                     + " must be older than steps.version " + version);
         }
+        source = Fields.optional(source);
+        source.ifPresent(s -> Fields.name(s, "steps.source"));
+    }
+
+    /** A step without a named source: pulled from the master. */
+    public TransferStep(int version, String uuid, Optional<Integer> parentVersion, Optional<String> parentUuid) {
+        this(version, uuid, parentVersion, parentUuid, Optional.empty());
+    }
+
+    /** This step, pulled from {@code sourceId} ({@link Sources#MASTER} or a peer replica's id). */
+    public TransferStep from(String sourceId) {
+        return new TransferStep(version, uuid, parentVersion, parentUuid, Optional.of(sourceId));
+    }
+
+    /** The id of the source to pull from: {@link Sources#MASTER} when none is named. */
+    public String sourceId() {
+        return Sources.orMaster(source);
     }
 
     public static TransferStep full(int version, String uuid) {

@@ -11,21 +11,23 @@ import org.icbd.rcs.events.Fields;
  * A command the master's SSH service runs, carried as the SSH exec command line:
  *
  * <pre>
- * icbd-send/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4|zstd] [offset=&lt;bytes&gt;]
+ * icbd-send/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4|zstd] [offset=&lt;bytes&gt;] [transport=tcp]
  * icbd-stat/1 image=&lt;image&gt; version=&lt;n&gt; [parent=&lt;n&gt;] [compress=lz4|zstd]
  * </pre>
  *
  * {@code icbd-send/1} streams the step's stored stream from byte {@code offset} (0 when absent);
- * {@code icbd-stat/1} answers one line, {@code length=<n> sha256=<hex>}, of the same step's stream.
+ * with {@code transport=tcp} the stream's bytes go over a plain TCP connection ({@link Transport#TCP}), not
+ * the channel; {@code icbd-stat/1} answers one line, {@code length=<n> sha256=<hex>}, of the same step's stream.
  * Tokens are separated by single spaces; keys may come in any order but each at most once;
  * numbers are decimal without sign or leading zeros (an offset may be {@code 0}). Nothing else
  * parses: the line is never handed to a shell, so the grammar is the whole attack surface.
  *
  * @param verb   what to do with the step's stream
- * @param offset the first byte of the stored (encoded) stream to send; always 0 for {@link Verb#STAT}
+ * @param offset    the first byte of the stored (encoded) stream to send; always 0 for {@link Verb#STAT}
+ * @param transport how the stream's bytes travel; always {@link Transport#SSH} for {@link Verb#STAT}
  */
 public record TransferRequest(Verb verb, String image, int version, Optional<Integer> parent, Compression compression,
-                              long offset) {
+                              long offset, Transport transport) {
 
     /** The verb of a send request; kept for callers that name it. */
     public static final String VERB = Verb.SEND.word();
@@ -33,7 +35,7 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
     /** Longer lines are refused before any parsing. */
     public static final int MAX_LENGTH = 256;
 
-    private static final Set<String> KEYS = Set.of("image", "version", "parent", "compress", "offset");
+    private static final Set<String> KEYS = Set.of("image", "version", "parent", "compress", "offset", "transport");
 
     /** The two verbs; the word is the first token of the line. */
     public enum Verb {
@@ -67,6 +69,16 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
         if (verb == Verb.STAT && offset != 0) {
             throw new IllegalArgumentException("offset is only for " + Verb.SEND.word() + ", got " + offset);
         }
+        Fields.present(transport, "transport");
+        if (verb == Verb.STAT && transport != Transport.SSH) {
+            throw new IllegalArgumentException("transport is only for " + Verb.SEND.word() + ", got " + transport.code());
+        }
+    }
+
+    /** A request whose stream goes on the SSH channel. */
+    public TransferRequest(Verb verb, String image, int version, Optional<Integer> parent, Compression compression,
+                           long offset) {
+        this(verb, image, version, parent, compression, offset, Transport.SSH);
     }
 
     /** A send of the whole stream (offset 0). */
@@ -84,7 +96,12 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
 
     /** The send of the same step from byte {@code from} of its stored stream. */
     public TransferRequest withOffset(long from) {
-        return new TransferRequest(Verb.SEND, image, version, parent, compression, from);
+        return new TransferRequest(Verb.SEND, image, version, parent, compression, from, transport);
+    }
+
+    /** The send of the same step with its bytes over {@code how}. */
+    public TransferRequest withTransport(Transport how) {
+        return new TransferRequest(Verb.SEND, image, version, parent, compression, offset, how);
     }
 
     /** The stat of the same step. */
@@ -124,7 +141,7 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
             String value = token.substring(eq + 1);
             if (!KEYS.contains(key)) {
                 throw new TransferRequestException("unknown key '" + abbreviate(key)
-                        + "': allowed keys are image, version, parent, compress, offset");
+                        + "': allowed keys are image, version, parent, compress, offset, transport");
             }
             if (values.put(key, value) != null) {
                 throw new TransferRequestException("key '" + key + "' is given twice");
@@ -164,7 +181,21 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
             }
             offset = offset(from);
         }
-        return new TransferRequest(verb, image, v, parent, compression, offset);
+        Transport transport = Transport.SSH;
+        String how = values.get("transport");
+        if (how != null) {
+            if (verb != Verb.SEND) {
+                throw new TransferRequestException("transport is only for " + Verb.SEND.word() + ": "
+                        + Verb.STAT.word() + " answers on the channel");
+            }
+            // "ssh" is what the absence of the key means; the wire spells only tcp.
+            if (!how.equals(Transport.TCP.code())) {
+                throw new TransferRequestException("transport '" + abbreviate(how)
+                        + "' is unknown: use tcp, or leave transport out for the SSH channel");
+            }
+            transport = Transport.TCP;
+        }
+        return new TransferRequest(verb, image, v, parent, compression, offset, transport);
     }
 
     /** The canonical line: {@code parse(print()) equals this}. */
@@ -177,6 +208,9 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
         }
         if (offset != 0) {
             b.append(" offset=").append(offset);
+        }
+        if (transport != Transport.SSH) {
+            b.append(" transport=").append(transport.code());
         }
         return b.toString();
     }
@@ -193,7 +227,8 @@ public record TransferRequest(Verb verb, String image, int version, Optional<Int
             }
         }
         throw new TransferRequestException("unknown command '" + abbreviate(word) + "': this server only runs '"
-                + Verb.SEND.word() + " image=<name> version=<n> [parent=<n>] [compress=lz4|zstd] [offset=<bytes>]'"
+                + Verb.SEND.word() + " image=<name> version=<n> [parent=<n>] [compress=lz4|zstd] [offset=<bytes>]"
+                + " [transport=tcp]'"
                 + " and '" + Verb.STAT.word() + " image=<name> version=<n> [parent=<n>] [compress=lz4|zstd]'");
     }
 

@@ -23,12 +23,13 @@ class TransferRequestProperties {
         Arbitrary<Long> offsets = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, Long.MAX_VALUE / 100));
         return Combinators.combine(images, versions, Arbitraries.doubles().between(0, 1),
                         Arbitraries.of(true, false), Arbitraries.of(Compression.class), offsets,
-                        Arbitraries.of(TransferRequest.Verb.class))
-                .as((image, version, parentFraction, withParent, compression, offset, verb) -> {
+                        Arbitraries.of(TransferRequest.Verb.class), Arbitraries.of(Transport.class))
+                .as((image, version, parentFraction, withParent, compression, offset, verb, transport) -> {
                     Optional<Integer> parent = withParent
                             ? Optional.of(Math.max(1, (int) ((version - 1) * parentFraction)))
                             : Optional.empty();
-                    TransferRequest send = new TransferRequest(image, version, parent, compression).withOffset(offset);
+                    TransferRequest send = new TransferRequest(image, version, parent, compression).withOffset(offset)
+                            .withTransport(transport);
                     return verb == TransferRequest.Verb.STAT ? send.stat() : send;
                 });
     }

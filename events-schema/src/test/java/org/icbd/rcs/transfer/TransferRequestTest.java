@@ -51,6 +51,10 @@ class TransferRequestTest {
             "icbd-stat/2 image=u version=2                    | unknown command 'icbd-stat/2'",
             "icbd-send/1 image=u version=2 compress=none      | compress 'none' is unknown",
             "icbd-send/1 image=u version=2 compress=ZSTD      | compress 'ZSTD' is unknown",
+            "icbd-send/1 image=u version=2 transport=ssh      | transport 'ssh' is unknown",
+            "icbd-send/1 image=u version=2 transport=TCP      | transport 'TCP' is unknown",
+            "icbd-send/1 image=u version=2 transport=tcp transport=tcp | key 'transport' is given twice",
+            "icbd-stat/1 image=u version=2 transport=tcp      | transport is only for icbd-send/1",
     })
     void rejectsBadOffsetsAndStatsSayingWhy(String line, String expectedMessagePart) {
         TransferRequestException e = assertThrows(TransferRequestException.class, () -> TransferRequest.parse(line.strip()));
@@ -64,6 +68,15 @@ class TransferRequestTest {
         assertEquals("icbd-send/1 image=u version=3 parent=2 compress=zstd offset=77", send.withOffset(77).print());
         assertEquals(send, send.withOffset(77).withOffset(0));
         assertThrows(IllegalArgumentException.class, () -> send.withOffset(-1));
+    }
+
+    @Test
+    void aTcpSendNamesItsTransportAndItsStatDoesNot() {
+        TransferRequest tcp = TransferRequest.full("u", 3, Compression.NONE).withTransport(Transport.TCP).withOffset(9);
+        assertEquals("icbd-send/1 image=u version=3 offset=9 transport=tcp", tcp.print());
+        assertEquals(tcp, TransferRequest.parse("icbd-send/1 transport=tcp image=u offset=9 version=3"));
+        assertEquals("icbd-stat/1 image=u version=3", tcp.stat().print());
+        assertEquals(Transport.SSH, TransferRequest.parse("icbd-send/1 image=u version=3").transport());
     }
 
     @ParameterizedTest

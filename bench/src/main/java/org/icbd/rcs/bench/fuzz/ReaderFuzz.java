@@ -80,7 +80,7 @@ final class ReaderFuzz {
     private static boolean matches(RequestOracle.Expected x, TransferRequest r) {
         return x.verb().equals(r.verb().word()) && x.image().equals(r.image()) && x.version() == r.version()
                 && x.parent().equals(r.parent()) && x.compress().equals(r.compression().code())
-                && x.offset() == r.offset();
+                && x.offset() == r.offset() && x.transport().equals(r.transport().code());
     }
 
     @SuppressWarnings("unchecked")

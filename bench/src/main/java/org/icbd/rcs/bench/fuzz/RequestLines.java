@@ -12,11 +12,15 @@ import java.util.random.RandomGenerator;
  */
 final class RequestLines {
 
-    private static final String[] KEYS = {"image", "version", "parent", "compress", "offset"};
+    /**
+     * Every key of the grammar. A valid line never asks for {@code transport=tcp}: the master would hold
+     * it for its TCP connection; mutations reach the key with odd values and on {@code icbd-stat/1}.
+     */
+    private static final String[] KEYS = {"image", "version", "parent", "compress", "offset", "transport"};
     private static final String[] ODD_VALUES = {"", "0", "01", "-1", "+1", "1.0", "1e3", "0x10", "2147483647",
             "2147483648", "4294967297", "99999999999999999999", "..", ".", "../etc", "/etc/passwd", "a/b", "A",
             "Ubuntu", "lz4", "LZ4", "zstd", "none", "gzip", "a".repeat(64), "a".repeat(65), "a b", "a\tb", "\u00e9",
-            "$(id)", "`id`", ";id", "|id", "&&", "%00", "\u0000", "\n", "image=x", "=", "==", "-", "_", "x-",
+            "$(id)", "`id`", "ssh", "TCP", ";id", "|id", "&&", "%00", "\u0000", "\n", "image=x", "=", "==", "-", "_", "x-",
             "\u202e", "\ud83d\ude00"};
     private static final String[] ODD_VERBS = {"", "icbd-send/2", "ICBD-SEND/1", "icbd-send", "icbd-send/1/",
             "icbd-stat/2", "sh", "scp", "btrfs", "icbd-send/1\u0000", " icbd-send/1", "icbd-send/01"};

@@ -15,24 +15,33 @@ import java.util.regex.Pattern;
  * <pre>line    = verb *(" " token)                  ; at most 256 characters, all printable ASCII or space
  * verb    = "icbd-send/1" | "icbd-stat/1"
  * token   = key "=" value                        ; each key at most once, in any order
- * key     = "image" | "version" | "parent" | "compress" | "offset"
+ * key     = "image" | "version" | "parent" | "compress" | "offset" | "transport"
  * image   = [a-z0-9][a-z0-9._-]{0,63}            ; required
  * version = [1-9][0-9]*  (at most 2^31-1)       ; required
  * parent  = as version, and less than version
  * compress = "lz4" | "zstd"
- * offset  = "0" | [1-9][0-9]{0,17}               ; icbd-send/1 only</pre>
+ * offset  = "0" | [1-9][0-9]{0,17}               ; icbd-send/1 only
+ * transport = "tcp"                             ; icbd-send/1 only</pre>
  */
 final class RequestOracle {
 
     private static final Pattern LINE = Pattern.compile("(icbd-send/1|icbd-stat/1)((?: [^ ]+)*)");
-    private static final Pattern TOKEN = Pattern.compile("(image|version|parent|compress|offset)=(.*)");
+    private static final Pattern TOKEN = Pattern.compile("(image|version|parent|compress|offset|transport)=(.*)");
     private static final Pattern OFFSET = Pattern.compile("0|[1-9][0-9]{0,17}");
     private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]*");
     private static final BigInteger MAX = BigInteger.valueOf(Integer.MAX_VALUE);
 
-    /** What a valid line asks for: its verb, the step, the codec's wire code ("none" when absent) and the offset. */
-    record Expected(String verb, String image, int version, Optional<Integer> parent, String compress, long offset) {
+    /**
+     * What a valid line asks for: its verb, the step, the codec's wire code ("none" when absent), the
+     * offset and the transport ("ssh" when absent).
+     */
+    record Expected(String verb, String image, int version, Optional<Integer> parent, String compress, long offset,
+                    String transport) {
+
+        Expected(String verb, String image, int version, Optional<Integer> parent, String compress, long offset) {
+            this(verb, image, version, parent, compress, offset, "ssh");
+        }
     }
 
     private RequestOracle() {
@@ -88,7 +97,11 @@ final class RequestOracle {
             }
             offset = Long.parseLong(values.get("offset"));
         }
-        return Optional.of(new Expected(m.group(1), image, version.get(), parent, compress, offset));
+        String transport = values.getOrDefault("transport", "ssh");
+        if (values.containsKey("transport") && (m.group(1).equals("icbd-stat/1") || !transport.equals("tcp"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Expected(m.group(1), image, version.get(), parent, compress, offset, transport));
     }
 
     private static Optional<Integer> number(String text) {

@@ -20,6 +20,8 @@ class RequestOracleTest {
                 RequestOracle.judge("icbd-send/1 offset=1048576 image=u version=2 compress=zstd"));
         assertEquals(Optional.of(new RequestOracle.Expected("icbd-stat/1", "u", 2, Optional.of(1), "none", 0)),
                 RequestOracle.judge("icbd-stat/1 image=u version=2 parent=1"));
+        assertEquals(Optional.of(new RequestOracle.Expected("icbd-send/1", "u", 2, Optional.empty(), "none", 0, "tcp")),
+                RequestOracle.judge("icbd-send/1 transport=tcp image=u version=2"));
     }
 
     @ParameterizedTest
@@ -30,7 +32,8 @@ class RequestOracleTest {
             "icbd-send/1 image=u version=1 image=u", "icbd-send/1 image=u version=1 compress=brotli",
             "icbd-stat/1 image=u version=1 offset=0", "icbd-send/1 image=u version=1 offset=01",
             "icbd-send/1 image=u version=1 offset=-1", "icbd-send/1 image=u version=1 offset=1234567890123456789",
-            "icbd-stat/2 image=u version=1",
+            "icbd-stat/2 image=u version=1", "icbd-send/1 image=u version=1 transport=ssh",
+            "icbd-send/1 image=u version=1 transport=TCP", "icbd-stat/1 image=u version=1 transport=tcp",
             "icbd-send/1 image=u version=1 x=y", "icbd-send/1 image=../u version=1", "icbd-send/1 image=u\tversion=1",
             "icbd-send/1 image=u version=+1", "icbd-send/1 image=-u version=1"})
     void anInvalidLineIsRefused(String line) {

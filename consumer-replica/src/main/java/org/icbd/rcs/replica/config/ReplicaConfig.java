@@ -22,6 +22,7 @@ import java.util.Set;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.transfer.Transport;
 import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -120,6 +121,12 @@ public record ReplicaConfig(
             throw new InvalidSettingException(p + "master.port", "must be 1-65535, got " + port);
         }
         PublicKey hostKey = hostKey(m, host, port, p);
+        Transport transport;
+        try {
+            transport = Transport.forCode(required(m.getTransport(), p + "master.transport"));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(p + "master.transport", e.getMessage());
+        }
 
         ReplicaSettings.Ssh ssh = s.getSsh();
         String user = required(ssh.getUser(), p + "ssh.user").strip();
@@ -154,7 +161,7 @@ public record ReplicaConfig(
         }
         return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
                 ackTimeout,
-                new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
+                new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout, transport),
                 new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate);
     }
 

@@ -41,6 +41,7 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *       host: master.example               # required
  *       port: 2222
  *       host-key-file: /etc/icbd/master_host_key.pub   # or host-key: "ssh-ed25519 AAAA..."
+ *       transport: ssh                     # ssh | tcp: tcp sends the stream's bytes unencrypted (trusted networks)
  *     ssh:
  *       user: icbd
  *       private-key-file: /etc/icbd/replica_ed25519     # required
@@ -295,6 +296,22 @@ public class ReplicaSettings {
         private int port = DEFAULT_PORT;
         private String hostKey;
         private String hostKeyFile;
+        private String transport = DEFAULT_TRANSPORT;
+
+        /** The stream's bytes on the SSH channel unless told otherwise. */
+        public static final String DEFAULT_TRANSPORT = "ssh";
+
+        /**
+         * {@code ssh} (the default) or {@code tcp}: the request is authenticated and authorised over SSH
+         * either way; with tcp the stream's bytes then travel unencrypted over a plain TCP connection.
+         */
+        public String getTransport() {
+            return transport;
+        }
+
+        public void setTransport(String transport) {
+            this.transport = transport;
+        }
 
         public String getHost() {
             return host;

@@ -1,90 +1,110 @@
 package org.icbd.rcs.replica.pull;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.auth.UserAuthFactory;
-import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import java.util.Optional;
 import org.apache.sshd.client.channel.ChannelExec;
-import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
-import org.apache.sshd.client.keyverifier.RequiredServerKeyVerifier;
-import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.NamedFactory;
-import org.apache.sshd.common.cipher.BuiltinCiphers;
-import org.apache.sshd.common.cipher.Cipher;
-import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.icbd.rcs.transfer.TransferRequest;
+import org.icbd.rcs.transfer.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replica's SSH client of the master's send service. One SSH session and one exec channel per
- * step: the channel's command is the transfer request, its stdout the stream, its stderr one-line
- * reasons, its exit status the verdict.
+ * The replica's SSH client of the master's send service. One SSH session kept open per endpoint
+ * ({@link SshSessions}) and one exec channel per step or stat: the channel's command is the transfer
+ * request, its stdout the stream (or, with {@code transport=tcp}, the hand-off to a plain TCP
+ * connection that carries it), its stderr one-line reasons, its exit status the verdict.
  *
- * <p>Security: public-key authentication with the replica's key only (no password, no
- * keyboard-interactive, no keys picked up from {@code ~/.ssh}, no {@code ~/.ssh/config}), and the
- * master's host key pinned with {@link RequiredServerKeyVerifier}: any other key ends the connection
- * before a byte of stream is read.
+ * <p>Security: public-key authentication with the replica's key only, and the master's host key
+ * pinned: any other key ends the connection before a byte of stream is read ({@link SshSessions}).
  */
 public final class MasterClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MasterClient.class);
 
-    /** AES-GCM first: two to three times the throughput of chacha20-poly1305 on these machines. */
-    static final List<BuiltinCiphers> CIPHERS = List.of(BuiltinCiphers.aes128gcm, BuiltinCiphers.aes256gcm,
-            BuiltinCiphers.aes128ctr, BuiltinCiphers.aes256ctr, BuiltinCiphers.cc20p1305_openssh);
-
     private final String replicaId;
     private final MasterEndpoint endpoint;
-    private final SshClient client;
+    private final SshSessions sessions;
 
     public MasterClient(String replicaId, MasterEndpoint endpoint) {
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
-        SshClient c = SshClient.setUpDefaultClient();
-        c.setServerKeyVerifier(new RequiredServerKeyVerifier(endpoint.hostKey()));
-        c.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
-        c.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
-        List<UserAuthFactory> auth = new ArrayList<>(List.of(UserAuthPublicKeyFactory.INSTANCE));
-        c.setUserAuthFactories(auth);
-        List<NamedFactory<Cipher>> ciphers = new ArrayList<>();
-        CIPHERS.stream().filter(BuiltinCiphers::isSupported).forEach(ciphers::add);
-        c.setCipherFactories(ciphers);
-        c.start();
-        this.client = c;
+        this.sessions = new SshSessions(replicaId);
     }
 
     public MasterEndpoint endpoint() {
         return endpoint;
     }
 
+    /** SSH sessions open now (at most one per endpoint). */
+    public int openSessions() {
+        return sessions.openSessions();
+    }
+
     /**
-     * Connects, authenticates and opens an exec channel carrying {@code request}. The caller owns the
-     * returned channel and must close it.
+     * Opens an exec channel carrying {@code request} on the endpoint's session (connecting and
+     * authenticating first when none is open), with the stream over the endpoint's transport. The
+     * caller owns the returned channel and must close it.
      *
      * @throws IOException if the master cannot be reached, rejects this replica's key, presents another
      *     host key, or does not open the channel in time
      */
     public SendChannel open(TransferRequest request) throws IOException {
-        ClientSession session = client.connect(endpoint.user(), endpoint.host(), endpoint.port())
-                .verify(endpoint.connectTimeout()).getSession();
+        TransferRequest send = request.verb() == TransferRequest.Verb.SEND
+                ? request.withTransport(endpoint.transport()) : request;
+        MasterStderr stderr = new MasterStderr(replicaId, send);
+        Opened opened = openChannel(send, channel -> channel.setErr(stderr));
+        ChannelExec channel = opened.channel();
+        log.debug("replica {}: opened `{}` on {}", replicaId, send.print(), endpoint.address());
+        Optional<TcpWire> tcp = send.transport() == Transport.TCP
+                ? Optional.of(new TcpWire(channel.getInvertedOut(), endpoint.host(), endpoint.connectTimeout(), send))
+                : Optional.empty();
+        return new SendChannel(opened.lease(), channel, stderr, send, endpoint.stallTimeout(),
+                endpoint.connectTimeout(), tcp);
+    }
+
+    private interface Setup {
+        void apply(ChannelExec channel);
+    }
+
+    private record Opened(SshSessions.Lease lease, ChannelExec channel) {
+    }
+
+    /**
+     * An open exec channel for {@code request}; on a session that was open before and fails to open it
+     * (a master restarted, a connection silently gone), once more on a new session.
+     */
+    private Opened openChannel(TransferRequest request, Setup setup) throws IOException {
+        SshSessions.Lease lease = sessions.lease(endpoint);
         try {
-            session.addPublicKeyIdentity(endpoint.identity());
-            session.auth().verify(endpoint.connectTimeout());
-            ChannelExec channel = session.createExecChannel(request.print());
-            MasterStderr stderr = new MasterStderr(replicaId, request);
-            channel.setErr(stderr);
-            channel.open().verify(endpoint.connectTimeout());
-            log.debug("replica {}: opened `{}` on {}", replicaId, request.print(), endpoint.address());
-            return new SendChannel(session, channel, stderr, request, endpoint.stallTimeout(),
-                    endpoint.connectTimeout());
+            return new Opened(lease, openOn(lease, request, setup));
         } catch (IOException | RuntimeException e) {
-            session.close(true);
+            lease.broken();
+            if (!lease.reused()) {
+                throw e;
+            }
+            log.info("replica {}: the SSH session to {} failed to open a channel ({}); opening a new one",
+                    replicaId, endpoint.address(), e.toString());
+        }
+        SshSessions.Lease fresh = sessions.lease(endpoint);
+        try {
+            return new Opened(fresh, openOn(fresh, request, setup));
+        } catch (IOException | RuntimeException e) {
+            fresh.broken();
             throw e;
         }
+    }
+
+    private ChannelExec openOn(SshSessions.Lease lease, TransferRequest request, Setup setup) throws IOException {
+        ChannelExec channel = lease.session().createExecChannel(request.print());
+        setup.apply(channel);
+        try {
+            channel.open().verify(endpoint.connectTimeout());
+        } catch (IOException | RuntimeException e) {
+            channel.close(true);
+            throw e;
+        }
+        return channel;
     }
 
     /**
@@ -96,41 +116,43 @@ public final class MasterClient implements AutoCloseable {
      *     {@link StatRefusedException}) or with anything but one stat line
      */
     public StreamStat stat(TransferRequest request, java.time.Duration timeout) throws IOException {
-        ClientSession session = client.connect(endpoint.user(), endpoint.host(), endpoint.port())
-                .verify(endpoint.connectTimeout()).getSession();
-        try (session) {
-            session.addPublicKeyIdentity(endpoint.identity());
-            session.auth().verify(endpoint.connectTimeout());
-            ChannelExec channel = session.createExecChannel(request.print());
-            MasterStderr stderr = new MasterStderr(replicaId, request);
-            StatAnswer out = new StatAnswer();
+        MasterStderr stderr = new MasterStderr(replicaId, request);
+        StatAnswer out = new StatAnswer();
+        Opened opened = openChannel(request, channel -> {
             channel.setOut(out);
             channel.setErr(stderr);
-            try (channel; stderr) {
-                channel.open().verify(endpoint.connectTimeout());
-                java.util.Set<org.apache.sshd.client.channel.ClientChannelEvent> events = channel.waitFor(
-                        java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED),
-                        timeout.toMillis());
-                Integer status = channel.getExitStatus();
-                if (status == null) {
-                    throw new java.net.SocketTimeoutException("`" + request.print() + "` on " + endpoint.address()
-                            + " gave no answer within " + timeout.toSeconds() + " s"
-                            + (events.contains(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED)
-                                    ? " (the channel closed)" : ""));
-                }
-                if (status != MasterExitStatus.OK) {
-                    throw new StatRefusedException(status, stderr.lastLine());
-                }
-                if (out.overflowed()) {
-                    throw new IOException("`" + request.print() + "` on " + endpoint.address() + " answered more than "
-                            + StatAnswer.LIMIT + " bytes: the master does not speak icbd-stat/1; upgrade it");
-                }
-                String answer = out.text();
-                try {
-                    return StreamStat.parse(answer);
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
+        });
+        ChannelExec channel = opened.channel();
+        try (channel; stderr) {
+            java.util.Set<org.apache.sshd.client.channel.ClientChannelEvent> events = channel.waitFor(
+                    java.util.EnumSet.of(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED),
+                    timeout.toMillis());
+            Integer status = channel.getExitStatus();
+            if (status == null) {
+                throw new java.net.SocketTimeoutException("`" + request.print() + "` on " + endpoint.address()
+                        + " gave no answer within " + timeout.toSeconds() + " s"
+                        + (events.contains(org.apache.sshd.client.channel.ClientChannelEvent.CLOSED)
+                                ? " (the channel closed)" : ""));
+            }
+            if (status != MasterExitStatus.OK) {
+                throw new StatRefusedException(status, stderr.lastLine());
+            }
+            if (out.overflowed()) {
+                throw new IOException("`" + request.print() + "` on " + endpoint.address() + " answered more than "
+                        + StatAnswer.LIMIT + " bytes: the master does not speak icbd-stat/1; upgrade it");
+            }
+            String answer = out.text();
+            try {
+                return StreamStat.parse(answer);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        } finally {
+            // A slow answer closes only its channel: the session may carry the step's stream.
+            if (opened.lease().session().isOpen()) {
+                opened.lease().release();
+            } else {
+                opened.lease().broken();
             }
         }
     }
@@ -167,10 +189,6 @@ public final class MasterClient implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            client.stop();
-        } catch (RuntimeException e) {
-            log.warn("replica {}: stopping the SSH client failed: {}", replicaId, e.toString());
-        }
+        sessions.close();
     }
 }

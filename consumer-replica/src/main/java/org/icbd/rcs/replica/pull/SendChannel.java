@@ -12,13 +12,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.session.ClientSession;
 import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.transfer.TransferRequest;
 
 /**
  * One open exec channel carrying one send stream, and what was observed of it: bytes on the wire,
- * end of stream, a failed read, a stall, the exit status and the master's last stderr line.
+ * end of stream, a failed read, a stall, the exit status and the master's last stderr line. The
+ * stream comes on the channel, or for a {@code transport=tcp} request on the plain TCP connection
+ * the channel handed out ({@link TcpWire}); the verdict always comes on the channel. The channel's
+ * session is shared with other steps ({@link SshSessions}): closing the channel leaves it open; a
+ * stall drops it, since a silent connection may be a dead one.
  *
  * <p>{@link #abort()} may be called from any thread (a stopping service): it closes the channel at
  * once, and every later read of {@link #stream()} fails, so that the receive consuming it is killed
@@ -35,8 +38,9 @@ public final class SendChannel implements AutoCloseable {
      */
     static final Duration VERDICT_AFTER_REJECT = Duration.ofSeconds(1);
 
-    private final ClientSession session;
+    private final SshSessions.Lease lease;
     private final ChannelExec channel;
+    private final TcpWire tcp;
     private final MasterStderr stderr;
     private final TransferRequest request;
     private final AtomicLong wireBytes = new AtomicLong();
@@ -53,15 +57,16 @@ public final class SendChannel implements AutoCloseable {
     /**
      * @param verdictTimeout how long the master's exit status is waited for once its stream ended
      */
-    SendChannel(ClientSession session, ChannelExec channel, MasterStderr stderr, TransferRequest request,
-                Duration stallTimeout, Duration verdictTimeout) {
-        this.session = session;
+    SendChannel(SshSessions.Lease lease, ChannelExec channel, MasterStderr stderr, TransferRequest request,
+                Duration stallTimeout, Duration verdictTimeout, Optional<TcpWire> tcp) {
+        this.lease = lease;
         this.channel = channel;
+        this.tcp = tcp.orElse(null);
         this.stderr = stderr;
         this.request = request;
         this.stallTimeout = stallTimeout;
         this.verdictTimeout = verdictTimeout;
-        this.wire = new Metered(channel.getInvertedOut());
+        this.wire = new Metered(tcp.isPresent() ? tcp.get() : channel.getInvertedOut());
     }
 
     public TransferRequest request() {
@@ -115,8 +120,9 @@ public final class SendChannel implements AutoCloseable {
             return false;
         }
         stalled.set(true);
+        closeTcp();
         channel.close(true);
-        session.close(true);
+        lease.broken();
         return true;
     }
 
@@ -133,7 +139,7 @@ public final class SendChannel implements AutoCloseable {
     /** Whether the channel or its session was closed without this side asking: the connection is gone. */
     public boolean closedByPeer() {
         return !aborted.get() && !stalled.get()
-                && (channel.isClosing() || channel.isClosed() || !session.isOpen());
+                && (channel.isClosing() || channel.isClosed() || !lease.session().isOpen());
     }
 
     /** The master's last stderr line; empty if it wrote none. */
@@ -177,19 +183,35 @@ public final class SendChannel implements AutoCloseable {
                 receiveError);
     }
 
-    /** Closes the channel and its session at once; reads fail from now on. Idempotent, any thread. */
+    /** Closes the channel (and its TCP connection) at once; reads fail from now on. Idempotent, any thread. */
     public void abort() {
         if (aborted.compareAndSet(false, true)) {
+            closeTcp();
             channel.close(true);
-            session.close(true);
         }
     }
 
+    /** Closes the channel; its session stays open for the next step unless it failed. */
     @Override
     public void close() {
         stderr.close();
+        closeTcp();
         channel.close(true);
-        session.close(true);
+        if (lease.session().isOpen()) {
+            lease.release();
+        } else {
+            lease.broken();
+        }
+    }
+
+    private void closeTcp() {
+        if (tcp != null) {
+            try {
+                tcp.close();
+            } catch (IOException e) {
+                // Closing a socket that broke: nothing more to do.
+            }
+        }
     }
 
     /** Counts the wire bytes and records how the stream ended. */

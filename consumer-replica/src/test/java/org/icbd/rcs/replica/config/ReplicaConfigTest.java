@@ -122,6 +122,13 @@ class ReplicaConfigTest {
     }
 
     @Test
+    void theTransportIsSshUnlessSetToTcp() {
+        assertEquals(org.icbd.rcs.transfer.Transport.SSH, bind(properties).master().transport());
+        properties.put("icbd.replica.master.transport", "tcp");
+        assertEquals(org.icbd.rcs.transfer.Transport.TCP, bind(properties).master().transport());
+    }
+
+    @Test
     void zstdIsALinkPreference() {
         properties.put("icbd.replica.compression", "zstd");
         assertEquals(Compression.ZSTD, bind(properties).compression());
@@ -150,6 +157,7 @@ class ReplicaConfigTest {
             "icbd.replica.max-pull-rate         | 10           | icbd.replica.max-pull-rate",
             "icbd.replica.master.host           | <remove>     | icbd.replica.master.host",
             "icbd.replica.master.port           | 0            | icbd.replica.master.port",
+            "icbd.replica.master.transport      | udp          | icbd.replica.master.transport",
             "icbd.replica.master.host-key-file  | <remove>     | icbd.replica.master.host-key-file",
             "icbd.replica.master.host-key-file  | /nonexistent | icbd.replica.master.host-key-file",
             "icbd.replica.ssh.private-key-file  | <remove>     | icbd.replica.ssh.private-key-file",

@@ -97,7 +97,7 @@ public class MasterService implements AutoCloseable {
                     settings.streamBudgetBytes(), settings.streamCodec());
             this.sendServer = SendServer.builder(settings.sendServerSettings(), repository).streams(streams)
                     .sendRate(settings.maxSendRate().map(Throttle::new).orElse(null))
-                    .observer(metrics).start();
+                    .tcpPort(settings.getTcpPort()).observer(metrics).start();
             metrics.watch(sendServer);
         } catch (RuntimeException e) {
             close(publisher);

@@ -70,6 +70,8 @@ public class MasterSettings {
     private String name = DEFAULT_NAME;
     private String sshHost = DEFAULT_SSH_HOST;
     private int sshPort = DEFAULT_SSH_PORT;
+    /** {@code transport=tcp} streams: 0 for any free port, bound at the first such request. */
+    private int tcpPort;
     private String sshUser = DEFAULT_SSH_USER;
     private String hostKeyFile = DEFAULT_HOST_KEY_FILE;
     private String authorizedKeysFile = DEFAULT_AUTHORIZED_KEYS_FILE;
@@ -101,6 +103,10 @@ public class MasterSettings {
         if (httpPort < -1 || httpPort > 65535) {
             throw new IllegalArgumentException(PREFIX + ".http-port " + httpPort
                     + " is out of range 0-65535 (-1 picks a free port)");
+        }
+        if (tcpPort < 0 || tcpPort > 65535) {
+            throw new IllegalArgumentException(PREFIX + ".tcp-port " + tcpPort
+                    + " is out of range 0-65535 (0 picks a free port at the first transport=tcp request)");
         }
         if (reconcileInterval == null || reconcileInterval.isNegative() || reconcileInterval.isZero()) {
             throw new IllegalArgumentException(PREFIX + ".reconcile-interval must be a positive duration, was "
@@ -236,6 +242,15 @@ public class MasterSettings {
 
     public void setSshPort(int sshPort) {
         this.sshPort = sshPort;
+    }
+
+    /** Where {@code transport=tcp} streams go out (on the SSH address); 0, the default, for any free port. */
+    public int getTcpPort() {
+        return tcpPort;
+    }
+
+    public void setTcpPort(int tcpPort) {
+        this.tcpPort = tcpPort;
     }
 
     public String getSshUser() {

@@ -3,6 +3,7 @@ package org.icbd.rcs.master.ssh;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
@@ -30,6 +32,7 @@ import org.icbd.rcs.rate.ThrottledOutputStream;
 import org.icbd.rcs.master.repo.RepositoryException;
 import org.icbd.rcs.transfer.TransferRequest;
 import org.icbd.rcs.transfer.TransferRequestException;
+import org.icbd.rcs.transfer.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * the server's executor, never on an SSH I/O thread.
  *
  * <p>Nothing runs before the request has been parsed and every snapshot it names has been found
- * read-only under that image's {@code versions/}. On any failure stderr carries one line saying
+ * read-only under that image's {@code versions/}; for {@code transport=tcp}, nor before the replica
+ * connected with the one-time token it was answered on the channel ({@link TcpHandoff}), the stream
+ * then going over that connection. On any failure stderr carries one line saying
  * why, prefixed with {@code icbd-send: }.
  */
 final class SendCommand implements Command {
@@ -63,6 +68,7 @@ final class SendCommand implements Command {
     private final StreamStore store;
     private final Optional<Throttle> throttle;
     private final SendObserver observer;
+    private final TcpHandoff tcp;
     /** The send told to the observer as started and not yet as ended; null otherwise. */
     private volatile TransferRequest sending;
 
@@ -75,7 +81,7 @@ final class SendCommand implements Command {
 
     SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
                 Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor, StreamStore store,
-                Optional<Throttle> throttle, SendObserver observer) {
+                Optional<Throttle> throttle, SendObserver observer, TcpHandoff tcp) {
         this.line = line;
         this.repository = repository;
         this.source = source;
@@ -86,6 +92,7 @@ final class SendCommand implements Command {
         this.store = store;
         this.throttle = throttle;
         this.observer = observer;
+        this.tcp = tcp;
     }
 
     @Override
@@ -222,13 +229,73 @@ final class SendCommand implements Command {
             stat(request, key, btrfsSend, client);
             return;
         }
+        Socket data = null;
+        if (request.transport() == Transport.TCP) {
+            Optional<Socket> connected = handOff(request, client);
+            if (connected.isEmpty()) {
+                return;
+            }
+            data = connected.get();
+        }
+        try {
+            send(request, snapshot, parent, client, key, btrfsSend, data);
+        } finally {
+            if (data != null) {
+                closeQuietly(data);
+            }
+        }
+    }
+
+    /**
+     * Answers a {@code transport=tcp} request with its one-time token and waits for the replica's
+     * connection; empty (the request ended, nothing sent) when none came in time.
+     */
+    private Optional<Socket> handOff(TransferRequest request, String client) {
+        TcpHandoff.Ticket ticket;
+        try {
+            ticket = tcp.issue(channel.getSession().getClientAddress());
+        } catch (RuntimeException e) {
+            log.error("send {} to {}: {}", request, client, e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, "this source cannot take tcp transfers now: " + e.getMessage()
+                    + "; retry later or use transport ssh");
+            return Optional.empty();
+        }
+        try {
+            out.write((ticket.answer() + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException e) {
+            ticket.cancel();
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ticket.await());
+        } catch (TimeoutException | IOException e) {
+            log.warn("send {} to {}: {}; nothing was sent", request, client, e.getMessage());
+            finish(SendExitStatus.MASTER_FAILED, e.getMessage() + "; nothing was sent");
+        } catch (InterruptedException e) {
+            log.info("send {} to {} abandoned while waiting for its tcp connection", request, client);
+            finish(SendExitStatus.MASTER_FAILED, "the request ended before its tcp connection came");
+        }
+        return Optional.empty();
+    }
+
+    private void send(TransferRequest request, Path snapshot, Optional<Path> parent, String client, StreamKey key,
+                      StreamStore.Send btrfsSend, Socket data) {
+        OutputStream base;
+        try {
+            base = data == null ? out : data.getOutputStream();
+        } catch (IOException e) {
+            finish(SendExitStatus.MASTER_FAILED, "stream broken: " + e.getMessage());
+            return;
+        }
         long startNanos = System.nanoTime();
         log.info("send {} to {} started: {}{}", request, client, snapshot, parent.map(p -> " from " + p).orElse(""));
         // From here every finish() ends this send for the observer: completed with status 0, else failed.
         sending = request;
         observer.started(request);
         Compression codec = request.compression();
-        CountingOutputStream counted = new CountingOutputStream(out, n -> observer.served(codec, n));
+        CountingOutputStream counted = new CountingOutputStream(base, n -> observer.served(codec, n));
         OutputStream limited = throttle.<OutputStream>map(t -> new ThrottledOutputStream(counted, t)).orElse(counted);
         OutputStream wire = filter.map(f -> f.wrap(limited, new SendStreamFilter.Context(request, client,
                 this::closeConnection))).orElse(limited);
@@ -356,6 +423,14 @@ final class SendCommand implements Command {
             err.flush();
         } catch (IOException e) {
             log.debug("cannot write to the stderr of {}: {}", client(), e.toString());
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("closing the tcp connection to a client: {}", e.toString());
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -77,9 +78,11 @@ public final class SendServer implements AutoCloseable {
     private final SendServerSettings settings;
     private final StreamStore streams;
     private final Set<Channel> openChannels;
+    private final TcpHandoff tcp;
 
     private SendServer(SshServer sshd, PublicKey hostKey, SendSlots slots, ExecutorService executor,
-                       SendServerSettings settings, StreamStore streams, Set<Channel> openChannels) {
+                       SendServerSettings settings, StreamStore streams, Set<Channel> openChannels, TcpHandoff tcp) {
+        this.tcp = tcp;
         this.sshd = sshd;
         this.hostKey = hostKey;
         this.slots = slots;
@@ -131,6 +134,16 @@ public final class SendServer implements AutoCloseable {
         return openChannels.size();
     }
 
+    /** The port {@code transport=tcp} streams go out on; empty until the first such request. */
+    public Optional<Integer> tcpPort() {
+        return tcp.port();
+    }
+
+    /** TCP connections refused so far: unknown, used or expired tokens, or another address than the SSH client's. */
+    public long tcpRefused() {
+        return tcp.refused();
+    }
+
     public boolean isRunning() {
         return sshd.isStarted();
     }
@@ -143,6 +156,7 @@ public final class SendServer implements AutoCloseable {
         } catch (IOException e) {
             log.warn("stopping the SSH send service on port {}: {}", port(), e.toString());
         }
+        tcp.close();
         streams.close();
         executor.shutdownNow();
         try {
@@ -164,6 +178,23 @@ public final class SendServer implements AutoCloseable {
         private StreamStore streams;
         private Throttle sendRate;
         private SendObserver observer = SendObserver.NONE;
+        private int tcpPort;
+        private Duration tcpTokenTimeout = TcpHandoff.DEFAULT_TOKEN_TIMEOUT;
+
+        /**
+         * The port {@code transport=tcp} streams go out on, on the SSH service's address: 0 (the
+         * default) for any free one; bound at the first such request.
+         */
+        public Builder tcpPort(int port) {
+            this.tcpPort = port;
+            return this;
+        }
+
+        /** How long a {@code transport=tcp} token waits for its connection; default 30 s. */
+        public Builder tcpTokenTimeout(Duration timeout) {
+            this.tcpTokenTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
 
         /** Told how each request ends (the master's metrics); default nobody. */
         public Builder observer(SendObserver observer) {
@@ -216,6 +247,7 @@ public final class SendServer implements AutoCloseable {
             PublicKey hostKey = loadHostKey(hostKeys, settings.hostKeyFile());
             SendSlots slots = new SendSlots(settings.maxConcurrentSends());
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
+            TcpHandoff tcp = new TcpHandoff(settings.host(), tcpPort, tcpTokenTimeout, executor);
             Optional<SendStreamFilter> sendFilter = Optional.ofNullable(filter);
             Optional<Throttle> rate = Optional.ofNullable(sendRate);
             StreamStore store = streams != null ? streams
@@ -241,7 +273,7 @@ public final class SendServer implements AutoCloseable {
             sshd.setCipherFactories(ciphers);
             SendObserver sendObserver = observer;
             sshd.setCommandFactory((channel, command) -> new SendCommand(command, repository, source, slots,
-                    settings.sendQueueTimeout(), sendFilter, executor, store, rate, sendObserver));
+                    settings.sendQueueTimeout(), sendFilter, executor, store, rate, sendObserver, tcp));
             Set<Channel> open = ConcurrentHashMap.newKeySet();
             sshd.addChannelListener(new ChannelListener() {
                 @Override
@@ -269,7 +301,7 @@ public final class SendServer implements AutoCloseable {
                     settings.authorizedKeysFile(), settings.maxConcurrentSends(),
                     settings.sendQueueTimeout().toSeconds(), repository.pool(), store.dir(),
                     rate.map(Throttle::toString).orElse("unlimited"));
-            return new SendServer(sshd, hostKey, slots, executor, settings, store, open);
+            return new SendServer(sshd, hostKey, slots, executor, settings, store, open, tcp);
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */
