@@ -24,9 +24,13 @@ public final class PeerPackages {
 
     /** Command by package: what the OpenSSH pipe needs. */
     public static final Map<String, String> OPENSSH = Map.of("/usr/sbin/sshd", "openssh-server", "ssh", "openssh-client",
-            "unshare", "util-linux");
-    /** Command by package: what btrbk needs besides {@link #OPENSSH}; {@code lz4} for {@code stream_compress lz4}. */
-    public static final Map<String, String> BTRBK = Map.of("btrbk", "btrbk", "lz4", "lz4", "nsenter", "util-linux");
+            "ssh-keygen", "openssh-client");
+    /**
+     * Command by package: what btrbk needs besides {@link #OPENSSH}; {@code lz4} for {@code stream_compress lz4},
+     * {@code unshare} and {@code nsenter} for its mount namespace.
+     */
+    public static final Map<String, String> BTRBK = Map.of("btrbk", "btrbk", "lz4", "lz4", "unshare", "util-linux",
+            "nsenter", "util-linux");
 
     private PeerPackages() {
     }
