@@ -55,8 +55,11 @@ import org.slf4j.LoggerFactory;
  *       child JVMs ({@link MasterSite}, {@link ReplicaSite}), over the loopback interface, without and
  *       with LZ4;
  *   <li>{@link Route#LINK}: the same with the replica in its own network namespace, joined to the
- *       master's by a veth pair shaped with a token bucket.
+ *       master's by a veth pair shaped with a token bucket;
+ *   <li>{@link Route#OPENSSH}, {@link Route#BTRBK}: the peers, through a {@link PrivateSshd} on loopback.
  * </ul>
+ * Every case but the bare raw pipe ends with the same write-back of the replica pool, counted in its
+ * time, so that its ratio to the raw pipe with that write-back compares like with like.
  *
  * <p>Everything it creates lives under {@code <workDir>/run-<pid>/} and in namespaces named after
  * its pid; {@link #close()} removes all of it (pools, child JVMs and their btrfs processes,
