@@ -204,16 +204,12 @@ public final class Bench implements AutoCloseable {
             if (settings.routes().contains(Route.LOOPBACK)) {
                 // In the master's namespace (the host's when there is no link): loopback either way.
                 replicas.add(startReplica(Route.LOOPBACK, masterNs, "127.0.0.1", m.sshPort(), keys));
-                replicas.add(startReplica(Route.LOOPBACK, "loopback-tcp", masterNs, "127.0.0.1", m.sshPort(), keys,
-                        List.of("--transport", "tcp")));
             }
             if (link != null) {
                 replicas.add(startReplica(Route.LINK, Optional.of(link.replicaNamespace()), ShapedLink.MASTER_ADDRESS,
                         m.sshPort(), keys));
-                replicas.add(startReplica(Route.LINK, "link-tcp", Optional.of(link.replicaNamespace()),
-                        ShapedLink.MASTER_ADDRESS, m.sshPort(), keys, List.of("--transport", "tcp")));
             }
-            linkInfo = probe(replicas.stream().filter(r -> !r.tcp()).toList(), m.probePort(), progress);
+            linkInfo = probe(replicas, m.probePort(), progress);
             ImageVersion warmUpVersion = warmUp(repository, replicas, progress);
             streamCases = Optional.of(startStreamCases(masterNs, m.sshPort(), keys, versions, warmUpVersion,
                     progress));
@@ -241,11 +237,11 @@ public final class Bench implements AutoCloseable {
                 deleteSubvolumes(into.resolve("2"), into.resolve("1"));
             }
             for (ReplicaHandle replica : replicas) {
-                for (Compression compression : replica.compressions()) {
+                for (Compression compression : List.of(Compression.NONE, Compression.LZ4, Compression.ZSTD)) {
                     String c = compression.code();
                     Map<String, Long> pids = Map.of("master", master.orElseThrow().pid(), "replica", replica.pid());
                     for (boolean delta : new boolean[] {false, true}) {
-                        record(samples, caseKeys, replica.caseName(compression), replica.route().code(), c, delta,
+                        record(samples, caseKeys, replica.route().code() + " " + c, replica.route().code(), c, delta,
                                 measureStep(replica, compression, versions, delta, pids), of, progress);
                     }
                     Path versionsDir = replica.root().resolve("images").resolve(IMAGE).resolve("versions");
@@ -281,24 +277,7 @@ public final class Bench implements AutoCloseable {
     private record MasterHandle(SiteProcess process, long pid, int sshPort, int probePort) {
     }
 
-    /**
-     * @param tcp whether the site pulls with {@code transport=tcp} (the stream over plain TCP), whose
-     *            cases are named {@code <route> tcp} (no compression) and {@code <route> tcp <codec>}
-     */
-    private record ReplicaHandle(Route route, SiteProcess process, long pid, Path root, String masterHost,
-                                 boolean tcp) {
-
-        String caseName(Compression compression) {
-            if (!tcp) {
-                return route.code() + " " + compression.code();
-            }
-            return route.code() + " tcp" + (compression == Compression.NONE ? "" : " " + compression.code());
-        }
-
-        List<Compression> compressions() {
-            return tcp ? List.of(Compression.NONE, Compression.LZ4)
-                    : List.of(Compression.NONE, Compression.LZ4, Compression.ZSTD);
-        }
+    private record ReplicaHandle(Route route, SiteProcess process, long pid, Path root, String masterHost) {
     }
 
     /** The replica's key pair, made by the stock ssh-keygen as an operator would, and the master's authorized_keys. */
@@ -354,7 +333,7 @@ public final class Bench implements AutoCloseable {
             throw new IllegalStateException("the " + name + " site did not start: " + ready.error());
         }
         siteJava.put("replica", ready.text("java"));
-        return new ReplicaHandle(route, process, ready.number("pid"), root, masterHost, extra.contains("tcp"));
+        return new ReplicaHandle(route, process, ready.number("pid"), root, masterHost);
     }
 
     /** Plain TCP from the master's probe source to each replica: what the path itself delivers. */

@@ -27,7 +27,6 @@ import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.rate.Throttle;
-import org.icbd.rcs.transfer.Transport;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.pull.HostKeyPin;
@@ -84,13 +83,11 @@ public final class ReplicaSite {
      * @param maxPullRate the pulls' cap in wire bytes per second ({@code icbd.replica.max-pull-rate}); empty for none
      * @param relay      whether to reach the master through a {@link ChaosLink} in this JVM, which the
      *                   {@code cut} command cuts (so that it works in whatever namespace the site runs)
-     * @param transport  how the stream's bytes travel ({@code icbd.replica.master.transport})
      */
     public record Settings(Path root, String masterHost, int masterPort, Path hostKeyPin, Path identity,
-                           Optional<Long> maxPullRate, boolean relay, Transport transport) {
+                           Optional<Long> maxPullRate, boolean relay) {
 
         public Settings {
-            Objects.requireNonNull(transport, "--transport");
             Objects.requireNonNull(maxPullRate, "--max-pull-rate");
             Objects.requireNonNull(root, "--root");
             Objects.requireNonNull(masterHost, "--master-host");
@@ -131,7 +128,7 @@ public final class ReplicaSite {
         // The service's defaults throughout: the bench measures the replica as it is configured out of the box.
         MasterEndpoint endpoint = new MasterEndpoint(host, port,
                 ReplicaSettings.Ssh.DEFAULT_USER, hostKey, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT,
-                ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT).withTransport(settings.transport());
+                ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT);
         try (AutoCloseable link = () -> relay.ifPresent(ChaosLink::close);
              MasterClient master = new MasterClient(replicaId, endpoint);
              ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs));

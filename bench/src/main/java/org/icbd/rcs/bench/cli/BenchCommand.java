@@ -18,7 +18,6 @@ import org.icbd.rcs.bench.MasterSite;
 import org.icbd.rcs.bench.ReplicaSite;
 import org.icbd.rcs.bench.Route;
 import org.icbd.rcs.ops.cli.Sizes;
-import org.icbd.rcs.transfer.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -193,14 +192,10 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--relay", description = "Reach the master through a relay the cut command cuts.")
         boolean relay;
 
-        @Option(names = "--transport", defaultValue = "ssh", description = "ssh or tcp: how the stream's bytes "
-                + "travel (icbd.replica.master.transport).")
-        String transport;
-
         @Override
         public Integer call() throws Exception {
             return ReplicaSite.run(new ReplicaSite.Settings(root, masterHost, masterPort, hostKeyPin, identity,
-                            Optional.ofNullable(maxPullRate), relay, Transport.forCode(transport)),
+                            Optional.ofNullable(maxPullRate), relay),
                     stdin(), spec.commandLine().getOut());
         }
     }
