@@ -39,6 +39,7 @@ import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.btrfs.SubvolumeInfo;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.Compression;
+import org.icbd.rcs.transfer.Transport;
 import org.icbd.rcs.master.repo.ImageRepository;
 import org.icbd.rcs.master.repo.ImageVersion;
 import org.slf4j.Logger;
@@ -247,6 +248,15 @@ public final class Bench implements AutoCloseable {
                     Path versionsDir = replica.root().resolve("images").resolve(IMAGE).resolve("versions");
                     deleteSubvolumes(versionsDir.resolve("2"), versionsDir.resolve("1"));
                 }
+                // transport=tcp, without compression: the request over SSH, the stream's bytes over plain TCP.
+                Map<String, Long> pids = Map.of("master", master.orElseThrow().pid(), "replica", replica.pid());
+                for (boolean delta : new boolean[] {false, true}) {
+                    record(samples, caseKeys, replica.route().code() + " tcp", replica.route().code(), "none", delta,
+                            measureStep(replica, Compression.NONE, Transport.TCP, versions, delta, pids), of,
+                            progress);
+                }
+                Path versionsDir = replica.root().resolve("images").resolve(IMAGE).resolve("versions");
+                deleteSubvolumes(versionsDir.resolve("2"), versionsDir.resolve("1"));
             }
             if (peers.isPresent()) {
                 measurePeers(peers.get(), versions, samples, caseKeys, of, progress);
@@ -824,9 +834,14 @@ public final class Bench implements AutoCloseable {
 
     private Sample measureStep(ReplicaHandle replica, Compression compression, Versions versions, boolean delta,
                                Map<String, Long> pids) {
+        return measureStep(replica, compression, Transport.SSH, versions, delta, pids);
+    }
+
+    private Sample measureStep(ReplicaHandle replica, Compression compression, Transport transport, Versions versions,
+                               boolean delta, Map<String, Long> pids) {
         ImageVersion target = versions.target(delta);
         String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
-                + compression.code() + " " + target.uuid();
+                + compression.code() + " " + target.uuid() + (transport == Transport.SSH ? "" : " " + transport.code());
         sync();
         ShapedLink.QdiscCounters before = replica.route() == Route.LINK ? link.counters() : null;
         SiteReply reply;

@@ -38,6 +38,7 @@ import org.icbd.rcs.replica.step.StepObserver;
 import org.icbd.rcs.replica.step.StepOrder;
 import org.icbd.rcs.replica.step.StepResult;
 import org.icbd.rcs.replica.step.StepTimings;
+import org.icbd.rcs.transfer.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +46,13 @@ import org.slf4j.LoggerFactory;
  * The replica side of the bench, run in a child JVM of its own ({@code icbd bench replica-site}),
  * possibly in another network namespace. It pulls steps with the replica service's own step runner,
  * {@link PullStepRunner}, over the service's {@link MasterClient} (the master's host key pinned, one
- * session and exec channel per step) into the service's {@link ReplicaPool}: what it measures is what
+ * session kept open, an exec channel per step) into the service's {@link ReplicaPool}: what it measures is what
  * ships. Kafka is left out: progress reports do not move bytes, so the runner's observer tells nobody.
  *
  * <p>Protocol, one command per stdin line, one {@link SiteReply} per stdout line:
  * <ul>
- *   <li>{@code pull <image> <version> <parent|-> <none|lz4|zstd> <uuid>}: one step, its parent found in
+ *   <li>{@code pull <image> <version> <parent|-> <none|lz4|zstd> <uuid> [tcp]}: one step (with {@code tcp},
+ *       its stream over {@code transport=tcp}), its parent found in
  *       the pool by version, run again at once after a transient failure (a cut link: the next attempt
  *       resumes from the bytes held), as the service retries a task; {@code ok wire= stream= nanos=
  *       connect= transfer= promote= cipher= attempts=}, {@code wire} and {@code nanos} over every attempt
@@ -99,12 +101,16 @@ public final class ReplicaSite {
     private final String replicaId;
     private final ReplicaPool pool;
     private final PullStepRunner steps;
+    /** The same runner over a client whose endpoint says {@code transport: tcp}. */
+    private final PullStepRunner tcpSteps;
     /** Names each step in the runner's logs: the bench has no tasks. */
     private final AtomicLong stepCount = new AtomicLong();
 
     private final Optional<ChaosLink> relay;
 
-    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps, Optional<ChaosLink> relay) {
+    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps, PullStepRunner tcpSteps,
+                        Optional<ChaosLink> relay) {
+        this.tcpSteps = tcpSteps;
         this.relay = relay;
         this.replicaId = replicaId;
         this.pool = pool;
@@ -134,8 +140,12 @@ public final class ReplicaSite {
              ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs));
              PullStepRunner steps = new PullStepRunner(replicaId, pool, master,
                      ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
+                     settings.maxPullRate().map(Throttle::new));
+             MasterClient tcpMaster = new MasterClient(replicaId, endpoint.withTransport(Transport.TCP));
+             PullStepRunner tcpSteps = new PullStepRunner(replicaId, pool, tcpMaster,
+                     ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
                      settings.maxPullRate().map(Throttle::new))) {
-            ReplicaSite site = new ReplicaSite(replicaId, pool, steps, relay);
+            ReplicaSite site = new ReplicaSite(replicaId, pool, steps, tcpSteps, relay);
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid(),
                     "java", System.getProperty("java.version"))).render());
             out.flush();
@@ -157,8 +167,11 @@ public final class ReplicaSite {
     private SiteReply handle(String[] words) throws IOException {
         return switch (words[0]) {
             case "pull" -> {
-                require(words, 6);
-                yield pull(words[1], Integer.parseInt(words[2]), words[3], Compression.forCode(words[4]), words[5]);
+                if (words.length != 7) {
+                    require(words, 6);
+                }
+                yield pull(words[1], Integer.parseInt(words[2]), words[3], Compression.forCode(words[4]), words[5],
+                        words.length == 7 ? Transport.forCode(words[6]) : Transport.SSH);
             }
             case "probe" -> {
                 require(words, 4);
@@ -186,7 +199,9 @@ public final class ReplicaSite {
      * check) to the promoted version. A delta's parent is the version this pool holds under
      * {@code parent}, named by its received uuid as a planner names it.
      */
-    private SiteReply pull(String image, int version, String parent, Compression compression, String uuid) {
+    private SiteReply pull(String image, int version, String parent, Compression compression, String uuid,
+                           Transport transport) {
+        PullStepRunner steps = transport == Transport.TCP ? tcpSteps : this.steps;
         TransferStep step;
         if (parent.equals("-")) {
             step = TransferStep.full(version, uuid);

@@ -51,7 +51,7 @@ class BenchCommandIT {
             assertTrue(c.get("seconds").get("median").asDouble() > 0, c.toString());
         }
         for (String name : List.of("btrfs send only", "raw send|receive", "raw send|receive+flush", "loopback none",
-                "loopback lz4", "link none", "link lz4", "openssh")) {
+                "loopback lz4", "loopback tcp", "link none", "link lz4", "link tcp", "openssh")) {
             for (String step : List.of("full", "delta")) {
                 assertTrue(seen.contains(name + "/" + step), name + "/" + step + " missing from " + seen);
             }

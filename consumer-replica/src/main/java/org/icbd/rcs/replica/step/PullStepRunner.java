@@ -304,7 +304,10 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
          * download when it came, else asked now (the master has produced the stream by now).
          */
         private StreamStat masterStat(Transfer transfer, TransferRequest request) throws StepFailure {
-            StreamStat early = transfer.stat().getNow(null);
+            // A stat asked alongside that failed (it timed out while the master still produced a long
+            // stream, say) is asked again: the stream is complete now.
+            CompletableFuture<StreamStat> alongside = transfer.stat();
+            StreamStat early = alongside.isDone() && !alongside.isCompletedExceptionally() ? alongside.join() : null;
             if (early != null) {
                 return early;
             }

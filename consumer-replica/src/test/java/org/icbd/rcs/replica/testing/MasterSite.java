@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.command.CommandRunner;
@@ -17,7 +18,8 @@ import org.icbd.rcs.master.ssh.SendStreamFilter;
 /**
  * A real master for tests: a loop-mounted pool with the master's image repository, and its SSH send
  * service on an ephemeral loopback port, authorising one replica key. The send service's test hook
- * can be switched at any time ({@link #filter}); by default streams pass unchanged.
+ * can be switched at any time ({@link #filter}); by default streams pass unchanged. Every {@code btrfs
+ * send} the service starts is counted ({@link #btrfsSends()}).
  */
 public final class MasterSite implements AutoCloseable {
 
@@ -27,6 +29,8 @@ public final class MasterSite implements AutoCloseable {
     private SendServerSettings settings;
     private final AtomicReference<SendStreamFilter> filter = new AtomicReference<>();
     private final Path authorizedKeys;
+    /** {@code btrfs send} runs started by the send service (shared with the builder's source). */
+    private AtomicLong sends;
 
     private MasterSite(LoopPool pool, ImageRepository repository, SendServer server, Path authorizedKeys) {
         this.pool = pool;
@@ -42,6 +46,12 @@ public final class MasterSite implements AutoCloseable {
 
     /** As {@link #start(Path, long, String)}, with at most {@code maxSends} sends at once. */
     public static MasterSite start(Path dir, long poolBytes, String replicaKeyLine, int maxSends) throws IOException {
+        return start(dir, poolBytes, replicaKeyLine, maxSends, java.time.Duration.ofSeconds(30));
+    }
+
+    /** As {@link #start(Path, long, String, int)}, a {@code transport=tcp} token waiting {@code tcpTokenTimeout}. */
+    public static MasterSite start(Path dir, long poolBytes, String replicaKeyLine, int maxSends,
+                                   java.time.Duration tcpTokenTimeout) throws IOException {
         Files.createDirectories(dir);
         LoopPool pool = LoopPool.create(dir.resolve("master.img"), dir.resolve("master"), poolBytes);
         try {
@@ -50,19 +60,45 @@ public final class MasterSite implements AutoCloseable {
             SendServerSettings settings = SendServerSettings.defaults(dir.resolve("ssh_host_key"), authorized)
                     .withHost("127.0.0.1").withPort(0).withMaxConcurrentSends(maxSends);
             MasterSite[] site = new MasterSite[1];
+            AtomicLong sends = new AtomicLong();
             SendServer server = SendServer.builder(settings, repository)
                     .filter((wire, context) -> {
                         SendStreamFilter f = site[0].filter.get();
                         return f == null ? wire : f.wrap(wire, context);
                     })
+                    .source(counting(repository, sends))
+                    .tcpTokenTimeout(tcpTokenTimeout)
                     .start();
             site[0] = new MasterSite(pool, repository, server, authorized);
             site[0].settings = settings.withPort(server.port());
+            site[0].sends = sends;
             return site[0];
         } catch (IOException | RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    private static org.icbd.rcs.master.ssh.SendStreamSource counting(ImageRepository repository, AtomicLong sends) {
+        return (snapshot, parent) -> {
+            sends.incrementAndGet();
+            return repository.btrfs().send(snapshot, parent);
+        };
+    }
+
+    /** How many {@code btrfs send} runs the send service started. */
+    public long btrfsSends() {
+        return sends.get();
+    }
+
+    /** TCP connections the send service refused (bad, used or late tokens). */
+    public long tcpRefused() {
+        return server.tcpRefused();
+    }
+
+    /** The port of {@code transport=tcp} streams; empty until the first such request. */
+    public java.util.Optional<Integer> tcpPort() {
+        return server.tcpPort();
     }
 
     /** Lets one more replica key in (the master re-reads authorized_keys when it changes). */
@@ -126,6 +162,7 @@ public final class MasterSite implements AutoCloseable {
                     SendStreamFilter f = filter.get();
                     return f == null ? wire : f.wrap(wire, context);
                 })
+                .source(counting(repository, sends))
                 .start();
     }
 

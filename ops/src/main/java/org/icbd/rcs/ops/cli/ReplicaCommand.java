@@ -92,6 +92,11 @@ public final class ReplicaCommand implements Runnable {
                 description = "the master's pinned host key as one line (instead of the file)")
         String masterHostKey;
 
+        @Option(names = "--master-transport", paramLabel = "ssh|tcp",
+                description = "how the streams' bytes travel: on the SSH channel (default ssh), or over plain TCP once"
+                        + " SSH authorised the request (tcp: unencrypted, trusted networks only)")
+        String masterTransport;
+
         @Option(names = "--ssh-user", paramLabel = "USER", description = "SSH user on the master (default icbd)")
         String sshUser;
 
@@ -146,6 +151,7 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "master.port", masterPort);
             put(properties, "master.host-key-file", masterHostKeyFile);
             put(properties, "master.host-key", masterHostKey);
+            put(properties, "master.transport", masterTransport);
             put(properties, "ssh.user", sshUser);
             put(properties, "ssh.private-key-file", privateKey);
             put(properties, "compression", compression);
