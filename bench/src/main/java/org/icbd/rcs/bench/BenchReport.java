@@ -62,8 +62,9 @@ public record BenchReport(Instant startedAt, double seconds, Map<String, Object>
                     c.streamMBps(), c.ratioToRaw().map(r -> String.format(Locale.ROOT, "%.2f", r)).orElse("-"), rss);
         }
         out.println();
-        out.println("phases, seconds (median): a step is connect + transfer + promote; promotion snapshots the "
-                + "received subvolume, which makes btrfs write its data first, a flush the raw pipe leaves pending");
+        out.println("phases, seconds (median): a step is connect + transfer + promote + flush; every case but "
+                + "`raw send|receive` ends with the same write-back of the replica pool (btrfs filesystem sync), "
+                + "counted in its seconds, so that x raw (against `raw send|receive+flush`) compares like with like");
         for (CaseResult c : cases) {
             if (c.phases().isEmpty()) {
                 continue;
@@ -86,9 +87,10 @@ public record BenchReport(Instant startedAt, double seconds, Map<String, Object>
             double gb = c.streamBytes() / 1e9;
             Map<String, Double> cpu = c.cpuSeconds();
             double total = cpu.values().stream().mapToDouble(Double::doubleValue).sum();
-            if (c.route().equals("raw")) {
+            if (!cpu.containsKey("master")) {
+                // The raw pipe and the peers: btrfs send and receive, ssh, sshd, btrbk, lz4 together.
                 out.printf(Locale.ROOT, "%-22s %-6s %37s %13s %9.2f %9.2f%n", c.name(), c.step(),
-                        "(send and receive together)", "", total / gb, c.seconds().median() / gb);
+                        "(every process together)", "", total / gb, c.seconds().median() / gb);
             } else {
                 out.printf(Locale.ROOT, "%-22s %-6s %11.2f %11.2f %11.2f %13.2f %9.2f %9.2f%n", c.name(), c.step(),
                         cpu.getOrDefault("master children", 0.0) / gb, cpu.getOrDefault("master", 0.0) / gb,
@@ -99,7 +101,8 @@ public record BenchReport(Instant startedAt, double seconds, Map<String, Object>
         out.println();
         out.println("targets (goals, not assertions):");
         for (Target t : targets) {
-            out.printf(Locale.ROOT, "  [%s] %s: %s%n", t.met() ? "met" : "MISSED", t.goal(), t.value());
+            out.printf(Locale.ROOT, "  [%-6s] %-32s %9.2f  %s; %s%n", t.met() ? "met" : "MISSED", t.name(), t.value(),
+                    t.goal(), t.detail());
         }
         out.flush();
     }

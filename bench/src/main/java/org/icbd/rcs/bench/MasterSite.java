@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * that its memory can be read apart: the project's SSH send service over the bench's master pool,
  * started programmatically with its default settings, and a {@link ProbeServer} next to it.
  *
- * <p>Protocol: one line on stdout once listening ({@code ok ssh=<port> probe=<port>}), the host
+ * <p>Protocol: one line on stdout once listening ({@code ok ssh=<port> probe=<port> pid=<pid> java=<version>}), the host
  * key written to {@code hostKeyPin} as an OpenSSH public key line before it. It then serves until
  * its stdin ends: the bench closing it (or dying) ends the site. One command: {@code store}, answered
  * {@code ok productions=<n> hits=<n>} (the stream store's {@code btrfs send} runs and requests served
@@ -53,6 +53,7 @@ public final class MasterSite {
             ready.put("ssh", server.port());
             ready.put("probe", probe.port());
             ready.put("pid", ProcessHandle.current().pid());
+            ready.put("java", System.getProperty("java.version"));
             out.println(SiteReply.ok(ready).render());
             out.flush();
             LOG.info("bench master site serving {} on {}:{} (probe {})", settings.pool(), settings.host(),

@@ -35,17 +35,28 @@ final class RawPipe {
 
     /** Runs the pipe once and returns its duration in nanoseconds; throws when either side fails. */
     long sendReceive(Path snapshot, Optional<Path> parent, Path intoDir) {
+        return sendInto(snapshot, parent, List.of("btrfs", "receive", "-e", intoDir.toString()), "raw");
+    }
+
+    /**
+     * {@code btrfs send [-p parent] snapshot | <receiver>} once, e.g. an {@code ssh ... btrfs receive};
+     * returns its duration in nanoseconds; throws when either side fails. The two sides log to
+     * {@code <logName>-send.log} and {@code <logName>-receive.log}.
+     */
+    long sendInto(Path snapshot, Optional<Path> parent, List<String> receiver, String logName) {
+        Path sendLog = logDir.resolve(logName + "-send.log");
+        Path receiveLog = logDir.resolve(logName + "-receive.log");
         ProcessBuilder send = new ProcessBuilder(sendArgv(snapshot, parent))
-                .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve("raw-send.log").toFile()));
-        ProcessBuilder receive = new ProcessBuilder(List.of("btrfs", "receive", "-e", intoDir.toString()))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("raw-receive.log").toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve("raw-receive.log").toFile()));
+                .redirectError(ProcessBuilder.Redirect.appendTo(sendLog.toFile()));
+        ProcessBuilder receive = new ProcessBuilder(receiver)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(receiveLog.toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(receiveLog.toFile()));
         long start = System.nanoTime();
         List<Process> pipeline;
         try {
             pipeline = ProcessBuilder.startPipeline(List.of(send, receive));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start btrfs send | btrfs receive: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start btrfs send | " + receiver.get(0) + ": " + e.getMessage(), e);
         }
         running.addAll(pipeline);
         try {
@@ -59,10 +70,10 @@ final class RawPipe {
             int sendExit = pipeline.get(0).exitValue();
             int receiveExit = pipeline.get(1).exitValue();
             if (sendExit != 0 || receiveExit != 0) {
-                throw new IllegalStateException("btrfs send exited " + sendExit + ", btrfs receive exited " + receiveExit
-                        + "; see " + logDir.resolve("raw-send.log") + " and " + logDir.resolve("raw-receive.log"));
+                throw new IllegalStateException("btrfs send exited " + sendExit + ", " + receiver.get(0) + " exited "
+                        + receiveExit + "; see " + sendLog + " and " + receiveLog);
             }
-            LOG.info("raw pipe {} into {} in {} ms", snapshot, intoDir, nanos / 1_000_000);
+            LOG.info("{} pipe {} into {} in {} ms", logName, snapshot, receiver, nanos / 1_000_000);
             return nanos;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,6 +118,48 @@ final class RawPipe {
         } finally {
             p.destroyForcibly();
             running.remove(p);
+        }
+    }
+
+    /**
+     * {@code btrfs send [-p parent] snapshot | <filter>}, the filter's output counted by this JVM:
+     * e.g. the size of the stream as {@code lz4 -c} compresses it.
+     */
+    long filteredBytes(Path snapshot, Optional<Path> parent, List<String> filter) {
+        ProcessBuilder send = new ProcessBuilder(sendArgv(snapshot, parent))
+                .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve("raw-send.log").toFile()));
+        ProcessBuilder filtering = new ProcessBuilder(filter)
+                .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve("raw-send.log").toFile()));
+        List<Process> pipeline;
+        try {
+            pipeline = ProcessBuilder.startPipeline(List.of(send, filtering));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start btrfs send | " + String.join(" ", filter) + ": "
+                    + e.getMessage(), e);
+        }
+        running.addAll(pipeline);
+        try (InputStream in = pipeline.get(1).getInputStream()) {
+            byte[] buffer = new byte[COPY_BUFFER_BYTES];
+            long bytes = 0;
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                bytes += n;
+            }
+            for (Process p : pipeline) {
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException("btrfs send of " + snapshot + " | " + String.join(" ", filter)
+                            + " failed; see " + logDir.resolve("raw-send.log"));
+                }
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading btrfs send of " + snapshot + " | " + String.join(" ", filter)
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during btrfs send | " + filter.get(0), e);
+        } finally {
+            pipeline.forEach(Process::destroyForcibly);
+            running.removeAll(pipeline);
         }
     }
 

@@ -146,7 +146,8 @@ public final class ReplicaSite {
                      ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
                      settings.maxPullRate().map(Throttle::new))) {
             ReplicaSite site = new ReplicaSite(replicaId, pool, steps, tcpSteps, relay);
-            out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid())).render());
+            out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid(),
+                    "java", System.getProperty("java.version"))).render());
             out.flush();
             for (String line; (line = in.readLine()) != null; ) {
                 SiteReply reply;

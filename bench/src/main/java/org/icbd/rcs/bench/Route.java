@@ -4,7 +4,9 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The groups of cases a bench run can measure ({@code --cases raw,loopback,link,fanout,resume,cap}). */
+/**
+ * The groups of cases a bench run can measure ({@code --cases raw,loopback,link,fanout,resume,cap,openssh,btrbk}).
+ */
 public enum Route {
     /** {@code btrfs send | btrfs receive} on this host: the ceiling without a network. */
     RAW,
@@ -17,10 +19,27 @@ public enum Route {
     /** A full step whose link is cut at half its bytes, resumed, against the same step uncut. */
     RESUME,
     /** A step pulled under the replica's {@code icbd.replica.max-pull-rate}: the achieved rate against the cap. */
-    CAP;
+    CAP,
+    /**
+     * A peer: {@code btrfs send | ssh -c aes128-gcm@openssh.com ... btrfs receive} against a private
+     * {@code sshd} on loopback.
+     */
+    OPENSSH,
+    /** A peer: Debian's {@code btrbk run} to {@code ssh://} the replica pool, plain and with {@code stream_compress lz4}. */
+    BTRBK;
 
     /** Every case group, as {@code --cases} spells them. */
-    public static final String ALL = "raw, loopback, link, fanout, resume, cap";
+    public static final String ALL = "raw, loopback, link, fanout, resume, cap, openssh, btrbk";
+
+    /** Whether the case runs the system (master and replica JVMs) rather than btrfs alone or a peer. */
+    public boolean isSystem() {
+        return this != RAW && this != OPENSSH && this != BTRBK;
+    }
+
+    /** Whether the case runs a peer through the bench's private {@code sshd}. */
+    public boolean isPeer() {
+        return this == OPENSSH || this == BTRBK;
+    }
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);

@@ -28,4 +28,9 @@ public record Sample(double seconds, long wireBytes, long streamBytes, Map<Strin
         peakRss = Map.copyOf(peakRss);
         cpuSeconds = Map.copyOf(cpuSeconds);
     }
+
+    /** The same measurement with another duration (e.g. a pipe's with its flush added). */
+    public Sample withSeconds(double newSeconds) {
+        return new Sample(newSeconds, wireBytes, streamBytes, phases, peakRss, cpuSeconds, linkBytes, ssh);
+    }
 }

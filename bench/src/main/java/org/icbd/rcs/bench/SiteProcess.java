@@ -49,18 +49,18 @@ final class SiteProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code icbd <args>} from the tools' classpath, inside {@code netns} when given;
-     * {@code {site}} in an option becomes the site's name.
+     * Starts {@code icbd <args>} from the tools' classpath with {@code java} (this JVM's when empty),
+     * inside {@code netns} when given; {@code {site}} in an option becomes the site's name.
      */
-    static SiteProcess start(String name, Optional<String> netns, List<String> jvmOptions, List<String> args,
-                             Path logFile) {
+    static SiteProcess start(String name, Optional<String> netns, Optional<Path> java, List<String> jvmOptions,
+                             List<String> args, Path logFile) {
         List<String> options = new ArrayList<>();
         // "{site}" lets one option name per-site files, e.g. a flight recording each.
         jvmOptions.forEach(option -> options.add(option.replace("{site}", name)));
         // Stdout carries the replies: the site logs to stderr through the CLI's own configuration,
         // even where a test configuration (which may log to stdout) is on the classpath.
         options.add("-Dlog4j2.configurationFile=log4j2.xml");
-        ChildJvm child = ChildJvm.tools(name, args).jvmOptions(options).networkNamespace(netns).logFile(logFile)
+        ChildJvm child = ChildJvm.tools(name, args).javaBinary(java).jvmOptions(options).networkNamespace(netns).logFile(logFile)
                 .conversation().stopGrace(EXIT_GRACE).start();
         return new SiteProcess(child);
     }

@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The bench's pure parts: the site protocol, statistics, rates and case lists. */
@@ -54,8 +55,53 @@ class BenchPartsTest {
     void caseListsNameOnlyKnownCases() {
         assertEquals(EnumSet.of(Route.RAW, Route.LINK), Route.parseList("raw, link"));
         assertEquals(EnumSet.of(Route.FANOUT, Route.RESUME, Route.CAP), Route.parseList("fanout,resume,cap"));
+        assertEquals(EnumSet.of(Route.OPENSSH, Route.BTRBK), Route.parseList("openssh,btrbk"));
+        assertTrue(Route.OPENSSH.isPeer() && !Route.OPENSSH.isSystem() && !Route.RAW.isSystem()
+                && Route.LOOPBACK.isSystem());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Route.parseList("raw,wan")).getMessage()
                 .contains("'wan'"));
         assertThrows(IllegalArgumentException.class, () -> Route.parseList(" , "));
+    }
+
+    /** One measured case with one sample: {@code seconds}, the stream, CPU by group, RSS by site. */
+    private static CaseResult result(String name, String step, double seconds, long wire, long stream,
+                                     Optional<Double> ratio, Map<String, Double> cpu, Map<String, Long> rss) {
+        Sample sample = new Sample(seconds, wire, stream, Map.of(), rss, cpu, Optional.empty(), Optional.empty());
+        return new CaseResult(name, name.split(" ")[0], "none", step, Spread.of(List.of(seconds)), wire, stream,
+                stream / seconds / 1e6, ratio, rss, Map.of(), cpu, Optional.empty(), List.of(sample));
+    }
+
+    @Test
+    void targetsComeFromTheCasesRunAndNameTheirFigures() {
+        long gb = 1_000_000_000L;
+        List<CaseResult> cases = List.of(
+                result(Bench.RAW_FLUSHED, "full", 4.0, gb, gb, Optional.empty(), Map.of(), Map.of()),
+                result("loopback none", "full", 4.8, gb, gb, Optional.of(1.2),
+                        Map.of("master", 1.0, "master children", 0.5, "replica", 1.5, "replica children", 0.5),
+                        Map.of("master", 200L << 20, "replica", 600L << 20)),
+                result("openssh", "full", 4.0, gb, gb, Optional.of(1.0), Map.of(), Map.of()),
+                result("btrbk", "full", 9.6, gb, gb, Optional.of(2.4), Map.of(), Map.of()),
+                result("link lz4", "full", 5.0, gb / 2, gb, Optional.empty(), Map.of(), Map.of()));
+        Map<String, Target> byName = new LinkedHashMap<>();
+        Bench.targets(cases, 50_000_000L, Map.of(), Optional.of(Map.of("probeMBps", 110.0)))
+                .forEach(t -> byName.put(t.name(), t));
+
+        assertEquals(List.of("loopback-none-full-x-raw", "btrbk-full-speedup", "openssh-full-ratio",
+                "loopback-full-cpu-s-per-gb", "link-lz4-full-x-wire-floor", "master-jvm-peak-rss-mib",
+                "replica-jvm-peak-rss-mib"), List.copyOf(byName.keySet()),
+                "a target whose cases were not run (delta, btrbk-lz4) is left out");
+        assertEquals(1.2, byName.get("loopback-none-full-x-raw").value(), 1e-9);
+        assertTrue(byName.get("loopback-none-full-x-raw").met());
+        assertEquals(2.0, byName.get("btrbk-full-speedup").value(), 1e-9);
+        assertTrue(byName.get("btrbk-full-speedup").met());
+        assertEquals(1.2, byName.get("openssh-full-ratio").value(), 1e-9);
+        assertFalse(byName.get("openssh-full-ratio").met());
+        assertEquals(3.5, byName.get("loopback-full-cpu-s-per-gb").value(), 1e-9);
+        assertTrue(byName.get("loopback-full-cpu-s-per-gb").met());
+        // Half a GB at 110 MB/s is a floor of 4.545 s; 5 s is 1.1x it.
+        assertEquals(1.1, byName.get("link-lz4-full-x-wire-floor").value(), 1e-9);
+        assertFalse(byName.get("replica-jvm-peak-rss-mib").met());
+        assertTrue(byName.get("master-jvm-peak-rss-mib").met());
+        assertTrue(Bench.targets(List.of(), 50_000_000L, Map.of(), Optional.empty()).isEmpty());
     }
 }

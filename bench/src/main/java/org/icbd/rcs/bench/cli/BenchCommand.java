@@ -31,15 +31,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure replication throughput: btrfs send | receive on this host (raw), then full and delta "
                 + "steps pulled by a replica JVM from the master's SSH send service over loopback and over a "
-                + "rate-limited veth link between two network namespaces, without and with LZ4. Needs root.",
-                "Prints a table (case, bytes on the wire, seconds median and range, MB/s of stream, ratio to raw, "
-                        + "peak RSS of the master and replica JVMs) and the targets, and writes the same as JSON. "
+                + "rate-limited veth link between two network namespaces, without and with LZ4; next to them the "
+                + "peers, the plain OpenSSH pipe and btrbk (plain and lz4), through a private sshd on loopback "
+                + "(installed when missing). Every case ends with the replica pool's flush. Needs root.",
+                "Prints a table (case, bytes on the wire, seconds median and range, MB/s of stream, ratio to the "
+                        + "raw pipe with its flush, peak RSS of the master and replica JVMs) and the targets (name, "
+                        + "value, goal, met), and writes the same as JSON. "
                         + "Everything it creates (pools, JVMs, namespaces) is removed at the end, also on failure "
                         + "or Ctrl-C."},
         subcommands = {BenchCommand.MasterSiteCommand.class, BenchCommand.ReplicaSiteCommand.class},
         footer = {"", "Examples:", "  ops/bench                                   # 2 GiB, 3 repetitions, every case",
                 "  ops/bench --size 512M --repeat 1 --cases raw,loopback",
-                "  ops/bench --rate 250mbit --cases raw,link --json-out /tmp/bench.json"})
+                "  ops/bench --rate 250mbit --cases raw,link --json-out /tmp/bench.json",
+                "  ops/bench --cases raw,loopback --site-java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java"})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -56,8 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The link's rate, as tc writes it: 1gbit, 250mbit (default: ${DEFAULT-VALUE}).")
     String rate;
 
-    @Option(names = "--cases", defaultValue = "raw,loopback,link",
-            description = "Which cases: some of raw, loopback, link, fanout, resume, cap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cases", defaultValue = "raw,loopback,link,openssh,btrbk",
+            description = "Which cases: some of raw, loopback, link, fanout, resume, cap, openssh, btrbk "
+                    + "(default: ${DEFAULT-VALUE}).")
     String cases;
 
     @Option(names = "--work-dir", defaultValue = "/var/tmp/icbd-bench",
@@ -81,6 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "the services (default: ${DEFAULT-VALUE}).")
     String siteJvmOptions;
 
+    @Option(names = "--site-java",
+            description = "The java binary of the master and replica JVMs, e.g. another JDK's "
+                    + "/usr/lib/jvm/<jdk>/bin/java, to measure it (default: the one running the bench).")
+    Path siteJava;
+
     @Option(names = "--link-gro", defaultValue = "false", arity = "1",
             description = "Whether the replica's end of the link coalesces received segments (GRO) as a NIC does; "
                     + "needs ethtool (default: ${DEFAULT-VALUE}).")
@@ -98,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
             settings = new BenchSettings(workDir, Sizes.parse(size, "--size"), repeat, rate, Route.parseList(cases),
                     jsonOut != null ? jsonOut : defaultJsonOut(), seed, updateFraction,
                     Arrays.stream(siteJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList(),
-                    linkGro, Sizes.parse(maxPullRate, "--max-pull-rate"));
+                    Optional.ofNullable(siteJava), linkGro, Sizes.parse(maxPullRate, "--max-pull-rate"));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

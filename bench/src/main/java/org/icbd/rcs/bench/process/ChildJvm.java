@@ -97,6 +97,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> args;
         private final List<String> jvmOptions = new ArrayList<>();
         private Optional<String> netns = Optional.empty();
+        private Optional<Path> javaBinary = Optional.empty();
         private Path logFile;
         private Path readyFile;
         private boolean conversation;
@@ -112,6 +113,15 @@ public final class ChildJvm implements AutoCloseable {
         /** JVM options, e.g. {@code -Xmx384m}, in order, before the child's own {@code -Dicbd.process=<name>}. */
         public Builder jvmOptions(List<String> options) {
             jvmOptions.addAll(options);
+            return this;
+        }
+
+        /**
+         * The {@code java} binary to run (another JDK's, to measure it); this JVM's own
+         * ({@code java.home}) when empty.
+         */
+        public Builder javaBinary(Optional<Path> java) {
+            this.javaBinary = Objects.requireNonNull(java, "java");
             return this;
         }
 
@@ -149,7 +159,7 @@ public final class ChildJvm implements AutoCloseable {
             Objects.requireNonNull(logFile, "logFile");
             List<String> argv = new ArrayList<>();
             netns.ifPresent(ns -> argv.addAll(List.of("ip", "netns", "exec", ns)));
-            argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            argv.add(javaBinary.orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java")).toString());
             argv.addAll(jvmOptions);
             argv.add("-Dicbd.process=" + name);
             argv.add("-cp");

@@ -19,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code icbd bench} end to end at the smallest size, one repetition, every case: it completes,
- * its JSON holds every case with bytes, and it leaves no mount, loop device, namespace or process.
- * No figure is asserted: this machine's load decides them.
+ * {@code icbd bench} end to end at the smallest size, one repetition: it completes, its JSON holds
+ * every case with bytes and the targets with their figures, the peers received the versions sent
+ * (their received uuids), and it leaves no mount, loop device, namespace or process (the private
+ * sshd included). No figure is asserted: this machine's load decides them.
  */
 class BenchCommandIT {
 
@@ -34,7 +35,7 @@ class BenchCommandIT {
     @Test
     void everyCaseRunsAndNothingIsLeftBehind() throws Exception {
         Path json = tmp.resolve("report").resolve("bench.json");
-        CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "raw,loopback,link",
+        CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "raw,loopback,link,openssh",
                 "--work-dir", tmp.resolve("work").toString(), "--json-out", json.toString());
         // The figures are for the reader of the test's log, never asserted.
         LOG.info("icbd bench at 64M printed:\n{}", run.out());
@@ -49,14 +50,73 @@ class BenchCommandIT {
             assertTrue(c.get("streamBytes").asLong() > 0, c.toString());
             assertTrue(c.get("seconds").get("median").asDouble() > 0, c.toString());
         }
-        for (String name : List.of("btrfs send only", "raw send|receive", "loopback none", "loopback lz4",
-                "link none", "link lz4")) {
+        for (String name : List.of("btrfs send only", "raw send|receive", "raw send|receive+flush", "loopback none",
+                "loopback lz4", "loopback tcp", "link none", "link lz4", "link tcp", "openssh")) {
             for (String step : List.of("full", "delta")) {
                 assertTrue(seen.contains(name + "/" + step), name + "/" + step + " missing from " + seen);
             }
         }
         assertTrue(report.get("link").get("probeMBps").asDouble() > 0, report.get("link").toString());
-        assertFalse(report.get("targets").isEmpty());
+        assertReceived(report, "openssh");
+        assertTargets(report, List.of("loopback-none-full-x-raw", "loopback-none-delta-x-raw", "openssh-full-ratio",
+                "openssh-delta-ratio", "loopback-full-cpu-s-per-gb", "link-lz4-full-x-wire-floor",
+                "link-lz4-delta-x-wire-floor", "master-jvm-peak-rss-mib", "replica-jvm-peak-rss-mib"));
+    }
+
+    @Test
+    void btrbkReceivesBothVersionsPlainAndLz4() throws Exception {
+        Path json = tmp.resolve("report").resolve("bench.json");
+        CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "loopback,btrbk",
+                "--work-dir", tmp.resolve("work").toString(), "--json-out", json.toString());
+        LOG.info("icbd bench --cases loopback,btrbk at 64M printed:\n{}", run.out());
+        assertEquals(0, run.exitCode(), run.err() + run.out());
+        JsonNode report = EventJson.mapper().readTree(json.toFile());
+        assertReceived(report, "btrbk");
+        assertReceived(report, "btrbk-lz4");
+        JsonNode lz4 = caseOf(report, "btrbk-lz4", "full");
+        assertTrue(lz4.get("wireBytes").asLong() < lz4.get("streamBytes").asLong(), lz4.toString());
+        assertTargets(report, List.of("btrbk-full-speedup", "btrbk-delta-speedup", "btrbk-lz4-full-speedup",
+                "btrbk-lz4-delta-speedup"));
+    }
+
+    private static JsonNode caseOf(JsonNode report, String name, String step) {
+        for (JsonNode c : report.get("cases")) {
+            if (c.get("name").asText().equals(name) && c.get("step").asText().equals(step)) {
+                return c;
+            }
+        }
+        throw new AssertionError(name + "/" + step + " missing from " + report.get("cases"));
+    }
+
+    /**
+     * The peer case's full and delta steps each moved the stream whole: the bench checks the
+     * received subvolume's received uuid against the sent snapshot's and names it; the OpenSSH pipe
+     * sends the versions themselves, so theirs are the dataset's v1 and v2.
+     */
+    private static void assertReceived(JsonNode report, String name) {
+        for (String step : List.of("full", "delta")) {
+            JsonNode c = caseOf(report, name, step);
+            assertEquals(c.get("streamBytes").asLong(), caseOf(report, "loopback none", step).get("streamBytes")
+                    .asLong(), "the peer sent the same stream as the system: " + c);
+            String ssh = c.get("samples").get(0).get("ssh").asText();
+            assertTrue(ssh.contains("received uuid "), ssh);
+            if (name.equals("openssh")) {
+                String sent = report.get("dataset").get(step.equals("full") ? "v1" : "v2").asText();
+                assertTrue(ssh.endsWith("received uuid " + sent), ssh + " should name " + sent);
+            }
+        }
+    }
+
+    /** Every target has a name, a numeric value, a goal and a boolean; {@code expected} are among them. */
+    private static void assertTargets(JsonNode report, List<String> expected) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode t : report.get("targets")) {
+            names.add(t.get("name").asText());
+            assertTrue(t.get("value").isNumber(), t.toString());
+            assertTrue(t.get("met").isBoolean(), t.toString());
+            assertFalse(t.get("goal").asText().isBlank(), t.toString());
+        }
+        assertTrue(names.containsAll(expected), "targets " + names + " lack some of " + expected);
     }
 
     @AfterEach
