@@ -30,6 +30,16 @@ import java.util.regex.Pattern;
  * </ol>
  * Among the peers that qualify: the one already serving this task, then the one feeding the fewest
  * downstreams, then the smallest id. A step no peer qualifies for goes to the {@link #MASTER}.
+ *
+ * <h2>Waiting for a peer</h2>
+ * When a new version reaches a site, one replica fetches it from the master and the others should
+ * get it from that replica, so that the master's uplink carries each step once per site.
+ * {@link #awaited} says when a replica's task is better not issued yet: its first step would come
+ * from the master, and a peer that would qualify for it but for not holding it yet is fetching it
+ * now (its outstanding task brings the step's version, and a delta's parent is held or fetched too),
+ * and its own last step did not fail. The replica is planned again when that peer's holdings,
+ * liveness or last step change; a peer that goes OFFLINE, fails or stops serving is waited for no
+ * more.
  */
 public final class Routing {
 
@@ -51,9 +61,17 @@ public final class Routing {
      * @param feeding        how many other replicas' outstanding tasks name it for a step they have not
      *                       completed (the replica being routed excluded)
      * @param holdings       what it holds of the image, as it last reported
+     * @param fetching       the versions its own outstanding task brings that it does not hold yet
+     * @param failing        its own last step failed
      */
     public record Peer(String replicaId, String site, boolean online, OptionalInt maxDownstreams, int feeding,
-                       ReplicaHoldings holdings) {
+                       ReplicaHoldings holdings, Set<Integer> fetching, boolean failing) {
+
+        /** A peer fetching nothing, whose last step did not fail. */
+        public Peer(String replicaId, String site, boolean online, OptionalInt maxDownstreams, int feeding,
+                    ReplicaHoldings holdings) {
+            this(replicaId, site, online, maxDownstreams, feeding, holdings, Set.of(), false);
+        }
 
         /** Validates every field; messages name the field. */
         public Peer {
@@ -68,6 +86,7 @@ public final class Routing {
                 throw new IllegalArgumentException("feeding must not be negative, was " + feeding);
             }
             Objects.requireNonNull(holdings, "holdings must not be null");
+            fetching = Set.copyOf(Objects.requireNonNull(fetching, "fetching must not be null"));
         }
 
         /** True iff this peer holds {@code version} as the master's snapshot {@code uuid}. */
@@ -169,6 +188,31 @@ public final class Routing {
             routes.add(new Routed(step, chosen.map(Peer::replicaId).orElse(MASTER)));
         }
         return List.copyOf(routes);
+    }
+
+    /**
+     * The peer to wait for instead of issuing {@code routes} now (see the class comment), if any:
+     * among those that qualify, the one feeding the fewest downstreams, then the smallest id.
+     *
+     * @param routes what {@link #route} gave for the same replica, peers and failure
+     */
+    public static Optional<String> awaited(String replicaId, String site, List<Routed> routes, List<Peer> peers,
+                                           Optional<PeerFailure> failed) {
+        if (routes.isEmpty() || !routes.get(0).fromMaster()) {
+            return Optional.empty();
+        }
+        Step first = routes.get(0).step();
+        if (failed.map(f -> f.version() == first.version()).orElse(false)) {
+            return Optional.empty();
+        }
+        return peers.stream()
+                .filter(p -> !p.replicaId().equals(replicaId) && p.site().equals(site) && p.online()
+                        && p.maxDownstreams().isPresent() && p.feeding() < p.maxDownstreams().getAsInt()
+                        && !p.failing() && failed.map(f -> !f.replicaId().equals(p.replicaId())).orElse(true))
+                .filter(p -> p.fetching().contains(first.version()) && (!(first instanceof Step.Delta d)
+                        || p.holds(d.parentVersion(), d.parentUuid()) || p.fetching().contains(d.parentVersion())))
+                .min(Comparator.comparingInt(Peer::feeding).thenComparing(Peer::replicaId))
+                .map(Peer::replicaId);
     }
 
     /** The routes, comma-separated ({@code full 3 from master, 3->4 from lab-1-a}), or {@code none}. */

@@ -138,7 +138,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         PairKey pair = new PairKey(s.replicaId(), s.image());
         String key = storeKey(pair);
         Instant heard = s.lastSeen().isAfter(now) ? now : s.lastSeen();
-        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), s.compression(), heard);
+        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), s.compression(), heard, false, s.serves());
         SubscriptionEntry stored = subscriptions.get(key);
         if (next.equals(stored)) {
             return;

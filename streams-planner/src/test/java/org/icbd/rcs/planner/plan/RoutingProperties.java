@@ -46,7 +46,8 @@ class RoutingProperties {
                     + (h.receivedUuid().equals(CompactNotation.syntheticUuid(h.version())) ? "" : "!"))
                     .map(String::valueOf).collect(Collectors.joining(","))
                     + (p.maxDownstreams().isPresent() ? " max" + p.maxDownstreams().getAsInt() : "")
-                    + " feed" + p.feeding() + (p.online() ? "" : " offline")).collect(Collectors.joining("; "))
+                    + " feed" + p.feeding() + p.fetching().stream().map(v -> " fetch" + v).collect(Collectors.joining())
+                    + (p.failing() ? " failing" : "") + (p.online() ? "" : " offline")).collect(Collectors.joining("; "))
                     + " | failed " + failed.map(f -> f.replicaId() + "@" + f.version()).orElse("-");
         }
     }
@@ -133,6 +134,23 @@ class RoutingProperties {
         assertEquals(s.route(), Routing.route("r", "s1", s.steps(), shuffled, s.failed()), s::toString);
     }
 
+    @Property
+    void aReplicaWaitsOnlyForAnOnlineServingPeerOfItsSiteWithRoomThatFetchesItsFirstStepFromTheMaster(
+            @ForAll("scenarios") Scenario s) {
+        List<Routing.Routed> routes = s.route();
+        Optional<String> awaited = Routing.awaited("r", "s1", routes, s.peers(), s.failed());
+        if (awaited.isEmpty()) {
+            return;
+        }
+        assertTrue(routes.get(0).fromMaster(), s::toString);
+        Routing.Peer p = s.byId().get(awaited.get());
+        assertTrue(p.online() && p.site().equals("s1") && !p.replicaId().equals("r") && !p.failing(), s::toString);
+        assertTrue(p.maxDownstreams().isPresent() && p.feeding() < p.maxDownstreams().getAsInt(), s::toString);
+        assertTrue(p.fetching().contains(routes.get(0).step().version()), s::toString);
+        assertTrue(s.failed().map(f -> !f.replicaId().equals(p.replicaId())
+                && f.version() != routes.get(0).step().version()).orElse(true), s::toString);
+    }
+
     @Provide
     Arbitrary<Scenario> scenarios() {
         Arbitrary<List<Step>> chains = Arbitraries.integers().between(1, 8).set().ofMinSize(1).ofMaxSize(5)
@@ -144,13 +162,20 @@ class RoutingProperties {
                 Arbitraries.integers().between(0, 3),
                 Arbitraries.integers().between(0, 3),
                 Arbitraries.integers().between(1, 8).set().ofMaxSize(8),
-                Arbitraries.integers().between(1, 8).set().ofMaxSize(2))
-                .as((id, site, online, max, feeding, held, diverged) -> new Routing.Peer(id, site, online,
-                        max == 0 ? OptionalInt.empty() : OptionalInt.of(max), feeding, holdings(held, diverged)));
+                Arbitraries.integers().between(1, 8).set().ofMaxSize(2),
+                Combinators.combine(Arbitraries.integers().between(1, 8).set().ofMaxSize(3),
+                        Arbitraries.of(false, false, true)).as(Own::new))
+                .as((id, site, online, max, feeding, held, diverged, own) -> new Routing.Peer(id, site,
+                        online, max == 0 ? OptionalInt.empty() : OptionalInt.of(max), feeding,
+                        holdings(held, diverged), own.fetching(), own.failing()));
         Arbitrary<List<Routing.Peer>> peers = peer.list().ofMaxSize(5).uniqueElements(Routing.Peer::replicaId);
         Arbitrary<Optional<Routing.PeerFailure>> failed = Combinators.combine(Arbitraries.of("a", "b", "c"),
                 Arbitraries.integers().between(1, 8)).as(Routing.PeerFailure::new).optional(0.3);
         return Combinators.combine(chains, peers, failed).as(Scenario::new);
+    }
+
+    /** A peer's own task: what it fetches, and whether its last step failed. */
+    private record Own(Set<Integer> fetching, boolean failing) {
     }
 
     /** A chain through {@code targets} (ascending), from {@code base} when it is older than all, else a full first. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The routing rule, one row per case. The replica routed is {@code r} at site {@code s1}. Steps:
  * {@code full 3} or {@code 2->3}, comma-separated. Peers, separated by {@code ;}:
- * {@code <id>@<site>=<holdings> [max<n>] [feed<n>] [offline]}, holdings in the
+ * {@code <id>@<site>=<holdings> [max<n>] [feed<n>] [fetch<n>...] [failing] [offline]}, holdings in the
  * {@link CompactNotation} ({@code 3!}: a copy whose received_uuid is not the master's); no
  * {@code max} means the peer does not serve. Failed: {@code <peer>@<version>} or {@code -}.
  */
@@ -64,6 +64,39 @@ class RoutingTest {
     void routes(String steps, String peers, String failed, String expected) {
         List<Routing.Routed> routes = Routing.route("r", "s1", steps(steps), peers(peers), failure(failed));
         assertEquals(expected, Routing.render(routes));
+    }
+
+    @ParameterizedTest(name = "{0} with peers {1}, failed {2} -> wait for {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # steps           | peers                                        | failed | awaited
+            # a peer of the site fetching the step's version, holding its parent: wait for it
+            2->3              | a@s1=2 max2 fetch3                           | -      | a
+            full 3            | a@s1=- max2 fetch3                           | -      | a
+            2->3              | a@s1=- max2 fetch2 fetch3                    | -      | a
+            # not when the parent is neither held nor fetched
+            2->3              | a@s1=1 max2 fetch3                           | -      | -
+            # not for a peer that cannot serve the replica anyway
+            2->3              | a@s1=2 fetch3                                | -      | -
+            2->3              | a@s1=2 max2 fetch3 offline                   | -      | -
+            2->3              | a@s2=2 max2 fetch3                           | -      | -
+            2->3              | r@s1=2 max2 fetch3                           | -      | -
+            2->3              | a@s1=2 max2 feed2 fetch3                     | -      | -
+            # nor for one whose last step failed, or that failed this replica's last step
+            2->3              | a@s1=2 max2 fetch3 failing                   | -      | -
+            2->3              | a@s1=2 max2 fetch3                           | a@3    | -
+            2->3              | a@s1=2 max2 fetch3; b@s1=2 max2 fetch3       | b@2    | a
+            # nor when the first step has a peer already, or it is the step a peer failed
+            2->3              | a@s1=2,3 max2; b@s1=2 max2 fetch3            | -      | -
+            2->3, 3->4        | a@s1=2 max2 fetch3; b@s1=2,3 max2            | b@3    | -
+            # the fewest downstreams, then the smaller id
+            2->3              | b@s1=2 max3 fetch3; a@s1=2 max3 feed1 fetch3 | -      | b
+            2->3              | b@s1=2 max3 fetch3; a@s1=2 max3 fetch3       | -      | a
+            """)
+    void waits(String steps, String peers, String failed, String expected) {
+        List<Routing.Peer> list = peers(peers);
+        Optional<Routing.PeerFailure> failure = failure(failed);
+        List<Routing.Routed> routes = Routing.route("r", "s1", steps(steps), list, failure);
+        assertEquals(expected, Routing.awaited("r", "s1", routes, list, failure).orElse("-"));
     }
 
     @Test
@@ -122,18 +155,24 @@ class RoutingTest {
             OptionalInt max = OptionalInt.empty();
             int feeding = 0;
             boolean online = true;
+            boolean failing = false;
+            java.util.Set<Integer> fetching = new java.util.TreeSet<>();
             for (int i = 1; i < words.length; i++) {
                 if (words[i].startsWith("max")) {
                     max = OptionalInt.of(Integer.parseInt(words[i].substring(3)));
                 } else if (words[i].startsWith("feed")) {
                     feeding = Integer.parseInt(words[i].substring(4));
+                } else if (words[i].startsWith("fetch")) {
+                    fetching.add(Integer.parseInt(words[i].substring(5)));
+                } else if (words[i].equals("failing")) {
+                    failing = true;
                 } else if (words[i].equals("offline")) {
                     online = false;
                 } else {
                     throw new IllegalArgumentException("unknown peer attribute " + words[i]);
                 }
             }
-            peers.add(new Routing.Peer(id, site, online, max, feeding, holdings));
+            peers.add(new Routing.Peer(id, site, online, max, feeding, holdings, fetching, failing));
         }
         return peers;
     }
