@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -64,6 +66,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
     /** Outstanding tasks by stall deadline; stale entries (progress since) are dropped when due. */
     private final PriorityQueue<Due> stallIndex = new PriorityQueue<>(Comparator.comparing(Due::at));
     private final Counts counts = new Counts();
+    /** Per image, its serving subscribers and outstanding peer steps: loaded once per input, when routing asks. */
+    private final Map<String, ImagePeers> peerViews = new HashMap<>();
 
     private record Due(Instant at, String storeKey) {
     }
@@ -91,6 +95,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
 
     @Override
     public void process(Record<String, ImageInput> record) {
+        peerViews.clear();
         Instant now = now();
         ImageInput input = record.value();
         if (input instanceof ImageInput.VersionEvent v) {
@@ -108,6 +113,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             if (heldStates.get(storeKey(pair)) != null) {
                 heldStates.delete(storeKey(pair));
                 review(pair, now, false);
+                reviewDownstreams(pair, subscriptions.get(storeKey(pair)), now);
             }
         }
     }
@@ -159,6 +165,9 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         }
         subscriptions.put(key, next);
         review(pair, now, false);
+        if (stored != null && !stored.serves().equals(next.serves())) {
+            reviewDownstreams(pair, stored.serves().isPresent() ? stored : next, now);
+        }
     }
 
     private void onLiveness(ImageInput.Liveness l, Instant now) {
@@ -170,10 +179,12 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         }
         subscriptions.put(key, stored.withLiveness(l.offline(), l.lastSeen().isAfter(now) ? now : l.lastSeen()));
         review(pair, now, false);
+        reviewDownstreams(pair, stored, now);
     }
 
     private void onUnsubscribed(PairKey pair, Instant now) {
         String key = storeKey(pair);
+        SubscriptionEntry was = subscriptions.get(key);
         subscriptions.delete(key);
         TaskLedger ledger = ledgers.get(key);
         if (ledger != null && ledger.outstanding().isPresent()) {
@@ -185,6 +196,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.empty()), now);
             LOG.debug("Replica {} unsubscribed from image {}: status removed", pair.replicaId(), pair.image());
         }
+        reviewDownstreams(pair, was, now);
     }
 
     private void onStateReported(ReplicaImageState state, Instant now) {
@@ -214,8 +226,13 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             lastAppliedAt = Optional.of(state.at().isAfter(now) ? now : state.at());
         }
         heldStates.put(key, new HeldState(state, lastAppliedAt, datedAhead));
-        if (subscriptions.get(key) != null) {
+        SubscriptionEntry subscription = subscriptions.get(key);
+        if (subscription != null) {
             review(pair, now, false);
+            // A peer's new holdings or failed step may free the replicas of its site waiting for it.
+            if (stored == null || newStep || !stored.state().versions().equals(state.versions())) {
+                reviewDownstreams(pair, subscription, now);
+            }
         }
     }
 
@@ -225,6 +242,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
      * liveness clock, which sends {@link ImageInput.Liveness}.
      */
     private void sweep(long nowMs) {
+        peerViews.clear();
         Instant now = Instant.ofEpochMilli(nowMs);
         List<String> due = new ArrayList<>();
         while (!stallIndex.isEmpty() && !stallIndex.peek().at().isAfter(now)) {
@@ -256,12 +274,16 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         PairReview.Facts facts = new PairReview.Facts(pair,
                 Optional.ofNullable(histories.get(pair.image())).orElse(History.EMPTY), subscription,
                 Optional.ofNullable(heldStates.get(key)), Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE),
-                Optional.ofNullable(statuses.get(key)));
+                Optional.ofNullable(statuses.get(key)), p -> peersOf(p.image()).around(p));
         PairReview review = PairReview.of(facts, now, sweep, settings);
 
         if (!review.ledger().equals(facts.ledger())) {
             ledgers.put(key, review.ledger());
             indexStall(key, review.ledger());
+            ImagePeers view = peerViews.get(pair.image());
+            if (view != null) {
+                view.ledger(pair.replicaId(), review.ledger(), facts.held());
+            }
         }
         if (review.task().isPresent()) {
             ReplicationTask task = review.task().get();
@@ -299,6 +321,59 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         byte[] raw = Topics.IMAGE_VERSIONS.valueSerde().serializer().serialize(where.topic(), event);
         forward(image, new PlannerOutput.Rejected(DeadLetter.of(where.topic(), where.partition(), where.offset(),
                 raw, reason, IntakeProcessor.CONSUMER, now)), now);
+    }
+
+    /**
+     * After a change to a serving replica's pair (its holdings, last step, liveness, service or
+     * subscription), the other pairs of its image at its site: those waiting for it get their task now
+     * (from it, or from the master when it can no longer serve them). Reviews that change nothing emit
+     * nothing; a replica that does not serve has no one waiting for it.
+     */
+    private void reviewDownstreams(PairKey peer, SubscriptionEntry subscription, Instant now) {
+        if (subscription == null || subscription.serves().isEmpty()) {
+            return;
+        }
+        List<PairKey> site = new ArrayList<>();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(peer.image() + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                PairKey pair = pairOf(e.key);
+                if (!pair.equals(peer) && e.value.site().equals(subscription.site())) {
+                    site.add(pair);
+                }
+            }
+        }
+        site.forEach(pair -> review(pair, now, false));
+    }
+
+    /** The image's serving subscribers and outstanding peer steps, loaded at the first call of an input. */
+    private ImagePeers peersOf(String image) {
+        ImagePeers view = peerViews.get(image);
+        if (view != null) {
+            return view;
+        }
+        view = new ImagePeers();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                if (e.value.serves().isPresent()) {
+                    view.server(pairOf(e.key).replicaId(), e.value, Optional.ofNullable(heldStates.get(e.key)),
+                            Optional.ofNullable(ledgers.get(e.key)).orElse(TaskLedger.NONE));
+                }
+            }
+        }
+        if (view.hasServers()) {
+            try (KeyValueIterator<String, TaskLedger> it = ledgers.prefixScan(image + "/", PREFIX)) {
+                while (it.hasNext()) {
+                    KeyValue<String, TaskLedger> e = it.next();
+                    if (e.value.outstanding().map(o -> !o.peersFor(Set.of()).isEmpty()).orElse(false)) {
+                        view.ledger(pairOf(e.key).replicaId(), e.value, Optional.ofNullable(heldStates.get(e.key)));
+                    }
+                }
+            }
+        }
+        peerViews.put(image, view);
+        return view;
     }
 
     private List<PairKey> pairsOf(String image) {

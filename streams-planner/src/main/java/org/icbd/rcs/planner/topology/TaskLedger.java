@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.TransferStep;
 
 /**
@@ -66,8 +69,11 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
          */
         public boolean carries(List<TransferStep> plan, List<Integer> have, int maxSteps) {
             boolean cut = steps.size() >= maxSteps;
-            for (int k = 0; k < steps.size(); k++) {
-                List<TransferStep> tail = steps.subList(k, steps.size());
+            // Sources aside: where a step is pulled from is routing, not the plan.
+            List<TransferStep> own = unrouted(steps);
+            plan = unrouted(plan);
+            for (int k = 0; k < own.size(); k++) {
+                List<TransferStep> tail = own.subList(k, own.size());
                 boolean match = plan.equals(tail)
                         || (cut && plan.size() > tail.size() && plan.subList(0, tail.size()).equals(tail));
                 if (match && (k > 0 || have.equals(expectHave))) {
@@ -75,6 +81,33 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
                 }
             }
             return false;
+        }
+
+        /** The steps' peer sources (not the master), for the steps whose version {@code held} lacks. */
+        public Set<String> peersFor(Set<Integer> held) {
+            Set<String> peers = new TreeSet<>();
+            for (TransferStep s : steps) {
+                if (!Sources.isMaster(s.source()) && !held.contains(s.version())) {
+                    peers.add(s.sourceId());
+                }
+            }
+            return peers;
+        }
+
+        /** The versions of the steps that {@code held} lacks. */
+        public Set<Integer> fetching(Set<Integer> held) {
+            Set<Integer> versions = new TreeSet<>();
+            for (TransferStep s : steps) {
+                if (!held.contains(s.version())) {
+                    versions.add(s.version());
+                }
+            }
+            return versions;
+        }
+
+        private static List<TransferStep> unrouted(List<TransferStep> steps) {
+            return steps.stream().map(s -> s.source().isEmpty() ? s
+                    : new TransferStep(s.version(), s.uuid(), s.parentVersion(), s.parentUuid())).toList();
         }
 
         public boolean stalledAt(Instant now, Duration deadline) {
