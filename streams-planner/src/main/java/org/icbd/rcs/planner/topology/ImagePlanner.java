@@ -135,9 +135,18 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         counts.versions++;
         LOG.info("Image {} version {} {}", image, event.version(),
                 after.find(event.version()).orElseThrow().retired() ? "retired" : "published");
-        for (PairKey pair : pairsOf(image)) {
-            review(pair, now, false);
+        // Serving replicas first: the other replicas of their sites then wait for them rather than
+        // all fetching the new version from the master.
+        List<PairKey> serving = new ArrayList<>();
+        List<PairKey> others = new ArrayList<>();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                (e.value.serves().isPresent() ? serving : others).add(pairOf(e.key));
+            }
         }
+        serving.forEach(pair -> review(pair, now, false));
+        others.forEach(pair -> review(pair, now, false));
     }
 
     private void onSubscribed(ImageInput.Subscribed s, Instant now) {
@@ -374,16 +383,6 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         }
         peerViews.put(image, view);
         return view;
-    }
-
-    private List<PairKey> pairsOf(String image) {
-        List<PairKey> pairs = new ArrayList<>();
-        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
-            while (it.hasNext()) {
-                pairs.add(pairOf(it.next().key));
-            }
-        }
-        return pairs;
     }
 
     private void forward(String key, PlannerOutput output, Instant now) {
