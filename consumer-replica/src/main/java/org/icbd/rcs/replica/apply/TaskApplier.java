@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
@@ -114,6 +115,9 @@ public final class TaskApplier implements AutoCloseable {
                     task.taskId(), image);
             return TaskOutcome.DONE;
         }
+        // Once a step from a peer failed, the rest of this task comes from the master: a peer that is
+        // down or lost the version must not hold the replica in a retry loop the planner cannot end.
+        boolean fromMaster = false;
         for (int attempt = 1; ; attempt++) {
             if (isStopping()) {
                 return TaskOutcome.ABANDONED;
@@ -134,6 +138,9 @@ public final class TaskApplier implements AutoCloseable {
                 return TaskOutcome.DONE;
             }
             List<TransferStep> remaining = ((DiskMatch.Proceed) match).remaining();
+            if (fromMaster) {
+                remaining = remaining.stream().map(st -> st.from(Sources.MASTER)).toList();
+            }
             metrics.behind(image, remaining.size());
             Optional<FailedStep> failed = applySteps(task, remaining, held);
             if (failed.isEmpty()) {
@@ -150,7 +157,12 @@ public final class TaskApplier implements AutoCloseable {
             Optional<Duration> delay = f.failure().isTransient()
                     ? Optional.of(backoff.delayAfter(attempt).orElse(backoff.max())) : Optional.empty();
             String next;
-            if (delay.isPresent() && attempt < backoff.maxAttempts()) {
+            if (f.fromPeer()) {
+                // Whatever its class: the master may well have what the peer could not give.
+                fromMaster = true;
+                delay = Optional.of(delay.orElse(Duration.ZERO));
+                next = "; retrying from the master in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1) + ")";
+            } else if (delay.isPresent() && attempt < backoff.maxAttempts()) {
                 next = "; retrying in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1) + ")";
             } else if (delay.isPresent()) {
                 next = "; retrying in " + delay.get().toMillis() + " ms (attempt " + (attempt + 1)
@@ -187,14 +199,15 @@ public final class TaskApplier implements AutoCloseable {
             if (result instanceof StepResult.Failed failed) {
                 metrics.failed(task.image(), failed.failure().errorClass(), failed.wireBytes());
                 return Optional.of(new FailedStep(step, failed.failure(), failed.wireBytes(),
-                        failed.elapsed().toMillis()));
+                        failed.elapsed().toMillis(), failed.source()));
             }
             StepResult.Applied applied = (StepResult.Applied) result;
             long bytes = applied.wireBytes();
             long millis = applied.elapsed().toMillis();
             metrics.applied(task.image(), bytes, applied.elapsed());
             metrics.behind(task.image(), --left);
-            StepReport report = StepReport.applied(task.taskId(), step.version(), bytes, millis);
+            StepReport report = StepReport.applied(task.taskId(), step.version(), bytes, millis)
+                    .withSource(applied.source());
             // After the promotion has switched current; a failed hook is reported, the version stays.
             lastSteps.put(task.image(), postApply.afterPromotion(task.image(), step.version(),
                     pool.versionDir(task.image(), step.version())).map(report::withHook).orElse(report));
@@ -228,7 +241,7 @@ public final class TaskApplier implements AutoCloseable {
 
     private void publishFailure(ReplicationTask task, FailedStep f, String reason) {
         lastSteps.put(task.image(), StepReport.failed(task.taskId(), f.step().version(), f.failure().errorClass(),
-                reason, f.bytes(), f.millis()));
+                reason, f.bytes(), f.millis()).withSource(f.source()));
         report(task.image());
     }
 
@@ -292,6 +305,10 @@ public final class TaskApplier implements AutoCloseable {
     }
 
     /** A step that failed, with what it had moved by then. */
-    private record FailedStep(TransferStep step, StepFailure failure, long bytes, long millis) {
+    private record FailedStep(TransferStep step, StepFailure failure, long bytes, long millis, String source) {
+
+        boolean fromPeer() {
+            return !source.equals(Sources.MASTER);
+        }
     }
 }

@@ -30,6 +30,9 @@ import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.handoff.PostApplyCommand;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
+import org.icbd.rcs.replica.pull.TrustedSource;
+import org.icbd.rcs.replica.serve.ServeConfig;
+import org.icbd.rcs.events.Sources;
 
 /**
  * The replica's settings, checked and typed: what {@link ReplicaSettings} holds once every value
@@ -42,6 +45,8 @@ import org.icbd.rcs.replica.pull.MasterEndpoint;
  * @param postApply   the command run after each promotion; empty when none is configured
  * @param resumeMaxAge at start, stream files in staging younger than this are kept and resumed
  * @param maxPullRate  the cap of this replica's pulls in wire bytes per second; empty for none
+ * @param serve        this replica's own send service; empty when it does not serve
+ * @param peers        the serving replicas of its site it trusts as sources, besides the master
  */
 public record ReplicaConfig(
         String replicaId,
@@ -58,13 +63,17 @@ public record ReplicaConfig(
         Backoff backoff,
         Optional<PostApplyCommand> postApply,
         Duration resumeMaxAge,
-        OptionalLong maxPullRate) {
+        OptionalLong maxPullRate,
+        Optional<ServeConfig> serve,
+        List<TrustedSource> peers) {
 
     public ReplicaConfig {
         subscriptions = List.copyOf(subscriptions);
         postApply = postApply == null ? Optional.empty() : postApply;
         Objects.requireNonNull(resumeMaxAge, "resumeMaxAge");
         Objects.requireNonNull(maxPullRate, "maxPullRate");
+        serve = serve == null ? Optional.empty() : serve;
+        peers = peers == null ? List.of() : List.copyOf(peers);
     }
 
     /** The lowest pull cap: below it a step would outlast any stall timeout worth having. */
@@ -152,10 +161,151 @@ public record ReplicaConfig(
             }
             maxPullRate = OptionalLong.of(rate);
         }
+        Optional<ServeConfig> serve = serve(s.getServe(), p + "serve.");
+        List<TrustedSource> peers = peers(s.getPeers(), id, p + "peers", user, identity, connectTimeout,
+                stallTimeout);
         return new ReplicaConfig(id, site, pool, subscriptions, heartbeat, progress, compression, kafka, groupId,
                 ackTimeout,
                 new MasterEndpoint(host, port, user, hostKey, identity, connectTimeout, stallTimeout),
-                new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate);
+                new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate, serve, peers);
+    }
+
+    /** A POSIX-portable user name, as the send service takes it. */
+    private static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9._][A-Za-z0-9._-]{0,31}");
+
+    /** Empty unless {@code serve.enabled}; then every serve setting is checked. */
+    static Optional<ServeConfig> serve(ReplicaSettings.Serve v, String p) {
+        if (v == null || !v.isEnabled()) {
+            return Optional.empty();
+        }
+        String host = required(v.getHost(), p + "host").strip();
+        int port = v.getPort();
+        if (port < 0 || port > 65535) {
+            throw new InvalidSettingException(p + "port", "must be 0 (any free port) or 1-65535, got " + port);
+        }
+        String advertised = v.getAdvertisedHost() == null || v.getAdvertisedHost().isBlank()
+                ? advertisedDefault(host, p) : v.getAdvertisedHost().strip();
+        Path hostKeyFile = Path.of(required(v.getHostKeyFile(), p + "host-key-file").strip());
+        Path authorized = Path.of(required(v.getAuthorizedKeysFile(), p + "authorized-keys-file").strip());
+        if (!Files.isRegularFile(authorized) || !Files.isReadable(authorized)) {
+            throw new InvalidSettingException(p + "authorized-keys-file", authorized + " does not exist or is not a"
+                    + " readable file: list the public keys of the site's replicas this one feeds there (OpenSSH"
+                    + " authorized_keys format)");
+        }
+        String user = required(v.getUser(), p + "user").strip();
+        if (!USER_NAME.matcher(user).matches()) {
+            throw new InvalidSettingException(p + "user", "must be a user name like 'icbd' (letters, digits, '.',"
+                    + " '_', '-', at most 32), got '" + user + "'");
+        }
+        if (v.getMaxDownstreams() < 1) {
+            throw new InvalidSettingException(p + "max-downstreams", "must be at least 1, got "
+                    + v.getMaxDownstreams());
+        }
+        return Optional.of(new ServeConfig(host, port, advertised, hostKeyFile, authorized, user,
+                v.getMaxDownstreams()));
+    }
+
+    /** The listen host, unless it is a wildcard: then this machine's name. */
+    private static String advertisedDefault(String host, String p) {
+        if (!host.equals("0.0.0.0") && !host.equals("::") && !host.equals("[::]")) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new InvalidSettingException(p + "advertised-host", "is required: serve.host " + host
+                    + " is a wildcard and this machine's host name cannot be resolved (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * The trusted peers: each entry an id (a name, not this replica's, not {@code master}, once),
+     * a host, a port (default 2222) and exactly one of host-key and host-key-file. They are pulled
+     * from with this replica's own identity, user and timeouts, as the master is.
+     */
+    static List<TrustedSource> peers(List<Map<String, Object>> entries, String self, String setting, String user,
+                                     KeyPair identity, Duration connectTimeout, Duration stallTimeout) {
+        List<TrustedSource> peers = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        List<Map<String, Object>> list = entries == null ? List.of() : entries;
+        for (int i = 0; i < list.size(); i++) {
+            String at = setting + "[" + i + "]";
+            Map<String, String> entry = normalised(list.get(i), at);
+            String peerId = name(entry.get("id"), at + ".id");
+            if (peerId.equals(Sources.MASTER)) {
+                throw new InvalidSettingException(at + ".id", "'" + Sources.MASTER + "' is the master's id: the master"
+                        + " is configured under master.*");
+            }
+            if (peerId.equals(self)) {
+                throw new InvalidSettingException(at + ".id", "'" + peerId + "' is this replica's own id: a replica"
+                        + " never pulls from itself");
+            }
+            if (!ids.add(peerId)) {
+                throw new InvalidSettingException(at + ".id", "peer " + peerId + " is listed twice");
+            }
+            String host = required(entry.get("host"), at + ".host").strip();
+            int port = ReplicaSettings.Serve.DEFAULT_PORT;
+            String portText = entry.get("port");
+            if (portText != null && !portText.isBlank()) {
+                try {
+                    port = Integer.parseInt(portText.strip());
+                } catch (NumberFormatException e) {
+                    throw new InvalidSettingException(at + ".port", "must be a number 1-65535, got '" + portText + "'");
+                }
+            }
+            if (port < 1 || port > 65535) {
+                throw new InvalidSettingException(at + ".port", "must be 1-65535, got " + port);
+            }
+            PublicKey key = pinnedKey(entry.get("host-key"), entry.get("host-key-file"), host, port, at + ".");
+            peers.add(new TrustedSource(peerId, new MasterEndpoint(host, port, user, key, identity, connectTimeout,
+                    stallTimeout)));
+        }
+        return peers;
+    }
+
+    /** The entry with kebab-case keys and text values ({@code hostKeyFile} and {@code host-key-file} alike). */
+    private static Map<String, String> normalised(Map<String, Object> entry, String at) {
+        if (entry == null) {
+            throw new InvalidSettingException(at, "is empty: give id, host, port and host-key or host-key-file");
+        }
+        Set<String> known = Set.of("id", "host", "port", "host-key", "host-key-file");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : entry.entrySet()) {
+            String key = e.getKey().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+            if (!known.contains(key)) {
+                throw new InvalidSettingException(at + "." + e.getKey(), "is not a peer setting (id, host, port,"
+                        + " host-key, host-key-file)");
+            }
+            out.put(key, e.getValue() == null ? null : e.getValue().toString());
+        }
+        return out;
+    }
+
+    private static PublicKey pinnedKey(String inlineKey, String keyFile, String host, int port, String p) {
+        boolean inline = inlineKey != null && !inlineKey.isBlank();
+        boolean file = keyFile != null && !keyFile.isBlank();
+        if (inline == file) {
+            throw new InvalidSettingException(p + "host-key-file", "set exactly one of host-key-file and host-key:"
+                    + " a peer's host key is pinned, never learned");
+        }
+        String setting = inline ? p + "host-key" : p + "host-key-file";
+        String text;
+        if (inline) {
+            text = inlineKey;
+        } else {
+            Path path = Path.of(keyFile.strip());
+            try {
+                text = Files.readString(path, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new InvalidSettingException(setting, "cannot read " + path + ": " + e, e);
+            }
+        }
+        try {
+            return HostKeyPin.parse(text, host, port);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(setting, e.getMessage(), e);
+        }
     }
 
     /** An empty command is no hook; otherwise its executable must be an absolute path to an executable file. */

@@ -55,6 +55,20 @@ import org.icbd.rcs.kafka.KafkaClientSettings;
  *       timeout: 60s
  *     http:
  *       port: 0                            # /metrics and /health; 0: off, -1: any free port
+ *     serve:                               # optional; this replica serves what it holds to its site
+ *       enabled: false
+ *       host: 0.0.0.0                      # listen address
+ *       port: 2222                         # 0: any free port (announced as bound)
+ *       advertised-host: cache-a.lab-110   # announced in the registration; default this host's name
+ *       host-key-file: /etc/icbd/replica/serve_host_key        # generated at first start, kept
+ *       authorized-keys-file: /etc/icbd/replica/authorized_keys # the site's replicas' public keys
+ *       user: icbd                         # the one user its downstreams log in as
+ *       max-downstreams: 2                 # replicas it feeds at once (announced; the planner honours it)
+ *     peers:                               # optional; the site's serving replicas this one trusts
+ *       - id: lab-110-b
+ *         host: cache-b.lab-110
+ *         port: 2222
+ *         host-key-file: /etc/icbd/peers/lab-110-b.pub         # or host-key: "ecdsa-sha2-nistp256 AAAA..."
  * </pre>
  */
 @Requires(env = ReplicaSettings.ENVIRONMENT)
@@ -97,6 +111,9 @@ public class ReplicaSettings {
     private Retry retry = new Retry();
     private PostApply postApply = new PostApply();
     private Http http = new Http();
+    private Serve serve = new Serve();
+    /** Each entry: {@code id}, {@code host}, {@code port}, and {@code host-key} or {@code host-key-file}. */
+    private List<Map<String, Object>> peers = new ArrayList<>();
 
     /**
      * Checks every setting, reads the key files and returns the typed configuration.
@@ -233,6 +250,23 @@ public class ReplicaSettings {
 
     public void setHttp(Http http) {
         this.http = http;
+    }
+
+    public Serve getServe() {
+        return serve;
+    }
+
+    public void setServe(Serve serve) {
+        this.serve = serve;
+    }
+
+    /** The trusted peers, as configured: a list of maps; {@link ReplicaConfig#from} checks each entry. */
+    public List<Map<String, Object>> getPeers() {
+        return peers;
+    }
+
+    public void setPeers(List<Map<String, Object>> peers) {
+        this.peers = peers;
     }
 
     /** {@code icbd.replica.kafka.*}: where the topics are. */
@@ -489,6 +523,97 @@ public class ReplicaSettings {
                         + " TCP port up to 65535, got " + port);
             }
             return port == 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(port);
+        }
+    }
+
+    /**
+     * {@code icbd.replica.serve.*}: this replica's own SSH send service, the master's service over
+     * the versions this replica holds, for the replicas of its site that trust it. Off by default.
+     */
+    @Requires(env = ReplicaSettings.ENVIRONMENT)
+    @ConfigurationProperties("serve")
+    public static class Serve {
+
+        public static final String DEFAULT_HOST = "0.0.0.0";
+        public static final int DEFAULT_PORT = 2222;
+        public static final String DEFAULT_HOST_KEY_FILE = "/etc/icbd/replica/serve_host_key";
+        public static final String DEFAULT_AUTHORIZED_KEYS_FILE = "/etc/icbd/replica/authorized_keys";
+        public static final String DEFAULT_USER = "icbd";
+        /** Each downstream holds a btrfs send and the replica's pool bandwidth. */
+        public static final int DEFAULT_MAX_DOWNSTREAMS = 2;
+
+        private boolean enabled;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private String advertisedHost;
+        private String hostKeyFile = DEFAULT_HOST_KEY_FILE;
+        private String authorizedKeysFile = DEFAULT_AUTHORIZED_KEYS_FILE;
+        private String user = DEFAULT_USER;
+        private int maxDownstreams = DEFAULT_MAX_DOWNSTREAMS;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public int getPort() {
+            return port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        /** Empty means the listen host, or this machine's host name when that is a wildcard address. */
+        public String getAdvertisedHost() {
+            return advertisedHost;
+        }
+
+        public void setAdvertisedHost(String advertisedHost) {
+            this.advertisedHost = advertisedHost;
+        }
+
+        public String getHostKeyFile() {
+            return hostKeyFile;
+        }
+
+        public void setHostKeyFile(String hostKeyFile) {
+            this.hostKeyFile = hostKeyFile;
+        }
+
+        public String getAuthorizedKeysFile() {
+            return authorizedKeysFile;
+        }
+
+        public void setAuthorizedKeysFile(String authorizedKeysFile) {
+            this.authorizedKeysFile = authorizedKeysFile;
+        }
+
+        public String getUser() {
+            return user;
+        }
+
+        public void setUser(String user) {
+            this.user = user;
+        }
+
+        public int getMaxDownstreams() {
+            return maxDownstreams;
+        }
+
+        public void setMaxDownstreams(int maxDownstreams) {
+            this.maxDownstreams = maxDownstreams;
         }
     }
 }

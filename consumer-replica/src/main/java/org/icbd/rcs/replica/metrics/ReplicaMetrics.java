@@ -105,6 +105,50 @@ public final class ReplicaMetrics {
         }
     }
 
+    /**
+     * What a serving replica's send service tells: the bytes it served to its downstreams
+     * ({@code icbd_replica_served_bytes_total}) and its sends by outcome ({@code icbd_replica_serves_total}).
+     */
+    public org.icbd.rcs.master.ssh.SendObserver servedObserver() {
+        Counter served = Counter.builder("icbd.replica.served").baseUnit("bytes")
+                .description("Stream bytes this replica served to its site's replicas, as on the wire").register(registry);
+        Counter completed = serves("completed");
+        Counter failed = serves("failed");
+        Counter refused = serves("refused");
+        Counter busy = serves("busy");
+        return new org.icbd.rcs.master.ssh.SendObserver() {
+            @Override
+            public void refused() {
+                refused.increment();
+            }
+
+            @Override
+            public void busy() {
+                busy.increment();
+            }
+
+            @Override
+            public void served(org.icbd.rcs.events.Compression compression, long bytes) {
+                served.increment(bytes);
+            }
+
+            @Override
+            public void completed(org.icbd.rcs.transfer.TransferRequest request) {
+                completed.increment();
+            }
+
+            @Override
+            public void failed(org.icbd.rcs.transfer.TransferRequest request) {
+                failed.increment();
+            }
+        };
+    }
+
+    private Counter serves(String outcome) {
+        return Counter.builder("icbd.replica.serves").description("Requests this replica's send service answered,"
+                + " by outcome").tag("outcome", outcome).register(registry);
+    }
+
     private Counter steps(String outcome, String errorClass) {
         return Counter.builder("icbd.replica.steps").description("Steps run by this replica, by outcome")
                 .tag("outcome", outcome).tag("error_class", errorClass).register(registry);

@@ -23,7 +23,10 @@ import org.icbd.rcs.replica.disk.ReplicaPool;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.metrics.ReplicaMetrics;
 import org.icbd.rcs.rate.Throttle;
-import org.icbd.rcs.replica.pull.MasterClient;
+import org.icbd.rcs.replica.pull.TrustedSources;
+import org.icbd.rcs.replica.serve.PeerServer;
+import org.icbd.rcs.replica.serve.PoolVersions;
+import org.icbd.rcs.replica.serve.ServeConfig;
 import org.icbd.rcs.replica.report.Heartbeat;
 import org.icbd.rcs.replica.report.PublishException;
 import org.icbd.rcs.replica.report.ReplicaPublisher;
@@ -54,6 +57,8 @@ public final class ReplicaService implements AutoCloseable {
     /** Everything started, in start order; closed in reverse. */
     private final List<AutoCloseable> started = new ArrayList<>();
     private TaskConsumer consumer;
+    /** This replica's send service while it runs and serves. */
+    private volatile Optional<PeerServer> peerServer = Optional.empty();
     private ReplicaMetrics metrics;
     private boolean running;
     /** Set by {@link #close()} before it waits for a start in progress, which then stops waiting for Kafka. */
@@ -73,6 +78,11 @@ public final class ReplicaService implements AutoCloseable {
 
     public ReplicaConfig config() {
         return config;
+    }
+
+    /** The send service this replica runs for its site; empty when it does not serve or is not running. */
+    public Optional<PeerServer> peerServer() {
+        return peerServer;
     }
 
     /**
@@ -103,19 +113,34 @@ public final class ReplicaService implements AutoCloseable {
                 List<HeldVersion> held = pool.held(s.image());
                 log.info("replica {} image {}: holds {} (keep {})", id, s.image(), held, s.keep());
             }
-            MasterClient master = new MasterClient(id, config.master());
-            started.add(master);
+            Optional<PeerServer> serving = Optional.empty();
+            if (config.serve().isPresent()) {
+                ServeConfig serve = config.serve().get();
+                try {
+                    serving = Optional.of(PeerServer.start(id, serve, new PoolVersions(id, pool, btrfs,
+                            new BtrfsFsCheck(btrfs)), metrics().servedObserver()));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidSettingException(ReplicaSettings.PREFIX + ".serve", e.getMessage(), e);
+                } catch (java.io.UncheckedIOException e) {
+                    throw new InvalidSettingException(ReplicaSettings.PREFIX + ".serve.port", e.getMessage(), e);
+                }
+                started.add(serving.get());
+            }
+            peerServer = serving;
+            TrustedSources sources = TrustedSources.open(id, config.master(), config.peers());
+            started.add(sources);
             ReplicaPublisher publisher = new ReplicaPublisher(id, config.kafka(), config.ackTimeout());
             started.add(publisher);
             // The codec is a preference the planner honours for this replica's tasks; whatever a task
             // names is what is asked of the master, so a task issued before a change still applies.
-            ReplicaRegistered registration = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
+            ReplicaRegistered announced = ReplicaRegistered.of(id, config.site(), config.subscriptions(),
                     config.master().user(), config.master().identityFingerprint(), software(),
                     Optional.of(config.compression()), clock.instant());
+            ReplicaRegistered registration = serving.map(p -> announced.serving(p.announcement())).orElse(announced);
             untilKafkaAcknowledges("its registration", () -> publisher.publishRegistration(registration));
             Optional<Throttle> cap = config.maxPullRate().isPresent()
                     ? Optional.of(new Throttle(config.maxPullRate().getAsLong())) : Optional.empty();
-            PullStepRunner steps = new PullStepRunner(id, pool, master, config.progressInterval(), clock, cap);
+            PullStepRunner steps = new PullStepRunner(id, pool, sources, config.progressInterval(), clock, cap);
             started.add(steps);
             PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
             TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
@@ -140,10 +165,11 @@ public final class ReplicaService implements AutoCloseable {
             });
             consumer.start();
             running = true;
-            log.info("replica {} (site {}) started: pool {}, master {}, subscriptions {}, kafka {} (group {}),"
-                    + " compression {} announced to the planner, post-apply hook {}", id, config.site(), config.pool(),
-                    config.master(), config.subscriptions(), config.kafka().bootstrapServers(), config.groupId(),
-                    config.compression(), postApply);
+            log.info("replica {} (site {}) started: pool {}, master {}, trusted peers {}, serving {}, subscriptions {},"
+                    + " kafka {} (group {}), compression {} announced to the planner, post-apply hook {}", id,
+                    config.site(), config.pool(), config.master(), sources.peerIds(),
+                    serving.map(p -> p.announcement().address()).orElse("no"), config.subscriptions(),
+                    config.kafka().bootstrapServers(), config.groupId(), config.compression(), postApply);
         } catch (RuntimeException e) {
             closeStarted();
             throw e;
@@ -230,6 +256,7 @@ public final class ReplicaService implements AutoCloseable {
         }
         started.clear();
         consumer = null;
+        peerServer = Optional.empty();
     }
 
     /** One set of meters per registry: a restarted service counts on where it left off. */

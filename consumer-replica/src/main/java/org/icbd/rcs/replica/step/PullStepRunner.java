@@ -26,6 +26,7 @@ import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.replica.pull.MasterClient;
+import org.icbd.rcs.replica.pull.TrustedSources;
 import org.icbd.rcs.replica.pull.MasterExitStatus;
 import org.icbd.rcs.replica.pull.StatRefusedException;
 import org.icbd.rcs.replica.pull.StreamStat;
@@ -37,7 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls one step from the master into a replica's pool: checks that the parent is held, opens an
+ * Pulls one step from its source (the master, or a trusted peer the step names: {@link
+ * TrustedSources}) into a replica's pool: checks that the parent is held, opens an
  * exec channel with {@link MasterClient}, receives the stream into staging with {@link ReplicaPool},
  * drains the rest of it (an LZ4 frame's end mark and checksum), awaits the master's verdict,
  * verifies the received subvolume (read-only, received uuid = the step's uuid), and promotes it.
@@ -57,7 +59,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
 
     private final String replicaId;
     private final ReplicaPool pool;
-    private final MasterClient master;
+    private final TrustedSources sources;
     private final Duration progressInterval;
     private final Clock clock;
     private final ScheduledExecutorService timer;
@@ -78,10 +80,20 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
      */
     public PullStepRunner(String replicaId, ReplicaPool pool, MasterClient master, Duration progressInterval,
                           Clock clock, Optional<Throttle> cap) {
+        this(replicaId, pool, TrustedSources.masterOnly(replicaId, Objects.requireNonNull(master, "master")),
+                progressInterval, clock, cap);
+    }
+
+    /**
+     * @param sources the master and the trusted peers; each step is pulled from the one it names, or from
+     *                the master when it names none or one not in the list. Not closed by this runner.
+     */
+    public PullStepRunner(String replicaId, ReplicaPool pool, TrustedSources sources, Duration progressInterval,
+                          Clock clock, Optional<Throttle> cap) {
         this.cap = Objects.requireNonNull(cap, "cap");
         this.replicaId = Objects.requireNonNull(replicaId, "replicaId");
         this.pool = Objects.requireNonNull(pool, "pool");
-        this.master = Objects.requireNonNull(master, "master");
+        this.sources = Objects.requireNonNull(sources, "sources");
         this.progressInterval = Objects.requireNonNull(progressInterval, "progressInterval");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (progressInterval.isNegative() || progressInterval.isZero()) {
@@ -113,7 +125,8 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             // The stream file, when kept, is the next attempt's to resume; the attempt deleted it otherwise.
             cleanStaging(order.image(), Optional.of(pool.streamFile(order.image(), order.step().version(),
                     order.step().parentVersion(), order.compression())));
-            return new StepResult.Failed(failure, attempt.wireBytes, Duration.ofNanos(System.nanoTime() - start));
+            return new StepResult.Failed(failure, attempt.wireBytes, Duration.ofNanos(System.nanoTime() - start),
+                    attempt.source.id());
         }
     }
 
@@ -121,6 +134,8 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
     private final class Attempt {
 
         private final StepOrder order;
+        private final TrustedSources.Source source;
+        private final MasterClient master;
         private final String what;
         private final long start;
         private long wireBytes;
@@ -128,8 +143,10 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
         Attempt(StepOrder order, long start) {
             this.order = order;
             this.start = start;
-            this.what = "pulling " + order.describe() + " from " + master.endpoint().address() + " for task "
-                    + order.taskId();
+            this.source = sources.forStep(order.step());
+            this.master = source.client();
+            this.what = "pulling " + order.describe() + " from " + (source.isMaster() ? "" : "peer " + source.id()
+                    + " at ") + master.endpoint().address() + " for task " + order.taskId();
         }
 
         StepResult run(StepObserver observer, AbortSignal abort) throws StepFailure {
@@ -182,7 +199,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 return new StepResult.Applied(promoted, wireBytes, OptionalLong.of(transfer.streamBytes()),
                         new StepTimings(Duration.ofNanos(transfer.connectedAt() - start),
                                 Duration.ofNanos(transferred - transfer.connectedAt()),
-                                Duration.ofNanos(end - transferred)));
+                                Duration.ofNanos(end - transferred)), source.id());
             } finally {
                 finishStaged(staged, keepFile);
             }
@@ -249,7 +266,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             CompletableFuture<StreamStat> stat = new CompletableFuture<>();
             Runnable askStat = () -> CompletableFuture.runAsync(() -> {
                 try {
-                    stat.complete(master.stat(request.stat(), statTimeout()));
+                    stat.complete(master.stat(request.stat(), statTimeout(master)));
                 } catch (IOException | RuntimeException e) {
                     stat.completeExceptionally(e);
                 }
@@ -259,8 +276,9 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
             long streamBytes = 0;
             StreamOutcome outcome;
             try (channel; AbortSignal.Registration onAbort = abort.whenRaised(channel::abort)) {
-                log.info("replica {} image {} version {} task {}: receiving `{}` into {}{}", replicaId, image,
-                        step.version(), order.taskId(), send.print(), pool.stagingDir(image),
+                log.info("replica {} image {} version {} task {}: receiving `{}` from {} ({}) into {}{}", replicaId,
+                        image, step.version(), order.taskId(), send.print(), source.id(),
+                        master.endpoint().address(), pool.stagingDir(image),
                         offset > 0 ? " (resuming after " + offset + " bytes held in " + staged.file() + ")" : "");
                 Download download = new Download(channel, staged, askStat);
                 Thread downloader = new Thread(download, "replica-download-" + replicaId + "-" + image);
@@ -309,7 +327,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
                 return early;
             }
             try {
-                return master.stat(request.stat(), statTimeout());
+                return master.stat(request.stat(), statTimeout(master));
             } catch (StatRefusedException e) {
                 throw new StepFailure(MasterExitStatus.classify(e.status()), what + ": asking the master for the"
                         + " stream's length and SHA-256 failed: " + e.getMessage(), e);
@@ -396,7 +414,7 @@ public final class PullStepRunner implements StepRunner, AutoCloseable {
     }
 
     /** How long a stat may take: the master answers at once for a stored stream. */
-    private Duration statTimeout() {
+    private static Duration statTimeout(MasterClient master) {
         Duration stall = master.endpoint().stallTimeout();
         Duration connect = master.endpoint().connectTimeout();
         return stall.compareTo(connect) > 0 ? stall : connect;

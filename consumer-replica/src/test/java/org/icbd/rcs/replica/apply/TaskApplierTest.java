@@ -42,6 +42,7 @@ class TaskApplierTest {
     private static final String IMAGE = "ubuntu";
     private static final String UUID_1 = UUID.randomUUID().toString();
     private static final String UUID_2 = UUID.randomUUID().toString();
+    private static final String UUID_3 = UUID.randomUUID().toString();
 
     private final MemoryVersions versions = new MemoryVersions();
     private final ScriptedSteps steps = new ScriptedSteps(versions);
@@ -114,6 +115,26 @@ class TaskApplierTest {
         ReplicaImageState progress = reports.progress().get(0);
         assertEquals(4096, progress.transfer().orElseThrow().bytes());
         assertEquals(List.of(), progress.versions(), "progress shows what was held when the step began");
+    }
+
+    @Test
+    void eachReportNamesItsSourceAndAfterAPeersFailureTheRestOfTheTaskComesFromTheMaster() {
+        steps.thenApplies(100).thenFails(ErrorClass.PERMANENT, "image ubuntu has no version 2 on replica lab-a", 0);
+
+        assertEquals(TaskOutcome.DONE, applier(new Backoff(Duration.ofMillis(5), Duration.ofMillis(5), 3), 2)
+                .apply(task(List.of(), TransferStep.full(1, UUID_1).from("lab-a"),
+                        TransferStep.delta(1, UUID_1, 2, UUID_2).from("lab-a"),
+                        TransferStep.delta(2, UUID_2, 3, UUID_3).from("lab-a"))));
+
+        assertEquals(List.of("lab-a", "lab-a", "master", "master"),
+                steps.runs().stream().map(o -> o.step().sourceId()).toList(),
+                "version 1 from the peer; version 2 failed there, then 2 and 3 from the master");
+        List<StepReport> reported = reports.states().stream().map(s -> s.lastStep().orElseThrow()).distinct().toList();
+        assertEquals(List.of("lab-a", "lab-a", "master", "master"), reported.stream().map(StepReport::sourceId).toList());
+        assertEquals(List.of(Outcome.APPLIED, Outcome.FAILED, Outcome.APPLIED, Outcome.APPLIED),
+                reported.stream().map(StepReport::outcome).toList());
+        assertEquals(Optional.of("image ubuntu has no version 2 on replica lab-a; retrying from the master in 0 ms"
+                + " (attempt 2)"), reported.get(1).error());
     }
 
     @Test

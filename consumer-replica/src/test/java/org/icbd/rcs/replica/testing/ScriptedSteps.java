@@ -24,7 +24,8 @@ import org.icbd.rcs.replica.step.StepTimings;
 /**
  * The driver's step runner, scripted: each run takes the next scripted result (applying a step
  * adds its version to {@link MemoryVersions}, as promotion does); with nothing scripted, a step
- * applies. Records when each step ran.
+ * applies. Records when each step ran. Every run is pulled from the source its step names, as
+ * from a runner that trusts them all.
  */
 public final class ScriptedSteps implements StepRunner {
 
@@ -51,7 +52,7 @@ public final class ScriptedSteps implements StepRunner {
     /** The step fails with {@code errorClass} after {@code bytes}. */
     public ScriptedSteps thenFails(ErrorClass errorClass, String message, long bytes) {
         return then((order, observer, abort) -> new StepResult.Failed(new StepFailure(errorClass, message), bytes,
-                Duration.ofMillis(3)));
+                Duration.ofMillis(3), order.step().sourceId()));
     }
 
     /** The step applies after telling the observer of {@code bytes} in flight. */
@@ -89,7 +90,7 @@ public final class ScriptedSteps implements StepRunner {
         HeldVersion promoted = new HeldVersion(order.step().version(), order.step().uuid());
         versions.add(order.image(), promoted);
         return new StepResult.Applied(promoted, bytes, OptionalLong.of(bytes * 2), new StepTimings(Duration.ofMillis(1),
-                Duration.ofMillis(5), Duration.ofMillis(1)));
+                Duration.ofMillis(5), Duration.ofMillis(1)), order.step().sourceId());
     }
 
     public synchronized List<StepOrder> runs() {

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * the sizes of read-only snapshots, which never change (keyed by UUID).
  * Thread-safe.
  */
-public final class ImageRepository {
+public final class ImageRepository implements SendableVersions {
 
     private static final Logger log = LoggerFactory.getLogger(ImageRepository.class);
 
@@ -80,10 +80,12 @@ public final class ImageRepository {
         this.fsCheck = new BtrfsFsCheck(btrfs);
     }
 
+    @Override
     public Path pool() {
         return pool;
     }
 
+    @Override
     public BtrfsTool btrfs() {
         return btrfs;
     }
@@ -244,6 +246,15 @@ public final class ImageRepository {
      * checked on disk now; names are validated again even though the grammar did.
      */
     public Path resolveForSend(String image, int version) {
+        return find(image, version).path();
+    }
+
+    /**
+     * {@link #resolveForSend}'s snapshot with its uuid and the version before it on disk: one
+     * {@code btrfs subvolume show} says both that it is read-only and what its uuid is.
+     */
+    @Override
+    public SendableVersion find(String image, int version) {
         checkName(image);
         Fields.version(version, "version");
         checkPool();
@@ -269,11 +280,26 @@ public final class ImageRepository {
                     expected, real);
             throw noSuchVersion(image, version);
         }
-        if (!fsCheck.isSubvolume(real) || !fsCheck.isReadOnly(real)) {
+        SubvolumeInfo info = null;
+        if (fsCheck.isSubvolume(real)) {
+            try {
+                info = btrfs.show(real);
+            } catch (BtrfsException | CommandException e) {
+                throw new RepositoryException(Reason.DISK, "cannot describe " + real + ": " + e.getMessage(), e);
+            }
+        }
+        if (info == null || !info.readOnly()) {
             throw new RepositoryException(Reason.NO_SUCH_VERSION, "image " + image + " version " + version
                     + " is not a read-only snapshot on this master");
         }
-        return real;
+        OptionalInt before;
+        try {
+            before = highestNumberBelow(real.getParent(), version);
+        } catch (IOException e) {
+            throw new RepositoryException(Reason.DISK, "cannot list " + real.getParent() + ": " + e, e);
+        }
+        return new SendableVersion(image, version, real, info.uuid().toString(),
+                before.isPresent() ? Optional.of(before.getAsInt()) : Optional.empty());
     }
 
     /**
@@ -388,6 +414,17 @@ public final class ImageRepository {
             return entries.map(p -> parseVersion(p.getFileName().toString()))
                     .filter(OptionalInt::isPresent)
                     .mapToInt(OptionalInt::getAsInt)
+                    .max();
+        }
+    }
+
+    /** The highest version-number name below {@code version} in {@code versionsDir}. */
+    private static OptionalInt highestNumberBelow(Path versionsDir, int version) throws IOException {
+        try (Stream<Path> entries = Files.list(versionsDir)) {
+            return entries.map(p -> parseVersion(p.getFileName().toString()))
+                    .filter(OptionalInt::isPresent)
+                    .mapToInt(OptionalInt::getAsInt)
+                    .filter(n -> n < version)
                     .max();
         }
     }

@@ -19,7 +19,7 @@ import org.apache.sshd.server.command.Command;
 import org.icbd.rcs.command.CommandException;
 import org.icbd.rcs.command.CommandFailedException;
 import org.icbd.rcs.events.Compression;
-import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.repo.SendableVersions;
 import org.icbd.rcs.master.stream.CorruptStreamException;
 import org.icbd.rcs.master.stream.StreamKey;
 import org.icbd.rcs.master.stream.StreamProductionException;
@@ -54,7 +54,7 @@ final class SendCommand implements Command {
     private static final String PREFIX = "icbd-send: ";
 
     private final String line;
-    private final ImageRepository repository;
+    private final SendableVersions repository;
     private final SendStreamSource source;
     private final SendSlots slots;
     private final Duration queueTimeout;
@@ -73,7 +73,7 @@ final class SendCommand implements Command {
     private volatile Future<?> task;
     private volatile boolean destroyed;
 
-    SendCommand(String line, ImageRepository repository, SendStreamSource source, SendSlots slots,
+    SendCommand(String line, SendableVersions repository, SendStreamSource source, SendSlots slots,
                 Duration queueTimeout, Optional<SendStreamFilter> filter, ExecutorService executor, StreamStore store,
                 Optional<Throttle> throttle, SendObserver observer) {
         this.line = line;
@@ -141,7 +141,7 @@ final class SendCommand implements Command {
         Optional<Path> parent;
         try {
             request = TransferRequest.parse(line);
-            snapshot = repository.resolveForSend(request.image(), request.version());
+            snapshot = repository.find(request.image(), request.version()).path();
             parent = request.parent().map(p -> resolveParent(request, p));
         } catch (TransferRequestException e) {
             log.warn("refused request '{}' from {}: {}", printable(line), client, e.getMessage());
@@ -212,7 +212,7 @@ final class SendCommand implements Command {
 
     private Path resolveParent(TransferRequest request, int parentVersion) {
         // The grammar guarantees parent < version; both must be snapshots of this very image.
-        return repository.resolveForSend(request.image(), parentVersion);
+        return repository.find(request.image(), parentVersion).path();
     }
 
     private void send(TransferRequest request, Path snapshot, Optional<Path> parent, String client) {

@@ -36,6 +36,7 @@ import org.apache.sshd.server.forward.RejectAllForwardingFilter;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.icbd.rcs.codec.StreamCodec;
 import org.icbd.rcs.master.repo.ImageRepository;
+import org.icbd.rcs.master.repo.SendableVersions;
 import org.icbd.rcs.master.stream.StreamStore;
 import org.icbd.rcs.rate.Throttle;
 import org.slf4j.Logger;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *   <li>AES-GCM ciphers first: chacha20-poly1305 was measured 2-3x slower in Java.
  * </ul>
  *
- * Startable without Micronaut: {@code SendServer.builder(settings, repository).start()}.
+ * Startable without Micronaut: {@code SendServer.builder(settings, repository).start()}. The same
+ * service serves a replica's received versions to its site ({@link SendableVersions}: whatever pool
+ * it is given), named in messages by that service's own settings ({@link SettingNames}).
  */
 public final class SendServer implements AutoCloseable {
 
@@ -90,11 +93,11 @@ public final class SendServer implements AutoCloseable {
     }
 
     /** Starts a server sending with {@code btrfs send} from {@code repository}'s pool. */
-    public static SendServer start(SendServerSettings settings, ImageRepository repository) {
+    public static SendServer start(SendServerSettings settings, SendableVersions repository) {
         return builder(settings, repository).start();
     }
 
-    public static Builder builder(SendServerSettings settings, ImageRepository repository) {
+    public static Builder builder(SendServerSettings settings, SendableVersions repository) {
         return new Builder(settings, repository);
     }
 
@@ -158,8 +161,10 @@ public final class SendServer implements AutoCloseable {
     /** How a {@link SendServer} is put together; the source and filter are replaceable for tests. */
     public static final class Builder {
         private final SendServerSettings settings;
-        private final ImageRepository repository;
+        private final SendableVersions repository;
         private SendStreamSource source;
+        private SettingNames names = SettingNames.MASTER;
+        private String hostKeyComment = "icbd-master";
         private SendStreamFilter filter;
         private StreamStore streams;
         private Throttle sendRate;
@@ -171,7 +176,19 @@ public final class SendServer implements AutoCloseable {
             return this;
         }
 
-        private Builder(SendServerSettings settings, ImageRepository repository) {
+        /** The settings messages name ({@code icbd.master.*} by default). */
+        public Builder settingNames(SettingNames settingNames) {
+            this.names = Objects.requireNonNull(settingNames, "settingNames");
+            return this;
+        }
+
+        /** The comment of the {@code .pub} line written next to the host key; default {@code icbd-master}. */
+        public Builder hostKeyComment(String comment) {
+            this.hostKeyComment = Objects.requireNonNull(comment, "comment");
+            return this;
+        }
+
+        private Builder(SendServerSettings settings, SendableVersions repository) {
             this.settings = Objects.requireNonNull(settings, "settings");
             this.repository = Objects.requireNonNull(repository, "repository");
             this.source = repository.btrfs()::send;
@@ -211,9 +228,9 @@ public final class SendServer implements AutoCloseable {
          * @throws UncheckedIOException if the port cannot be bound
          */
         public SendServer start() {
-            int authorizedKeys = checkAuthorizedKeys(settings.authorizedKeysFile());
-            SimpleGeneratorHostKeyProvider hostKeys = hostKeyProvider(settings.hostKeyFile());
-            PublicKey hostKey = loadHostKey(hostKeys, settings.hostKeyFile());
+            int authorizedKeys = checkAuthorizedKeys(settings.authorizedKeysFile(), names);
+            SimpleGeneratorHostKeyProvider hostKeys = hostKeyProvider(settings.hostKeyFile(), names);
+            PublicKey hostKey = loadHostKey(hostKeys, settings.hostKeyFile(), names, hostKeyComment);
             SendSlots slots = new SendSlots(settings.maxConcurrentSends());
             ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
             Optional<SendStreamFilter> sendFilter = Optional.ofNullable(filter);
@@ -227,7 +244,7 @@ public final class SendServer implements AutoCloseable {
             sshd.setPort(settings.port());
             sshd.setKeyPairProvider(hostKeys);
             sshd.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
-            sshd.setPublickeyAuthenticator(onlyUser(settings.user(),
+            sshd.setPublickeyAuthenticator(onlyUser(settings.user(), names,
                     logging(new AuthorizedKeys(settings.authorizedKeysFile()))));
             sshd.setPasswordAuthenticator(null);
             sshd.setKeyboardInteractiveAuthenticator(null);
@@ -260,7 +277,7 @@ public final class SendServer implements AutoCloseable {
                 executor.shutdownNow();
                 store.close();
                 throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port()
-                        + " (icbd.master.ssh-host / icbd.master.ssh-port): " + e.getMessage(), e);
+                        + " (" + names.host() + " / " + names.port() + "): " + e.getMessage(), e);
             }
             log.info("SSH send service listening on {}:{} (host key {} {}, user {} with {} authorized keys in {}, {}"
                     + " concurrent sends, queue timeout {} s, pool {}, streams in {}, send rate {})", settings.host(),
@@ -273,9 +290,9 @@ public final class SendServer implements AutoCloseable {
         }
 
         /** Fails fast on a missing, unreadable or unparsable file; returns how many keys it holds. */
-        private static int checkAuthorizedKeys(Path file) {
+        private static int checkAuthorizedKeys(Path file, SettingNames names) {
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                throw new IllegalArgumentException("icbd.master.authorized-keys-file " + file
+                throw new IllegalArgumentException(names.authorizedKeysFile() + " " + file
                         + " does not exist or is not a readable file: list the replicas' public keys there"
                         + " (OpenSSH authorized_keys format)");
             }
@@ -284,22 +301,22 @@ public final class SendServer implements AutoCloseable {
                 List<PublicKey> keys = PublicKeyEntry.resolvePublicKeyEntries(null, entries,
                         PublicKeyEntryResolver.FAILING);
                 if (keys.isEmpty()) {
-                    log.warn("icbd.master.authorized-keys-file {} lists no key: no replica can connect until one"
-                            + " is added (the file is re-read when it changes)", file);
+                    log.warn("{} {} lists no key: no replica can connect until one is added (the file is re-read"
+                            + " when it changes)", names.authorizedKeysFile(), file);
                 }
                 return keys.size();
             } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("icbd.master.authorized-keys-file " + file
+                throw new IllegalArgumentException(names.authorizedKeysFile() + " " + file
                         + " cannot be read as OpenSSH authorized_keys: " + e.getMessage(), e);
             }
         }
 
-        private static SimpleGeneratorHostKeyProvider hostKeyProvider(Path file) {
+        private static SimpleGeneratorHostKeyProvider hostKeyProvider(Path file, SettingNames names) {
             Path parent = file.toAbsolutePath().getParent();
             try {
                 Files.createDirectories(parent);
             } catch (IOException e) {
-                throw new IllegalArgumentException("icbd.master.host-key-file " + file + ": cannot create "
+                throw new IllegalArgumentException(names.hostKeyFile() + " " + file + ": cannot create "
                         + parent + ": " + e, e);
             }
             SimpleGeneratorHostKeyProvider provider = new SimpleGeneratorHostKeyProvider(file);
@@ -310,17 +327,18 @@ public final class SendServer implements AutoCloseable {
             return provider;
         }
 
-        private static PublicKey loadHostKey(SimpleGeneratorHostKeyProvider provider, Path file) {
+        private static PublicKey loadHostKey(SimpleGeneratorHostKeyProvider provider, Path file, SettingNames names,
+                                             String comment) {
             boolean existed = Files.exists(file);
             List<KeyPair> keys;
             try {
                 keys = provider.loadKeys(null);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("icbd.master.host-key-file " + file + " cannot be read or"
+                throw new IllegalArgumentException(names.hostKeyFile() + " " + file + " cannot be read or"
                         + " created: " + e.getMessage(), e);
             }
             if (keys.isEmpty()) {
-                throw new IllegalArgumentException("icbd.master.host-key-file " + file + " holds no key");
+                throw new IllegalArgumentException(names.hostKeyFile() + " " + file + " holds no key");
             }
             if (!existed) {
                 try {
@@ -331,7 +349,7 @@ public final class SendServer implements AutoCloseable {
                 log.info("generated host key {}", file);
             }
             PublicKey hostKey = keys.get(0).getPublic();
-            writePublicKey(hostKey, file.resolveSibling(file.getFileName() + ".pub"));
+            writePublicKey(hostKey, file.resolveSibling(file.getFileName() + ".pub"), comment);
             return hostKey;
         }
 
@@ -339,8 +357,8 @@ public final class SendServer implements AutoCloseable {
          * Keeps {@code <host key file>.pub} (one OpenSSH public key line) next to the host key, so an
          * operator can hand it to the replicas that pin it ({@code --master-host-key-file}).
          */
-        private static void writePublicKey(PublicKey hostKey, Path pub) {
-            String line = PublicKeyEntry.toString(hostKey) + " icbd-master\n";
+        private static void writePublicKey(PublicKey hostKey, Path pub, String comment) {
+            String line = PublicKeyEntry.toString(hostKey) + " " + comment + "\n";
             try {
                 if (!Files.exists(pub) || !Files.readString(pub).equals(line)) {
                     Files.writeString(pub, line);
@@ -352,12 +370,13 @@ public final class SendServer implements AutoCloseable {
         }
 
         /** Any user but {@code user} is refused before its key is even looked at. */
-        private static PublickeyAuthenticator onlyUser(String user, PublickeyAuthenticator delegate) {
+        private static PublickeyAuthenticator onlyUser(String user, SettingNames names,
+                                                       PublickeyAuthenticator delegate) {
             return (username, key, session) -> {
                 if (!user.equals(username)) {
-                    log.warn("rejected {} key {} for {}@{}: only user {} may log in (icbd.master.ssh-user)",
+                    log.warn("rejected {} key {} for {}@{}: only user {} may log in ({})",
                             KeyUtils.getKeyType(key), KeyUtils.getFingerPrint(key), username,
-                            session.getClientAddress(), user);
+                            session.getClientAddress(), user, names.user());
                     return false;
                 }
                 return delegate.authenticate(username, key, session);
