@@ -34,10 +34,10 @@ import java.util.regex.Pattern;
  * <h2>Waiting for a peer</h2>
  * When a new version reaches a site, one replica fetches it from the master and the others should
  * get it from that replica, so that the master's uplink carries each step once per site.
- * {@link #awaited} says when a replica's task is better not issued yet: its first step would come
- * from the master, and a peer that would qualify for it but for not holding it yet is fetching it
- * now (its outstanding task brings the step's version, and a delta's parent is held or fetched too),
- * and its own last step did not fail. The replica is planned again when that peer's holdings,
+ * {@link #awaited} says when a step is better not issued yet: it would come from the master, and a
+ * peer that would qualify for it but for not holding it yet is fetching it now (its outstanding task
+ * brings the step's version, and a delta's parent is held or fetched too), and its own last step did
+ * not fail. A task then carries only the steps before it ({@link #issuable}); none: the replica waits. The replica is planned again when that peer's holdings,
  * liveness or last step change; a peer that goes OFFLINE, fails or stops serving is waited for no
  * more.
  */
@@ -198,21 +198,46 @@ public final class Routing {
      */
     public static Optional<String> awaited(String replicaId, String site, List<Routed> routes, List<Peer> peers,
                                            Optional<PeerFailure> failed) {
-        if (routes.isEmpty() || !routes.get(0).fromMaster()) {
+        return routes.isEmpty() ? Optional.empty() : awaited(replicaId, site, routes.get(0), peers, failed);
+    }
+
+    /**
+     * The peer to wait for instead of pulling {@code route}'s step from the master, if any: among the
+     * peers that qualify (see the class comment), the one feeding the fewest downstreams, then the
+     * smallest id. Empty when the step comes from a peer already, or is the step a peer failed.
+     */
+    public static Optional<String> awaited(String replicaId, String site, Routed route, List<Peer> peers,
+                                           Optional<PeerFailure> failed) {
+        if (!route.fromMaster()) {
             return Optional.empty();
         }
-        Step first = routes.get(0).step();
-        if (failed.map(f -> f.version() == first.version()).orElse(false)) {
+        Step step = route.step();
+        if (failed.map(f -> f.version() == step.version()).orElse(false)) {
             return Optional.empty();
         }
         return peers.stream()
                 .filter(p -> !p.replicaId().equals(replicaId) && p.site().equals(site) && p.online()
                         && p.maxDownstreams().isPresent() && p.feeding() < p.maxDownstreams().getAsInt()
                         && !p.failing() && failed.map(f -> !f.replicaId().equals(p.replicaId())).orElse(true))
-                .filter(p -> p.fetching().contains(first.version()) && (!(first instanceof Step.Delta d)
+                .filter(p -> p.fetching().contains(step.version()) && (!(step instanceof Step.Delta d)
                         || p.holds(d.parentVersion(), d.parentUuid()) || p.fetching().contains(d.parentVersion())))
                 .min(Comparator.comparingInt(Peer::feeding).thenComparing(Peer::replicaId))
                 .map(Peer::replicaId);
+    }
+
+    /**
+     * How many of {@code routes}, from the first, to issue now: up to the first step that would come
+     * from the master while a peer of the site fetches it ({@link #awaited}); the rest follows in a
+     * later task, from that peer once it holds the step. 0: wait; {@code routes.size()}: all.
+     */
+    public static int issuable(String replicaId, String site, List<Routed> routes, List<Peer> peers,
+                               Optional<PeerFailure> failed) {
+        for (int i = 0; i < routes.size(); i++) {
+            if (awaited(replicaId, site, routes.get(i), peers, failed).isPresent()) {
+                return i;
+            }
+        }
+        return routes.size();
     }
 
     /** The routes, comma-separated ({@code full 3 from master, 3->4 from lab-1-a}), or {@code none}. */

@@ -58,7 +58,8 @@ import org.icbd.rcs.topic.PairKey;
  * the outstanding task failed while pulled from a peer, the task is issued again with that step from
  * the master and nothing from that peer (the failed report is the pair's memory of it, until the
  * next step's report replaces it); and when {@link Routing#awaited} names a peer of the site that is
- * fetching the first step from the master now, no task is issued yet: the pair is reviewed again when
+ * fetching a step now, the task carries only the steps before it ({@link Routing#issuable}: a partial
+ * task, which carries the plan it begins), none when it is the first: the pair is reviewed again when
  * that peer's holdings, liveness or last step change, and then gets the step from it.
  *
  * <h2>Status, first match wins</h2>
@@ -152,9 +153,10 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
                 List<Routing.Peer> peers = facts.peers().around(pair);
                 List<Routing.Routed> routes = Routing.route(pair.replicaId(), site,
                         plan.steps().subList(0, steps.size()), peers, peerFailure);
-                if (Routing.awaited(pair.replicaId(), site, routes, peers, peerFailure).isEmpty()) {
-                    List<TransferStep> routed = new ArrayList<>(steps.size());
-                    for (int i = 0; i < steps.size(); i++) {
+                int issuable = Routing.issuable(pair.replicaId(), site, routes, peers, peerFailure);
+                if (issuable > 0) {
+                    List<TransferStep> routed = new ArrayList<>(issuable);
+                    for (int i = 0; i < issuable; i++) {
                         Routing.Routed r = routes.get(i);
                         routed.add(r.fromMaster() ? steps.get(i) : steps.get(i).from(r.source()));
                     }
@@ -163,7 +165,7 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
                     issued = Optional.of(ReplicationTask.of(taskId, pair.replicaId(), pair.image(), have, routed,
                             facts.subscription().codec(settings.compression()), now));
                     ledger = new TaskLedger(n, Optional.of(
-                            new TaskLedger.Outstanding(taskId, have, routed, now, progress, now)));
+                            new TaskLedger.Outstanding(taskId, have, routed, now, progress, now, issuable < chain.size())));
                 }
             }
         } else {

@@ -1,5 +1,7 @@
 package org.icbd.rcs.planner.topology;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -39,9 +41,19 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
      *                   last changed
      * @param progressAt when the fingerprint last changed (or the task was issued, or the replica
      *                   came back online): the stall deadline counts from here
+     * @param partial    the task carries only the plan's first steps: the next one waited for a peer
+     *                   of the site fetching it (false in values stored before the field)
      */
     public record Outstanding(String taskId, List<Integer> expectHave, List<TransferStep> steps, Instant issuedAt,
-                              String progress, Instant progressAt) {
+                              String progress, Instant progressAt,
+                              @JsonSetter(nulls = Nulls.AS_EMPTY) boolean partial) {
+
+        /** A task that carries the plan, or its first {@code max-steps-per-task} steps. */
+        public Outstanding(String taskId, List<Integer> expectHave, List<TransferStep> steps, Instant issuedAt,
+                           String progress, Instant progressAt) {
+            this(taskId, expectHave, steps, issuedAt, progress, progressAt, false);
+        }
+
         public Outstanding {
             Fields.nonBlank(taskId, "taskId");
             expectHave = Fields.list(expectHave, "expectHave");
@@ -68,7 +80,7 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
          * that its steps (or, under way, a proper tail of them) begin.
          */
         public boolean carries(List<TransferStep> plan, List<Integer> have, int maxSteps) {
-            boolean cut = steps.size() >= maxSteps;
+            boolean cut = steps.size() >= maxSteps || partial;
             // Sources aside: where a step is pulled from is routing, not the plan.
             List<TransferStep> own = unrouted(steps);
             plan = unrouted(plan);
@@ -115,7 +127,7 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
         }
 
         public Outstanding progressed(String fingerprint, Instant at) {
-            return new Outstanding(taskId, expectHave, steps, issuedAt, fingerprint, at);
+            return new Outstanding(taskId, expectHave, steps, issuedAt, fingerprint, at, partial);
         }
     }
 

@@ -99,6 +99,21 @@ class RoutingTest {
         assertEquals(expected, Routing.awaited("r", "s1", routes, list, failure).orElse("-"));
     }
 
+    @ParameterizedTest(name = "{0} with peers {1} -> issue {2} now")
+    @CsvSource(delimiter = '|', textBlock = """
+            # steps                  | peers                          | issuable
+            full 1, 1->2, 2->3       | a@s1=1 max2 fetch2 fetch3      | 1
+            full 1, 1->2, 2->3       | a@s1=- max2 fetch1             | 0
+            full 1, 1->2, 2->3       | a@s1=1,2,3 max2                | 3
+            full 1, 1->2, 2->3       | -                              | 3
+            full 1, 1->2, 2->3       | a@s1=1 max2 fetch3             | 3
+            """)
+    void issuesTheStepsBeforeTheFirstOneAPeerIsFetching(String steps, String peers, int expected) {
+        List<Routing.Peer> list = peers(peers);
+        List<Routing.Routed> routes = Routing.route("r", "s1", steps(steps), list, Optional.empty());
+        assertEquals(expected, Routing.issuable("r", "s1", routes, list, Optional.empty()));
+    }
+
     @Test
     void noStepsNoRoutes() {
         assertEquals(List.of(), Routing.route("r", "s1", List.of(), peers("a@s1=1 max1"), Optional.empty()));

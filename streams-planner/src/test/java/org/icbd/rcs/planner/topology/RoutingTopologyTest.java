@@ -80,6 +80,27 @@ class RoutingTopologyTest {
     }
 
     @Test
+    void versionsPublishedWhileThePeerFetchesComeFromThePeerToo() {
+        planner.registerServing("lab-1-a", "lab-1", 2, UBUNTU);
+        planner.register("lab-1-b", "lab-1", UBUNTU);
+        planner.publish("ubuntu", 1);
+        planner.publish("ubuntu", 2);
+        planner.publish("ubuntu", 3);
+        assertEquals(Map.of("lab-1-a", "full 1 from master, 1->2 from master, 2->3 from master"),
+                routes(planner.tasks()));
+
+        planner.report("lab-1-a", "ubuntu", List.of(1), applied("lab-1-a", 1), Optional.empty());
+        // lab-1-b gets what its peer holds; the rest waits for the peer, which is fetching it.
+        assertEquals(Map.of("lab-1-b", "full 1 from lab-1-a"), routes(planner.tasks()));
+        planner.report("lab-1-b", "ubuntu", List.of(), Optional.empty(), Optional.empty());
+        assertEquals(Map.of(), routes(planner.tasks()), "the partial task still carries the plan");
+
+        planner.report("lab-1-a", "ubuntu", List.of(1, 2, 3), applied("lab-1-a", 3), Optional.empty());
+        planner.report("lab-1-b", "ubuntu", List.of(1), applied("lab-1-b", 1), Optional.empty());
+        assertEquals(Map.of("lab-1-b", "1->2 from lab-1-a, 2->3 from lab-1-a"), routes(planner.tasks()));
+    }
+
+    @Test
     void aStepAPeerFailedIsIssuedAgainFromTheMaster() {
         planner.registerServing("lab-1-a", "lab-1", 2, UBUNTU);
         planner.register("lab-1-b", "lab-1", UBUNTU);
