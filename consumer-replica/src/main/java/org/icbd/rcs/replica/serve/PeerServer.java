@@ -1,6 +1,10 @@
 package org.icbd.rcs.replica.serve;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.replica.disk.VersionStore;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.icbd.rcs.events.PeerService;
 import org.icbd.rcs.master.ssh.SendObserver;
@@ -53,6 +57,35 @@ public final class PeerServer implements AutoCloseable {
     public PeerService announcement() {
         return new PeerService(config.advertisedHost(), server.port(), KeyUtils.getFingerPrint(server.hostKey()),
                 config.maxDownstreams());
+    }
+
+    /**
+     * {@code store}, whose deletions (retention) also drop the stored streams of the deleted version:
+     * once a version is gone here it is never served again, so its streams only take budget.
+     */
+    public VersionStore droppingStreamsOf(VersionStore store) {
+        Objects.requireNonNull(store, "store");
+        return new VersionStore() {
+            @Override
+            public List<HeldVersion> held(String image) {
+                return store.held(image);
+            }
+
+            @Override
+            public void deleteVersion(String image, int version) {
+                store.deleteVersion(image, version);
+                int dropped = server.streams().removeVersion(image, version);
+                if (dropped > 0) {
+                    log.info("replica {} image {} version {}: deleted, and {} stored streams of it dropped", replicaId,
+                            image, version, dropped);
+                }
+            }
+
+            @Override
+            public Path versionDir(String image, int version) {
+                return store.versionDir(image, version);
+            }
+        };
     }
 
     /** The underlying send service (its port, host key, stored streams, slots). */

@@ -20,6 +20,7 @@ import org.icbd.rcs.replica.config.ReplicaConfig;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.PoolException;
 import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.disk.VersionStore;
 import org.icbd.rcs.replica.handoff.PostApplyHook;
 import org.icbd.rcs.replica.metrics.ReplicaMetrics;
 import org.icbd.rcs.rate.Throttle;
@@ -143,8 +144,9 @@ public final class ReplicaService implements AutoCloseable {
             PullStepRunner steps = new PullStepRunner(id, pool, sources, config.progressInterval(), clock, cap);
             started.add(steps);
             PostApplyHook postApply = new PostApplyHook(id, config.postApply(), new CommandRunner());
-            TaskApplier applier = new TaskApplier(id, pool, steps, publisher, config.keepByImage(), config.backoff(),
-                    clock, postApply, metrics());
+            VersionStore versions = serving.map(p -> p.droppingStreamsOf(pool)).orElse(pool);
+            TaskApplier applier = new TaskApplier(id, versions, steps, publisher, config.keepByImage(),
+                    config.backoff(), clock, postApply, metrics());
             started.add(applier);
             for (Subscription s : config.subscriptions()) {
                 untilKafkaAcknowledges("its state of image " + s.image(), () -> applier.report(s.image()));

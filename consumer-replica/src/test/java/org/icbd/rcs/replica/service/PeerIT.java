@@ -251,6 +251,7 @@ class PeerIT {
 
     @Test
     void stepsNamingAPeerComeFromItAndChainOnFullsFromThePeerAndFromTheMaster() throws IOException {
+        a.set("icbd.replica.subscriptions", IMAGE + ":3");
         List<ImageVersion> v = aHoldsThreeVersions();
         ImageVersion v1 = v.get(0);
         ImageVersion v2 = v.get(1);
@@ -282,7 +283,22 @@ class PeerIT {
                 reports(c, "c-1").stream().map(StepReport::sourceId).toList());
         assertSameAsMaster(c, v1, v2, v3);
         assertEquals(List.of(), c.stagingEntries());
-        assertTrue(Files.isDirectory(a.root().resolve(".streams").resolve(IMAGE)), "A stored what it served");
+        Path aStreams = a.root().resolve(".streams").resolve(IMAGE);
+        // The deltas fit A's stream budget (10% of its pool's free space); the 24 MB full may not.
+        assertTrue(streamFiles(aStreams).containsAll(List.of("1-2.lz4", "2-3.lz4")), "A stored what it served: "
+                + streamFiles(aStreams));
+
+        // A's retention (keep 3) deletes version 1 once it holds 4: its stored streams go with it.
+        ImageVersion v4 = nextVersion(4);
+        kafka.send(task(a, "a-2", List.of(1, 2, 3), TransferStep.delta(3, v3.uuid(), 4, v4.uuid())));
+        awaitState(a, "A holds 2, 3 and 4", s -> s.versions().equals(held(v2, v3, v4)));
+        assertEquals(List.of("2-3.lz4"), streamFiles(aStreams));
+    }
+
+    private static List<String> streamFiles(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".lz4")).sorted().toList();
+        }
     }
 
     @Test
@@ -352,6 +368,31 @@ class PeerIT {
             assertEquals(SendExitStatus.REFUSED, shell.exitStatus(), shell.stderr());
         }
         assertEquals(servedBefore, aServed(), "nothing was sent");
+
+        // Stored streams with offsets, as on the master: the stat, then the stream's tail from an offset.
+        try (SshExec ssh = new SshExec(aServer().hostKey(), aServer().port())) {
+            java.io.ByteArrayOutputStream stat = new java.io.ByteArrayOutputStream();
+            SshExec.Result statResult = ssh.exec(known.keyPair(), "icbd-stat/1 image=ubuntu version=3 parent=2",
+                    in -> in.transferTo(stat), line -> { });
+            assertEquals(SendExitStatus.OK, statResult.exitStatus(), statResult.stderr());
+            String[] fields = stat.toString(java.nio.charset.StandardCharsets.US_ASCII).strip().split(" ");
+            long length = Long.parseLong(fields[0].substring("length=".length()));
+            java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream tail = new java.io.ByteArrayOutputStream();
+            assertEquals(SendExitStatus.OK, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3 parent=2",
+                    in -> in.transferTo(whole), line -> { }).exitStatus());
+            long offset = length / 3;
+            assertEquals(SendExitStatus.OK, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3 parent=2"
+                    + " offset=" + offset, in -> in.transferTo(tail), line -> { }).exitStatus());
+            assertEquals(length, whole.size());
+            assertEquals("sha256=" + java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(whole.toByteArray())), fields[1]);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(whole.toByteArray(),
+                    (int) offset, whole.size()), tail.toByteArray(), "the tail from the offset");
+            assertEquals(SendExitStatus.STREAM_REFUSED, ssh.exec(known.keyPair(), "icbd-send/1 image=ubuntu version=3"
+                    + " parent=2 offset=" + (length + 1)).exitStatus(), "an offset past the end");
+        }
+        servedBefore = aServed();
 
         // The stock OpenSSH client pulls version 2 (a full stream) from A into btrfs receive: it arrives
         // with the master's uuid as its received uuid.

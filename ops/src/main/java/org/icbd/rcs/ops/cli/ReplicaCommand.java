@@ -50,7 +50,11 @@ public final class ReplicaCommand implements Runnable {
                     "  icbd replica run --id lab-110-a --site lab-110 --pool /srv/icbd \\",
                     "      --bootstrap kafka1:9092 --master-host master.example --master-port 2222 \\",
                     "      --master-host-key-file /etc/icbd/master_host_key.pub \\",
-                    "      --private-key /etc/icbd/replica_key --subscribe ubuntu:3 --subscribe win11"})
+                    "      --private-key /etc/icbd/replica_key --subscribe ubuntu:3 --subscribe win11",
+                    "",
+                    "Serving its site, and pulling from a peer of the site when a task says so:",
+                    "  icbd replica run ... --serve --serve-authorized-keys-file /etc/icbd/replica/authorized_keys \\",
+                    "      --peer id=lab-110-b,host=cache-b.lab-110,port=2222,host-key-file=/etc/icbd/peers/lab-110-b.pub"})
     static final class Run implements java.util.concurrent.Callable<Integer> {
 
         private static final String P = "icbd.replica.";
@@ -125,6 +129,38 @@ public final class ReplicaCommand implements Runnable {
                 description = "serve /metrics (Prometheus) and /health on PORT; -1 any free port; 0 off (the default)")
         Integer httpPort;
 
+        @Option(names = "--serve", description = "serve the versions this replica holds to its site's replicas"
+                + " (the master's SSH send service, this replica's own host key and authorized keys)")
+        Boolean serve;
+
+        @Option(names = "--serve-host", paramLabel = "HOST", description = "address to serve on (default 0.0.0.0)")
+        String serveHost;
+
+        @Option(names = "--serve-port", paramLabel = "PORT", description = "port to serve on (default 2222; 0 any free)")
+        Integer servePort;
+
+        @Option(names = "--serve-advertised-host", paramLabel = "HOST",
+                description = "the address announced to the planner (default: --serve-host, or this host's name)")
+        String serveAdvertisedHost;
+
+        @Option(names = "--serve-host-key-file", paramLabel = "FILE",
+                description = "this replica's serving host key, generated at first start and kept"
+                        + " (default /etc/icbd/replica/serve_host_key; FILE.pub is written for its downstreams)")
+        Path serveHostKeyFile;
+
+        @Option(names = "--serve-authorized-keys-file", paramLabel = "FILE",
+                description = "public keys of the site's replicas it feeds (default /etc/icbd/replica/authorized_keys)")
+        Path serveAuthorizedKeysFile;
+
+        @Option(names = "--serve-max-downstreams", paramLabel = "N",
+                description = "replicas it feeds at once, announced to the planner (default 2)")
+        Integer serveMaxDownstreams;
+
+        @Option(names = "--peer", paramLabel = "id=ID,host=HOST[,port=PORT],host-key-file=FILE",
+                description = {"a serving replica of this site to trust as a source (repeatable; replaces the"
+                        + " config file's icbd.replica.peers); host-key=LINE instead of host-key-file pins it inline"})
+        List<String> peers;
+
         @Option(names = "--set", paramLabel = "NAME=VALUE",
                 description = "any other setting by its full name, e.g. --set icbd.replica.ssh.stall-timeout=120s")
         Map<String, String> extra;
@@ -155,6 +191,17 @@ public final class ReplicaCommand implements Runnable {
             put(properties, "retry.max-backoff", retryMax);
             put(properties, "retry.max-attempts", retryAttempts);
             put(properties, "http.port", httpPort);
+            put(properties, "serve.enabled", serve == null ? null : serve.toString());
+            put(properties, "serve.host", serveHost);
+            put(properties, "serve.port", servePort);
+            put(properties, "serve.advertised-host", serveAdvertisedHost);
+            put(properties, "serve.host-key-file", serveHostKeyFile);
+            put(properties, "serve.authorized-keys-file", serveAuthorizedKeysFile);
+            put(properties, "serve.max-downstreams", serveMaxDownstreams);
+            if (peers != null) {
+                properties.keySet().removeIf(k -> k.startsWith(P + "peers"));
+                put(properties, "peers", peers.stream().map(this::peer).toList());
+            }
             properties.putAll(kafka.asSettings(P + "kafka"));
 
             ReplicaApplication replica = ReplicaApplication.run(properties);
@@ -191,6 +238,21 @@ public final class ReplicaCommand implements Runnable {
                 return ReplicaMain.EXIT_TASK_LOOP_DIED;
             }
             return 0;
+        }
+
+        /** {@code id=lab-b,host=cache-b,port=2222,host-key-file=/etc/icbd/peers/lab-b.pub} as a peer entry. */
+        private Map<String, Object> peer(String flag) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            for (String part : flag.split(",")) {
+                int eq = part.indexOf('=');
+                if (eq <= 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--peer '" + flag + "': expected"
+                            + " key=value pairs separated by commas, as in id=lab-b,host=cache-b,port=2222,"
+                            + "host-key-file=/etc/icbd/peers/lab-b.pub");
+                }
+                entry.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
+            }
+            return entry;
         }
 
         private static void put(Map<String, Object> properties, String name, Object value) {

@@ -54,4 +54,26 @@ class ReplicaCommandTest {
         assertEquals(2, run("replica", "run", "--heartbeat", "soon"));
         assertTrue(err.toString().contains("not a duration"), err.toString());
     }
+
+    @Test
+    void helpShowsServingAndPeers() {
+        assertEquals(0, run("replica", "run", "--help"));
+        for (String flag : java.util.List.of("--serve", "--serve-port", "--serve-advertised-host",
+                "--serve-host-key-file", "--serve-authorized-keys-file", "--serve-max-downstreams", "--peer")) {
+            assertTrue(out.toString().contains(flag), flag + " in " + out);
+        }
+    }
+
+    @Test
+    void aBadPeerFlagIsABadUsageAndABadPeerIsNamed() throws Exception {
+        assertEquals(2, run("replica", "run", "--peer", "lab-b"));
+        assertTrue(err.toString().contains("--peer 'lab-b': expected key=value pairs"), err.toString());
+        java.security.KeyPair key = org.icbd.rcs.testkit.TestKeys.generate();
+        Path privateKey = org.icbd.rcs.testkit.TestKeys.writePrivate(key, tmp.resolve("replica_key"));
+        assertEquals(1, run("replica", "run", "--id", "lab-a", "--site", "lab", "--pool", tmp.toString(),
+                "--master-host", "m", "--master-host-key", org.icbd.rcs.testkit.TestKeys.publicLine(key),
+                "--private-key", privateKey.toString(),
+                "--peer", "id=lab-b,host=cache-b,port=99999,host-key=" + org.icbd.rcs.testkit.TestKeys.publicLine(key)));
+        assertTrue(err.toString().contains("icbd.replica.peers[0].port: must be 1-65535, got 99999"), err.toString());
+    }
 }
