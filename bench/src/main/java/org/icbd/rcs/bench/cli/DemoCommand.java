@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -22,6 +23,7 @@ import org.icbd.rcs.bench.fleet.StepLedger;
 import org.icbd.rcs.bench.process.ChildJvm;
 import org.icbd.rcs.btrfs.LoopPool;
 import org.icbd.rcs.events.ImageVersionPublished;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.ops.cli.DurationConverter;
 import org.icbd.rcs.ops.cli.Sizes;
@@ -45,6 +47,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
                 "  ops/demo                      # run, verify, tear down",
                 "  ops/demo --keep               # leave it running to explore (icbd status, curl, ...)",
+                "  ops/demo --replicas-per-site 2  # two replicas per site: one serves its site, the other pulls from it",
                 "  ops/demo --stop               # tear down a demo left running with --keep"})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -69,6 +72,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--disk-size", defaultValue = "300M", description = "Size of the generated VM disk file (default: ${DEFAULT-VALUE}).")
     String diskSize;
 
+    @Option(names = "--replicas-per-site", defaultValue = "1",
+            description = "Replicas in each of the two sites (1 or 2; default: ${DEFAULT-VALUE}). With 2, the first of"
+                    + " each site serves its site (site peers) and the second trusts it and the master; the demo prints"
+                    + " the bytes the master served and the bytes the peers served.")
+    int replicasPerSite;
+
     @Option(names = "--keep", description = "Leave everything running afterwards and print how to stop it.")
     boolean keep;
 
@@ -90,6 +99,10 @@ public final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         if (stop) {
             return stopKept();
+        }
+        if (replicasPerSite < 1 || replicasPerSite > 2) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--replicas-per-site must be 1 or 2, was " + replicasPerSite);
         }
         if (Files.exists(workDir.resolve(STATE_FILE))) {
             throw new IllegalStateException("a demo left running with --keep is in " + workDir
@@ -141,12 +154,23 @@ public final class DemoCommand implements Callable<Integer> {
         fleet.startMaster();
         detail("ssh 127.0.0.1:" + fleet.sshPort() + ", http://127.0.0.1:" + fleet.httpPort() + "/images");
 
-        step("starting the planner and two replicas (sites lab-110 and lab-112)");
+        step(replicasPerSite == 1 ? "starting the planner and two replicas (sites lab-110 and lab-112)"
+                : "starting the planner and four replicas (sites lab-110 and lab-112, two each: one serves its site)");
         fleet.startPlanner();
         List<String> ids = new ArrayList<>();
         for (String[] r : REPLICAS) {
-            fleet.addReplica(r[0], r[1], List.of(IMAGE + ":" + KEEP));
+            if (replicasPerSite == 1) {
+                fleet.addReplica(r[0], r[1], List.of(IMAGE + ":" + KEEP));
+                ids.add(r[0]);
+                continue;
+            }
+            fleet.addReplica(r[0], r[1], List.of(IMAGE + ":" + KEEP), 0, Fleet.Peering.serving(2));
+            String second = r[1] + "-b";
+            fleet.addReplica(second, r[1], List.of(IMAGE + ":" + KEEP), 0, Fleet.Peering.trusting(r[0]));
             ids.add(r[0]);
+            ids.add(second);
+            detail(r[0] + " serves site " + r[1] + " on 127.0.0.1:" + fleet.replica(r[0]).servePort().getAsInt()
+                    + "; " + second + " trusts it and the master");
         }
         detail("replicas " + String.join(", ", ids) + " subscribe to " + IMAGE + " keeping " + KEEP + " versions");
         fleet.endpoints().write(workDir.resolve(ENDPOINTS_FILE));
@@ -168,14 +192,15 @@ public final class DemoCommand implements Callable<Integer> {
             published(fleet.publish(IMAGE));
         }
 
-        step("waiting until both replicas are IN_SYNC at version 3");
+        step("waiting until " + (ids.size() == 2 ? "both replicas are" : "every replica is") + " IN_SYNC at version 3");
         Progress progress = new Progress(out);
         StatusBoard board = fleet.awaitInSync(IMAGE, 3, ids, timeout, progress::show);
         progress.end();
         out.println();
         out.print(board.render());
 
-        step("verifying every file on both replicas against the master, byte for byte");
+        step("verifying every file on " + (ids.size() == 2 ? "both replicas" : "every replica")
+                + " against the master, byte for byte");
         boolean allOk = true;
         for (String id : ids) {
             List<Fleet.VersionCheck> checks = fleet.verify(id, IMAGE);
@@ -196,9 +221,24 @@ public final class DemoCommand implements Callable<Integer> {
         }
 
         step("bytes sent per step");
-        out.print(StepLedger.render(ledger.rows()));
+        List<StepLedger.Row> rows = ledger.rows();
+        out.print(StepLedger.render(rows));
+        if (replicasPerSite > 1) {
+            Map<String, Long> bySource = StepLedger.bySource(rows);
+            long master = bySource.get(Sources.MASTER);
+            long peers = bySource.values().stream().mapToLong(Long::longValue).sum() - master;
+            out.println();
+            out.printf(Locale.ROOT, "served by the master: %,d bytes; served by peers: %,d bytes%n", master, peers);
+            for (String[] r : REPLICAS) {
+                long site = rows.stream().filter(row -> row.source().equals(Sources.MASTER)
+                        && fleet.replica(row.replicaId()).site().equals(r[1])).mapToLong(StepLedger.Row::bytes).sum();
+                out.printf(Locale.ROOT, "  master to site %s: %,d bytes; %s to its site: %,d bytes%n", r[1], site, r[0],
+                        bySource.getOrDefault(r[0], 0L));
+            }
+        }
         out.println();
-        out.println(allOk ? "demo: OK: both replicas hold versions 1-3, identical to the master"
+        out.println(allOk ? "demo: OK: " + (ids.size() == 2 ? "both replicas hold" : "all " + ids.size()
+                + " replicas hold") + " versions 1-3, identical to the master"
                 : "demo: FAILED: see the differences above; logs are in " + fleet.logs());
         out.flush();
         if (!allOk) {
@@ -228,7 +268,8 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  Kafka bootstrap: " + fleet.bootstrap());
         for (Fleet.Replica r : fleet.replicas()) {
             out.println("  replica " + r.id() + " (site " + r.site() + "): metrics http://127.0.0.1:" + r.httpPort()
-                    + "/metrics, versions in " + r.pool().resolve("images").resolve(IMAGE).resolve("versions"));
+                    + "/metrics, versions in " + r.pool().resolve("images").resolve(IMAGE).resolve("versions")
+                    + r.servePort().stream().mapToObj(p -> ", serves its site on SSH port " + p).findFirst().orElse(""));
         }
         out.println("  planner:         metrics http://127.0.0.1:" + fleet.plannerHttpPort() + "/metrics");
         out.println("  endpoints:       " + workDir.resolve(ENDPOINTS_FILE));

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import org.icbd.rcs.bench.process.ChildJvm;
 import org.icbd.rcs.btrfs.BtrfsTool;
@@ -54,6 +56,33 @@ public final class Fleet implements AutoCloseable {
                            Duration offlineAfter) {
     }
 
+    /**
+     * How a replica takes part in its site's peering.
+     *
+     * @param maxDownstreams empty: it does not serve; else it runs its own send service for its site's
+     *                       replicas, feeding at most that many at once
+     * @param trusts         the serving replicas of its site it may pull from (beside the master), each
+     *                       added to the fleet before it
+     */
+    public record Peering(OptionalInt maxDownstreams, List<String> trusts) {
+        public static final Peering NONE = new Peering(OptionalInt.empty(), List.of());
+
+        public Peering {
+            Objects.requireNonNull(maxDownstreams, "maxDownstreams");
+            trusts = List.copyOf(trusts);
+        }
+
+        /** Serves its site, feeding at most {@code maxDownstreams} at once. */
+        public static Peering serving(int maxDownstreams) {
+            return new Peering(OptionalInt.of(maxDownstreams), List.of());
+        }
+
+        /** Pulls from {@code peers} (and the master) when the planner says so. */
+        public static Peering trusting(String... peers) {
+            return new Peering(OptionalInt.empty(), List.of(peers));
+        }
+    }
+
     /** A replica site: its pool and key, and its process while it runs. */
     public static final class Replica {
         final String id;
@@ -65,6 +94,11 @@ public final class Fleet implements AutoCloseable {
         final int httpPort;
         /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
         int masterPort;
+        Peering peering = Peering.NONE;
+        /** Further settings, {@code --set NAME=VALUE} at each start. */
+        final Map<String, String> settings = new LinkedHashMap<>();
+        /** Its own send service's port, kept across restarts; 0 when it does not serve. */
+        int servePort;
         ChildJvm process;
 
         Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey, int httpPort) {
@@ -94,6 +128,11 @@ public final class Fleet implements AutoCloseable {
 
         public Optional<ChildJvm> process() {
             return Optional.ofNullable(process);
+        }
+
+        /** Its own send service's port, when it serves its site. */
+        public OptionalInt servePort() {
+            return servePort == 0 ? OptionalInt.empty() : OptionalInt.of(servePort);
         }
     }
 
@@ -234,13 +273,95 @@ public final class Fleet implements AutoCloseable {
      * (a relay that forwards to {@link #sshPort()}); 0 for the master's own port.
      */
     public Replica addReplica(String id, String site, List<String> subscriptions, int masterPort) {
+        return addReplica(id, site, subscriptions, masterPort, Peering.NONE);
+    }
+
+    /**
+     * As {@link #addReplica(String, String, List, int)}, taking part in its site's peering: serving
+     * (its own send service on a port of its own, host key under {@code keys/}, authorising the keys
+     * of the replicas that come to trust it) and/or trusting serving replicas of its site added before.
+     */
+    public Replica addReplica(String id, String site, List<String> subscriptions, int masterPort, Peering peering) {
+        for (String peer : peering.trusts()) {
+            Replica upstream = replica(peer);
+            if (upstream.servePort == 0 || !upstream.site.equals(site)) {
+                throw new IllegalArgumentException(id + " cannot trust " + peer + ": it does not serve site " + site);
+            }
+        }
         LoopPool pool = pool(id);
         Path key = authorizeClient(id);
         Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
         replica.masterPort = masterPort;
+        replica.peering = peering;
+        if (peering.maxDownstreams().isPresent()) {
+            replica.servePort = freePort();
+            try {
+                Files.writeString(downstreamKeys(id), "", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + downstreamKeys(id) + ": " + e.getMessage(), e);
+            }
+        }
+        for (String peer : peering.trusts()) {
+            try {
+                Files.writeString(downstreamKeys(peer), Files.readString(key.resolveSibling(id + ".pub")),
+                        StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot authorise " + id + " on " + peer + ": " + e.getMessage(), e);
+            }
+        }
         replicas.put(id, replica);
         startReplica(id);
         return replica;
+    }
+
+    /**
+     * Sets {@code name} (a full setting name, e.g. {@code icbd.replica.max-pull-rate}) for the
+     * replica's next start ({@link #restart}).
+     */
+    public void configureReplica(String id, String name, String value) {
+        replica(id).settings.put(name, value);
+    }
+
+    /**
+     * The replica's peering as a configuration file ({@code --config}): its
+     * {@code icbd.replica.serve.*} and its {@code icbd.replica.peers}, each pinned to the host key
+     * the peer's send service wrote next to its own.
+     */
+    private Path peeringConfig(Replica r) {
+        StringBuilder yml = new StringBuilder("icbd:\n  replica:\n");
+        if (r.peering.maxDownstreams().isPresent()) {
+            yml.append("    serve:\n      enabled: true\n      host: 127.0.0.1\n      advertised-host: 127.0.0.1\n")
+                    .append("      port: ").append(r.servePort).append('\n')
+                    .append("      host-key-file: ").append(serveHostKey(r.id)).append('\n')
+                    .append("      authorized-keys-file: ").append(downstreamKeys(r.id)).append('\n')
+                    .append("      max-downstreams: ").append(r.peering.maxDownstreams().getAsInt()).append('\n');
+        }
+        if (!r.peering.trusts().isEmpty()) {
+            yml.append("    peers:\n");
+            for (String peer : r.peering.trusts()) {
+                Replica p = replica(peer);
+                yml.append("      - id: ").append(peer).append('\n')
+                        .append("        host: 127.0.0.1\n")
+                        .append("        port: ").append(p.servePort).append('\n')
+                        .append("        host-key-file: ").append(serveHostKey(peer).resolveSibling(
+                                serveHostKey(peer).getFileName() + ".pub")).append('\n');
+            }
+        }
+        Path file = keys.resolve(r.id + "-peering.yml");
+        try {
+            Files.writeString(file, yml.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    private Path serveHostKey(String id) {
+        return keys.resolve(id + "_serve_host_key");
+    }
+
+    private Path downstreamKeys(String id) {
+        return keys.resolve(id + "_authorized_keys");
     }
 
     /**
@@ -284,6 +405,14 @@ public final class Fleet implements AutoCloseable {
             args.add("--subscribe");
             args.add(s);
         }
+        if (!r.peering.equals(Peering.NONE)) {
+            args.add("--config");
+            args.add(peeringConfig(r).toString());
+        }
+        r.settings.forEach((name, value) -> {
+            args.add("--set");
+            args.add(name + "=" + value);
+        });
         r.process = start(id, settings.heap(), args);
         r.process.awaitReady(settings.readyTimeout());
     }
@@ -422,7 +551,8 @@ public final class Fleet implements AutoCloseable {
         return new FleetEndpoints(new FleetEndpoints.Kafka(bootstrap),
                 new FleetEndpoints.Master(sshPort, httpPort, "http://127.0.0.1:" + httpPort + "/"),
                 new FleetEndpoints.Planner(plannerHttpPort),
-                replicas.values().stream().map(r -> new FleetEndpoints.Replica(r.id, r.site, r.httpPort)).toList());
+                replicas.values().stream().map(r -> new FleetEndpoints.Replica(r.id, r.site, r.httpPort,
+                        r.servePort == 0 ? null : r.servePort)).toList());
     }
 
     public Path logs() {

@@ -1,5 +1,6 @@
 package org.icbd.rcs.bench.fleet;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -18,10 +19,11 @@ import java.util.Objects;
  * {"kafka":   {"bootstrap": "127.0.0.1:40123"},
  *  "master":  {"sshPort": 40125, "httpPort": 40127, "statusPage": "http://127.0.0.1:40127/"},
  *  "planner": {"httpPort": 40129},
- *  "replicas":[{"id": "lab-110-a", "site": "lab-110", "httpPort": 40131}, ...]}
+ *  "replicas":[{"id": "lab-110-a", "site": "lab-110", "httpPort": 40131, "servePort": 40135}, ...]}
  * </pre>
  *
- * Every service listens on 127.0.0.1; each {@code httpPort} serves {@code /metrics} and {@code /health}.
+ * Every service listens on 127.0.0.1; each {@code httpPort} serves {@code /metrics} and {@code /health};
+ * a replica that serves its site (site peers) has a {@code servePort}, its SSH send service.
  */
 public record FleetEndpoints(Kafka kafka, Master master, Planner planner, List<Replica> replicas) {
 
@@ -43,7 +45,14 @@ public record FleetEndpoints(Kafka kafka, Master master, Planner planner, List<R
     public record Planner(int httpPort) {
     }
 
-    public record Replica(String id, String site, int httpPort) {
+    /** @param servePort the replica's own SSH send service; null (absent in the file) when it does not serve */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Replica(String id, String site, int httpPort, Integer servePort) {
+
+        /** A replica that does not serve. */
+        public Replica(String id, String site, int httpPort) {
+            this(id, site, httpPort, null);
+        }
     }
 
     /** Writes the file whole or not at all (a reader never sees half of it). */

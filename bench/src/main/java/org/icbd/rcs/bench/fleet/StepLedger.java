@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.icbd.rcs.events.Outcome;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferStep;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -31,9 +32,12 @@ public final class StepLedger implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StepLedger.class);
 
-    /** One applied step; {@code parent} is empty for a full send. */
+    /**
+     * One applied step; {@code parent} is empty for a full send; {@code source} is where it was pulled
+     * from ({@code master} or a peer replica's id, as the replica reported it).
+     */
     public record Row(String replicaId, String image, int version, Optional<Integer> parent, long bytes,
-                      long millis) {
+                      long millis, String source) {
         public double megabytesPerSecond() {
             return millis == 0 ? 0 : bytes / 1_000_000.0 / (millis / 1000.0);
         }
@@ -110,7 +114,7 @@ public final class StepLedger implements AutoCloseable {
             String[] pair = pairOf.get(key).split("/");
             TransferStep step = steps.get(r.taskId() + "#" + r.version());
             out.add(new Row(pair[0], pair[1], r.version(), step == null ? Optional.empty() : step.parentVersion(),
-                    r.bytes(), r.millis()));
+                    r.bytes(), r.millis(), r.sourceId()));
         });
         out.sort(Comparator.comparing(Row::replicaId).thenComparing(Row::image).thenComparingInt(Row::version));
         return out;
@@ -138,13 +142,22 @@ public final class StepLedger implements AutoCloseable {
     }
 
     public static String render(List<Row> rows) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-12s %-10s %-12s %14s %9s %9s%n",
-                "REPLICA", "IMAGE", "STEP", "BYTES SENT", "SECONDS", "MB/s"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-12s %-10s %-12s %-12s %14s %9s %9s%n",
+                "REPLICA", "IMAGE", "STEP", "FROM", "BYTES SENT", "SECONDS", "MB/s"));
         for (Row r : rows) {
             String step = r.parent().map(p -> p + " -> " + r.version()).orElse("full " + r.version());
-            b.append(String.format(Locale.ROOT, "%-12s %-10s %-12s %,14d %9.2f %9.1f%n", r.replicaId(), r.image(),
-                    step, r.bytes(), r.millis() / 1000.0, r.megabytesPerSecond()));
+            b.append(String.format(Locale.ROOT, "%-12s %-10s %-12s %-12s %,14d %9.2f %9.1f%n", r.replicaId(),
+                    r.image(), step, r.source(), r.bytes(), r.millis() / 1000.0, r.megabytesPerSecond()));
         }
         return b.toString();
+    }
+
+    /** The bytes of {@code rows} by source: {@code master} first (0 when it served nothing), then each peer. */
+    public static Map<String, Long> bySource(List<Row> rows) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put(Sources.MASTER, 0L);
+        rows.stream().sorted(Comparator.comparing(Row::source))
+                .forEach(r -> out.merge(r.source(), r.bytes(), Long::sum));
+        return out;
     }
 }

@@ -111,6 +111,7 @@ public final class StatusCommand implements Callable<Integer> {
                 out.println();
                 out.println("updated " + Instant.now() + (board.attentionSummary().map(a -> " | " + a).orElse("")));
             }
+            out.println(board.servedLine());
             out.println(board.ageLine(plannerSilentAfter)
                     + board.planner(plannerSilentAfter).warning().map(w -> " | warning: " + w).orElse(""));
         }

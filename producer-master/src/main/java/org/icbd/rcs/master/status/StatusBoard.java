@@ -13,8 +13,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import org.icbd.rcs.events.Outcome;
 import org.icbd.rcs.events.PlannerHeartbeat;
+import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
+import org.icbd.rcs.events.Sources;
+import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.TransferProgress;
@@ -39,6 +46,12 @@ public final class StatusBoard {
     private final Map<String, ReplicaRegistered> registrations = new TreeMap<>();
     /** Each live planner instance's latest heartbeat, from {@code icbd.planners}. */
     private final Map<String, PlannerHeartbeat> planners = new HashMap<>();
+    /** Each pair's last step as its replica reported it on {@code icbd.replica-state}, by pair key. */
+    private final Map<String, StepReport> lastSteps = new HashMap<>();
+    /** The bytes of the APPLIED steps, by the source they were pulled from. */
+    private final Map<String, Long> served = new TreeMap<>();
+    /** The APPLIED steps counted in {@link #served}: replica, image, task and version. */
+    private final Set<String> counted = new HashSet<>();
     private final Clock clock;
     private final Duration offlineLimit;
 
@@ -64,6 +77,53 @@ public final class StatusBoard {
         } else {
             registrations.put(replicaId, registration);
         }
+    }
+
+    /**
+     * Applies one record of {@code icbd.replica-state}: the pair's last step (where it came from),
+     * and, the first time an APPLIED step is seen (a replica repeats its last step in every state
+     * until the next one), its bytes added to what its source served. A null value (tombstone)
+     * forgets the pair's last step, not the bytes.
+     */
+    public void applyState(String key, ReplicaImageState state) {
+        if (state == null) {
+            lastSteps.remove(key);
+            return;
+        }
+        Optional<StepReport> step = state.lastStep();
+        if (step.isEmpty()) {
+            return;
+        }
+        StepReport l = step.get();
+        lastSteps.put(key, l);
+        if (l.outcome() == Outcome.APPLIED
+                && counted.add(state.replicaId() + "/" + state.image() + "/" + l.taskId() + "@" + l.version())) {
+            served.merge(l.sourceId(), l.bytes(), Long::sum);
+        }
+    }
+
+    /** The pair's last step, as its replica last reported it; empty before its first step. */
+    public Optional<StepReport> lastStep(ReplicationStatus s) {
+        return Optional.ofNullable(lastSteps.get(s.replicaId() + "/" + s.image()));
+    }
+
+    /**
+     * The bytes of the APPLIED steps by the source they came from: {@link Sources#MASTER} first, then
+     * each peer by id (as far back as the compacted state topic keeps its records: each pair's
+     * newest state at least).
+     */
+    public Map<String, Long> served() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put(Sources.MASTER, served.getOrDefault(Sources.MASTER, 0L));
+        served.forEach((source, bytes) -> out.putIfAbsent(source, bytes));
+        return out;
+    }
+
+    /** {@code served: master 120.4 MB, lab-1-a 240.8 MB}: the line under {@code icbd status}'s table. */
+    public String servedLine() {
+        List<String> parts = new ArrayList<>();
+        served().forEach((source, bytes) -> parts.add(source + " " + megabytes(bytes) + " MB"));
+        return "served: " + String.join(", ", parts);
     }
 
     /** Applies one record of {@code icbd.planners}; a null value (a planner's clean stop) forgets the instance. */
@@ -115,7 +175,7 @@ public final class StatusBoard {
     public String render() {
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"REPLICA", "SITE", "IMAGE", "HAVE", "LATEST", "STATE", "LAG", "LAST APPLIED",
-                "LAST ERROR"});
+                "LAST STEP", "LAST ERROR"});
         for (ReplicationStatus s : rows()) {
             lines.add(new String[] {
                     s.replicaId(),
@@ -126,6 +186,7 @@ public final class StatusBoard {
                     state(s),
                     String.valueOf(s.lagVersions()),
                     s.lastAppliedAt().map(WHEN::format).orElse("-"),
+                    lastStep(s).map(StatusBoard::step).orElse("-"),
                     s.lastError().map(StatusBoard::oneLine).orElse("-")});
         }
         return table(lines);
@@ -173,6 +234,11 @@ public final class StatusBoard {
         return s.state().name() + " v" + p.version() + " " + megabytes(p.bytes())
                 + p.totalBytes().map(total -> "/" + megabytes(total)).orElse("") + " MB @ "
                 + megabytes(p.bytesPerSecond()) + " MB/s" + p.etaSeconds().map(e -> " ETA " + eta(e)).orElse("");
+    }
+
+    /** {@code v3 from lab-1-a}, {@code v3 FAILED from master}: a step and where it came from. */
+    static String step(StepReport l) {
+        return "v" + l.version() + (l.outcome() == Outcome.FAILED ? " FAILED" : "") + " from " + l.sourceId();
     }
 
     /** {@code 45s}, {@code 3m05s}, {@code 2h07m}: the time left of a transfer. */

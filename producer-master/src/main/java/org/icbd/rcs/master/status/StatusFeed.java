@@ -110,8 +110,10 @@ public final class StatusFeed implements AutoCloseable {
     /**
      * {@code /api/status}: {@code at}; {@code ageSeconds} of the newest status record; {@code planner}
      * (lastHeard, ageSeconds, instances, silent, silentAfterSeconds, warning); {@code feed}
-     * (readAt, error); {@code pairs}, each a {@code ReplicationStatus} as on the topic plus
-     * {@code willReseed} and, while transferring, {@code transfer.etaSeconds} when the transfer's
+     * (readAt, error); {@code served}, the bytes of the applied steps by source ({@code master}, then
+     * each peer replica by id); {@code pairs}, each a {@code ReplicationStatus} as on the topic plus
+     * {@code willReseed}, {@code lastStep} (taskId, version, outcome, source, bytes) once the replica
+     * reported a step, and, while transferring, {@code transfer.etaSeconds} when the transfer's
      * total size is known.
      */
     public String statusJson(Duration plannerSilentAfter) {
@@ -130,10 +132,20 @@ public final class StatusFeed implements AutoCloseable {
             planner.put("silent", p.silent());
             planner.put("silentAfterSeconds", p.silentAfter().toSeconds());
             p.warning().ifPresentOrElse(w -> planner.put("warning", w), () -> planner.putNull("warning"));
+            ObjectNode served = root.putObject("served");
+            board.served().forEach(served::put);
             ArrayNode pairs = root.putArray("pairs");
             for (ReplicationStatus s : board.rows()) {
                 ObjectNode pair = json.valueToTree(s);
                 pair.put("willReseed", board.willReseed(s));
+                board.lastStep(s).ifPresent(l -> {
+                    ObjectNode step = pair.putObject("lastStep");
+                    step.put("taskId", l.taskId());
+                    step.put("version", l.version());
+                    step.put("outcome", l.outcome().name());
+                    step.put("source", l.sourceId());
+                    step.put("bytes", l.bytes());
+                });
                 s.transfer().flatMap(StatusFeed::etaSeconds).ifPresent(eta -> ((ObjectNode) pair.get("transfer"))
                         .put("etaSeconds", eta));
                 pairs.add(pair);

@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.icbd.rcs.events.PlannerHeartbeat;
+import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -13,7 +14,7 @@ import org.icbd.rcs.kafka.TopicRecord;
 import org.icbd.rcs.topic.Topics;
 
 /**
- * Reads {@code icbd.replication-status}, {@code icbd.replicas} and {@code icbd.planners} from the
+ * Reads {@code icbd.replication-status}, {@code icbd.replicas}, {@code icbd.replica-state} and {@code icbd.planners} from the
  * beginning into a {@link StatusBoard}, without a consumer group (reading status must not disturb
  * anything). A record this build cannot read is reported to {@code onBadRecord} and skipped. A
  * cluster set up before {@code icbd.planners} existed is read without heartbeats (the board then
@@ -24,6 +25,8 @@ public final class StatusReader implements AutoCloseable {
     private final TopicReader<String, ReplicationStatus> reader;
     /** The phone book, for how long an OFFLINE replica has been silent. */
     private final TopicReader<String, ReplicaRegistered> replicas;
+    /** The replicas' states: each pair's last step, where it came from, and the bytes served by source. */
+    private final TopicReader<String, ReplicaImageState> states;
     /** The planners' heartbeats; null on a cluster without the topic. */
     private final TopicReader<String, PlannerHeartbeat> planners;
     private final Consumer<String> onBadRecord;
@@ -38,6 +41,7 @@ public final class StatusReader implements AutoCloseable {
         try {
             reader = TopicReader.open(kafka, "icbd-status", Topics.REPLICATION_STATUS, timeout);
             replicas = TopicReader.open(kafka, "icbd-status-replicas", Topics.REPLICAS, timeout);
+            states = TopicReader.open(kafka, "icbd-status-states", Topics.REPLICA_STATE, timeout);
         } catch (UnknownTopicOrPartitionException e) {
             throw new IllegalStateException("topic " + Topics.REPLICATION_STATUS.name() + " does not exist on "
                     + kafka.bootstrapServers() + ": is the planner deployed?", e);
@@ -51,6 +55,7 @@ public final class StatusReader implements AutoCloseable {
                     + ", so the planner's heartbeat cannot be read: run 'icbd topics ensure --bootstrap "
                     + kafka.bootstrapServers() + "'");
         } catch (RuntimeException e) {
+            states.close();
             replicas.close();
             reader.close();
             throw e;
@@ -68,6 +73,7 @@ public final class StatusReader implements AutoCloseable {
         if (planners != null) {
             planners.readToEnd(r -> heartbeat(board, r));
         }
+        states.readToEnd(r -> state(board, r));
         reader.readToEnd(r -> apply(board, r));
     }
 
@@ -78,6 +84,7 @@ public final class StatusReader implements AutoCloseable {
         if (planners != null) {
             planners.poll(Duration.ZERO, r -> heartbeat(board, r));
         }
+        states.poll(Duration.ZERO, r -> state(board, r));
         reader.poll(wait, r -> changed[0] |= apply(board, r));
         return changed[0];
     }
@@ -86,6 +93,14 @@ public final class StatusReader implements AutoCloseable {
         if (record instanceof TopicRecord.Read<String, ReplicaRegistered> read) {
             board.applyRegistration(read.key(), read.value());
         } else if (record instanceof TopicRecord.Unreadable<String, ReplicaRegistered> bad) {
+            onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
+        }
+    }
+
+    private void state(StatusBoard board, TopicRecord<String, ReplicaImageState> record) {
+        if (record instanceof TopicRecord.Read<String, ReplicaImageState> read && read.key() != null) {
+            board.applyState(read.key(), read.value());
+        } else if (record instanceof TopicRecord.Unreadable<String, ReplicaImageState> bad) {
             onBadRecord.accept(bad.where() + " skipped: " + bad.error().getMessage());
         }
     }
@@ -116,6 +131,7 @@ public final class StatusReader implements AutoCloseable {
     public void close() {
         try {
             replicas.close();
+            states.close();
             if (planners != null) {
                 planners.close();
             }

@@ -37,8 +37,8 @@ class StatusBoardTest {
         String[] lines = board.render().split("\n");
         assertEquals(3, lines.length);
         assertTrue(lines[0].startsWith("REPLICA  SITE     IMAGE   HAVE"), lines[0]);
-        assertTrue(lines[1].matches("r1 +lab-110 +ubuntu +1-3,5 +5 +IN_SYNC +0 +- +-"), lines[1]);
-        assertTrue(lines[2].matches("r2 +lab-110 +ubuntu +1,2 +3 +BEHIND +1 +- +-"), lines[2]);
+        assertTrue(lines[1].matches("r1 +lab-110 +ubuntu +1-3,5 +5 +IN_SYNC +0 +- +- +-"), lines[1]);
+        assertTrue(lines[2].matches("r2 +lab-110 +ubuntu +1,2 +3 +BEHIND +1 +- +- +-"), lines[2]);
         assertEquals(Optional.empty(), board.attentionSummary());
     }
 

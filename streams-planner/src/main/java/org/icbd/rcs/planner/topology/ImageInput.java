@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Fields;
 import org.icbd.rcs.events.ImageVersionEvent;
+import org.icbd.rcs.events.PeerService;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.topic.PairKey;
 import org.icbd.rcs.topic.Topics;
@@ -90,9 +91,18 @@ public sealed interface ImageInput {
      *
      * @param compression the replica's announced preference; empty when it announced none (also
      *                    how a record written before the field existed reads)
+     * @param serves      where the replica serves its site (site peers); empty: it does not (also how a
+     *                    record written before the field existed reads)
      */
     record Subscribed(String replicaId, String image, String site, int keep, Optional<Compression> compression,
-                      Instant lastSeen) implements ImageInput {
+                      Instant lastSeen, Optional<PeerService> serves) implements ImageInput {
+
+        /** A subscription of a replica that does not serve. */
+        public Subscribed(String replicaId, String image, String site, int keep, Optional<Compression> compression,
+                          Instant lastSeen) {
+            this(replicaId, image, site, keep, compression, lastSeen, Optional.empty());
+        }
+
         public Subscribed {
             Fields.name(replicaId, "replicaId");
             Fields.name(image, "image");
@@ -102,6 +112,7 @@ public sealed interface ImageInput {
             }
             compression = Fields.optional(compression);
             Fields.present(lastSeen, "lastSeen");
+            serves = Fields.optional(serves);
         }
     }
 

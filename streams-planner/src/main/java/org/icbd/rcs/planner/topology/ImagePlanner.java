@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -73,6 +74,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
      */
     private final Map<String, Decoded> decoded = new HashMap<>();
     private final Counts counts = new Counts();
+    /** Per image, its serving subscribers and outstanding peer steps: loaded once per input, when routing asks. */
+    private final Map<String, ImagePeers> peerViews = new HashMap<>();
 
     private record Due(Instant at, String storeKey) {
     }
@@ -110,6 +113,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
 
     @Override
     public void process(Record<String, ImageInput> record) {
+        peerViews.clear();
         Instant now = now();
         ImageInput input = record.value();
         if (input instanceof ImageInput.VersionEvent v) {
@@ -127,6 +131,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             if (heldStates.get(storeKey(pair)) != null) {
                 heldStates.delete(storeKey(pair));
                 review(pair, now, false);
+                reviewDownstreams(pair, subscriptions.get(storeKey(pair)), now);
             }
         }
     }
@@ -150,10 +155,19 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         counts.versions++;
         LOG.info("Image {} version {} {}", image, event.version(),
                 after.find(event.version()).orElseThrow().retired() ? "retired" : "published");
+        // Serving replicas first: the other replicas of their sites then wait for them rather than
+        // all fetching the new version from the master.
+        List<KeyValue<String, SubscriptionEntry>> serving = new ArrayList<>();
+        List<KeyValue<String, SubscriptionEntry>> others = new ArrayList<>();
         try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
             while (it.hasNext()) {
-                KeyValue<String, SubscriptionEntry> entry = it.next();
-                review(entry.key, entry.value, history, Optional.ofNullable(heldStates.get(entry.key)), now, false);
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                (e.value.serves().isPresent() ? serving : others).add(e);
+            }
+        }
+        for (List<KeyValue<String, SubscriptionEntry>> group : List.of(serving, others)) {
+            for (KeyValue<String, SubscriptionEntry> e : group) {
+                review(e.key, e.value, history, Optional.ofNullable(heldStates.get(e.key)), now, false);
             }
         }
     }
@@ -162,7 +176,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         PairKey pair = new PairKey(s.replicaId(), s.image());
         String key = storeKey(pair);
         Instant heard = s.lastSeen().isAfter(now) ? now : s.lastSeen();
-        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), s.compression(), heard);
+        SubscriptionEntry next = new SubscriptionEntry(s.site(), s.keep(), s.compression(), heard, false, s.serves());
         SubscriptionEntry stored = subscriptions.get(key);
         if (next.equals(stored)) {
             return;
@@ -183,6 +197,9 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         }
         subscriptions.put(key, next);
         review(key, next, history(pair.image()), Optional.ofNullable(heldStates.get(key)), now, false);
+        if (stored != null && !stored.serves().equals(next.serves())) {
+            reviewDownstreams(pair, stored.serves().isPresent() ? stored : next, now);
+        }
     }
 
     private void onLiveness(ImageInput.Liveness l, Instant now) {
@@ -195,10 +212,12 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         SubscriptionEntry next = stored.withLiveness(l.offline(), l.lastSeen().isAfter(now) ? now : l.lastSeen());
         subscriptions.put(key, next);
         review(key, next, history(pair.image()), Optional.ofNullable(heldStates.get(key)), now, false);
+        reviewDownstreams(pair, stored, now);
     }
 
     private void onUnsubscribed(PairKey pair, Instant now) {
         String key = storeKey(pair);
+        SubscriptionEntry was = subscriptions.get(key);
         subscriptions.delete(key);
         TaskLedger ledger = ledgers.get(key);
         if (ledger != null && ledger.outstanding().isPresent()) {
@@ -210,6 +229,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             forward(pair.toString(), new PlannerOutput.StatusChanged(pair, Optional.empty()), now);
             LOG.debug("Replica {} unsubscribed from image {}: status removed", pair.replicaId(), pair.image());
         }
+        reviewDownstreams(pair, was, now);
     }
 
     private void onStateReported(ReplicaImageState state, Instant now) {
@@ -243,6 +263,10 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         SubscriptionEntry subscription = subscriptions.get(key);
         if (subscription != null) {
             review(key, subscription, history(pair.image()), Optional.of(held), now, false);
+            // A peer's new holdings or failed step may free the replicas of its site waiting for it.
+            if (stored == null || newStep || !stored.state().versions().equals(state.versions())) {
+                reviewDownstreams(pair, subscription, now);
+            }
         }
     }
 
@@ -252,6 +276,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
      * liveness clock, which sends {@link ImageInput.Liveness}.
      */
     private void sweep(long nowMs) {
+        peerViews.clear();
         Instant now = Instant.ofEpochMilli(nowMs);
         List<String> due = new ArrayList<>();
         while (!stallIndex.isEmpty() && !stallIndex.peek().at().isAfter(now)) {
@@ -289,12 +314,17 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                         Instant now, boolean sweep) {
         PairKey pair = pairOf(key);
         PairReview.Facts facts = new PairReview.Facts(pair, history.history(), subscription, held,
-                Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE), Optional.ofNullable(statuses.get(key)));
+                Optional.ofNullable(ledgers.get(key)).orElse(TaskLedger.NONE), Optional.ofNullable(statuses.get(key)),
+                p -> peersOf(p.image()).around(p));
         PairReview review = PairReview.of(facts, history.view(), now, sweep, settings);
 
         if (!review.ledger().equals(facts.ledger())) {
             ledgers.put(key, review.ledger());
             indexStall(key, review.ledger());
+            ImagePeers view = peerViews.get(pair.image());
+            if (view != null) {
+                view.ledger(pair.replicaId(), review.ledger(), facts.held());
+            }
         }
         if (review.task().isPresent()) {
             ReplicationTask task = review.task().get();
@@ -342,6 +372,59 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             decoded.put(image, known);
         }
         return known;
+    }
+
+    /**
+     * After a change to a serving replica's pair (its holdings, last step, liveness, service or
+     * subscription), the other pairs of its image at its site: those waiting for it get their task now
+     * (from it, or from the master when it can no longer serve them). Reviews that change nothing emit
+     * nothing; a replica that does not serve has no one waiting for it.
+     */
+    private void reviewDownstreams(PairKey peer, SubscriptionEntry subscription, Instant now) {
+        if (subscription == null || subscription.serves().isEmpty()) {
+            return;
+        }
+        List<PairKey> site = new ArrayList<>();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(peer.image() + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                PairKey pair = pairOf(e.key);
+                if (!pair.equals(peer) && e.value.site().equals(subscription.site())) {
+                    site.add(pair);
+                }
+            }
+        }
+        site.forEach(pair -> review(pair, now, false));
+    }
+
+    /** The image's serving subscribers and outstanding peer steps, loaded at the first call of an input. */
+    private ImagePeers peersOf(String image) {
+        ImagePeers view = peerViews.get(image);
+        if (view != null) {
+            return view;
+        }
+        view = new ImagePeers();
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, SubscriptionEntry> e = it.next();
+                if (e.value.serves().isPresent()) {
+                    view.server(pairOf(e.key).replicaId(), e.value, Optional.ofNullable(heldStates.get(e.key)),
+                            Optional.ofNullable(ledgers.get(e.key)).orElse(TaskLedger.NONE));
+                }
+            }
+        }
+        if (view.hasServers()) {
+            try (KeyValueIterator<String, TaskLedger> it = ledgers.prefixScan(image + "/", PREFIX)) {
+                while (it.hasNext()) {
+                    KeyValue<String, TaskLedger> e = it.next();
+                    if (e.value.outstanding().map(o -> !o.peersFor(Set.of()).isEmpty()).orElse(false)) {
+                        view.ledger(pairOf(e.key).replicaId(), e.value, Optional.ofNullable(heldStates.get(e.key)));
+                    }
+                }
+            }
+        }
+        peerViews.put(image, view);
+        return view;
     }
 
     private void forward(String key, PlannerOutput output, Instant now) {

@@ -10,6 +10,7 @@ import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.events.ReplicationTask;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.StepReport;
 import org.icbd.rcs.events.TransferProgress;
 import org.icbd.rcs.events.TransferStep;
@@ -21,6 +22,7 @@ import org.icbd.rcs.planner.plan.PlanResult;
 import org.icbd.rcs.planner.plan.Planner;
 import org.icbd.rcs.planner.plan.ReplicaHolding;
 import org.icbd.rcs.planner.plan.ReplicaHoldings;
+import org.icbd.rcs.planner.plan.Routing;
 import org.icbd.rcs.planner.plan.Step;
 import org.icbd.rcs.topic.PairKey;
 
@@ -46,6 +48,19 @@ import org.icbd.rcs.topic.PairKey;
  * asks for the new. Its id is {@code <replica>/<image>/<n>}: {@code n} counts the pair's
  * tasks, and slashes (which names cannot contain) keep ids of different pairs apart.
  * An empty plan or a conflict settles the ledger: nothing is outstanding.
+ *
+ * <h2>Sources</h2>
+ * Each step of a task names where it is pulled from, as {@link Routing#route} decides over the
+ * image's other subscribers ({@link SitePeers}); a step from the master names none (absent reads as
+ * the master). Routing never issues a task by itself: whether the outstanding task carries the plan
+ * is judged on the steps without their sources, so a peer that comes to hold a version changes no
+ * task already issued. Two exceptions, both needing a task anyway: when the replica's last step of
+ * the outstanding task failed while pulled from a peer, the task is issued again with that step from
+ * the master and nothing from that peer (the failed report is the pair's memory of it, until the
+ * next step's report replaces it); and when {@link Routing#awaited} names a peer of the site that is
+ * fetching a step now, the task carries only the steps before it ({@link Routing#issuable}: a partial
+ * task, which carries the plan it begins), none when it is the first: the pair is reviewed again when
+ * that peer's holdings, liveness or last step change, and then gets the step from it.
  *
  * <h2>Status, first match wins</h2>
  * <ol>
@@ -76,7 +91,14 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
      * @param lastStatus the status last emitted for the pair
      */
     public record Facts(PairKey pair, History history, SubscriptionEntry subscription, Optional<HeldState> held,
-                        TaskLedger ledger, Optional<ReplicationStatus> lastStatus) {
+                        TaskLedger ledger, Optional<ReplicationStatus> lastStatus, SitePeers peers) {
+
+        /** The facts of a pair whose image has no other subscriber that serves. */
+        public Facts(PairKey pair, History history, SubscriptionEntry subscription, Optional<HeldState> held,
+                     TaskLedger ledger, Optional<ReplicationStatus> lastStatus) {
+            this(pair, history, subscription, held, ledger, lastStatus, SitePeers.NONE);
+        }
+
         public Facts {
             Fields.present(pair, "pair");
             Fields.present(history, "history");
@@ -84,6 +106,7 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
             held = Fields.optional(held);
             Fields.present(ledger, "ledger");
             lastStatus = Fields.optional(lastStatus);
+            Fields.present(peers, "peers");
         }
     }
 
@@ -128,19 +151,42 @@ public record PairReview(TaskLedger ledger, Optional<ReplicationTask> task, Repl
             boolean carried = outstanding.isPresent() && outstanding.get().carries(chain, have, maxSteps);
             boolean stalled = carried && sweep && !offline
                     && outstanding.get().stalledAt(now, settings.stallDeadline());
-            if (!carried || stalled) {
-                int n = ledger.issued() + 1;
+            Optional<Routing.PeerFailure> peerFailure = peerFailure(facts.held());
+            boolean peerFailed = carried && peerFailure.isPresent()
+                    && facts.held().flatMap(h -> h.state().lastStep()).orElseThrow().taskId()
+                    .equals(outstanding.get().taskId());
+            if (!carried || stalled || peerFailed) {
                 PairKey pair = facts.pair();
-                String taskId = pair.replicaId() + "/" + pair.image() + "/" + n;
-                issued = Optional.of(ReplicationTask.of(taskId, pair.replicaId(), pair.image(), have, steps,
-                        facts.subscription().codec(settings.compression()), now));
-                ledger = new TaskLedger(n, Optional.of(
-                        new TaskLedger.Outstanding(taskId, have, steps, now, progress, now)));
+                String site = facts.subscription().site();
+                List<Routing.Peer> peers = facts.peers().around(pair);
+                List<Routing.Routed> routes = Routing.route(pair.replicaId(), site,
+                        plan.steps().subList(0, steps.size()), peers, peerFailure);
+                int issuable = Routing.issuable(pair.replicaId(), site, routes, peers, peerFailure);
+                if (issuable > 0) {
+                    List<TransferStep> routed = new ArrayList<>(issuable);
+                    for (int i = 0; i < issuable; i++) {
+                        Routing.Routed r = routes.get(i);
+                        routed.add(r.fromMaster() ? steps.get(i) : steps.get(i).from(r.source()));
+                    }
+                    int n = ledger.issued() + 1;
+                    String taskId = pair.replicaId() + "/" + pair.image() + "/" + n;
+                    issued = Optional.of(ReplicationTask.of(taskId, pair.replicaId(), pair.image(), have, routed,
+                            facts.subscription().codec(settings.compression()), now));
+                    ledger = new TaskLedger(n, Optional.of(
+                            new TaskLedger.Outstanding(taskId, have, routed, now, progress, now, issuable < chain.size())));
+                }
             }
         } else {
             ledger = ledger.settled();
         }
         return new PairReview(ledger, issued, status(facts, history, holdings, result, ledger, offline, now));
+    }
+
+    /** The peer the replica's last step failed from, if it did. */
+    static Optional<Routing.PeerFailure> peerFailure(Optional<HeldState> held) {
+        return held.flatMap(h -> h.state().lastStep())
+                .filter(l -> l.outcome() == Outcome.FAILED && !Sources.isMaster(l.source()))
+                .map(l -> new Routing.PeerFailure(l.sourceId(), l.version()));
     }
 
     /** True iff {@code a} and {@code b} say the same thing, whenever they were said. */

@@ -124,7 +124,7 @@ final class RegistrationFanOut implements Processor<String, RegistrationChange, 
         for (Subscription s : r.subscriptions()) {
             context.forward(record.withKey(s.image())
                     .withValue(new ImageInput.Subscribed(replica, s.image(), r.site(), s.keep(),
-                            r.compression(), r.lastSeen())));
+                            r.compression(), r.lastSeen(), r.serves())));
         }
         registrations.put(replica, r);
     }

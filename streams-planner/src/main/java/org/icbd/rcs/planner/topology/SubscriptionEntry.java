@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Optional;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.events.PeerService;
 
 /**
  * What the planner stores of one replica's subscription to one image.
@@ -18,13 +19,21 @@ import org.icbd.rcs.events.Fields;
  *                 within {@code offline-after} (NTP). Moved by registrations and liveness
  *                 changes, not by every heartbeat
  * @param offline  (false when absent: an entry stored before the field existed) the replica fell silent (see {@link LivenessClock}) and was not heard since
+ * @param serves   where the replica serves its site's replicas, as its registration announced (site
+ *                 peers); empty: it does not serve (and in an entry stored before the field existed)
  */
 public record SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen,
-                                @JsonSetter(nulls = Nulls.AS_EMPTY) boolean offline) {
+                                @JsonSetter(nulls = Nulls.AS_EMPTY) boolean offline, Optional<PeerService> serves) {
 
-    /** An entry of a live replica. */
+    /** An entry of a live replica that does not serve. */
     public SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen) {
-        this(site, keep, compression, lastSeen, false);
+        this(site, keep, compression, lastSeen, false, Optional.empty());
+    }
+
+    /** An entry of a replica that does not serve. */
+    public SubscriptionEntry(String site, int keep, Optional<Compression> compression, Instant lastSeen,
+                             boolean offline) {
+        this(site, keep, compression, lastSeen, offline, Optional.empty());
     }
 
     public SubscriptionEntry {
@@ -34,6 +43,7 @@ public record SubscriptionEntry(String site, int keep, Optional<Compression> com
         }
         compression = Fields.optional(compression);
         Fields.present(lastSeen, "lastSeen");
+        serves = Fields.optional(serves);
     }
 
     /** The codec this replica's next task asks for: its own preference, else {@code fallback}. */
@@ -43,6 +53,7 @@ public record SubscriptionEntry(String site, int keep, Optional<Compression> com
 
     /** The same subscription, with the replica's liveness as last judged. */
     public SubscriptionEntry withLiveness(boolean silent, Instant seen) {
-        return new SubscriptionEntry(site, keep, compression, seen.isAfter(lastSeen) ? seen : lastSeen, silent);
+        return new SubscriptionEntry(site, keep, compression, seen.isAfter(lastSeen) ? seen : lastSeen, silent,
+                serves);
     }
 }

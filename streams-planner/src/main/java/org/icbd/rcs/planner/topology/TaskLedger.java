@@ -1,10 +1,15 @@
 package org.icbd.rcs.planner.topology;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.TransferStep;
 
 /**
@@ -36,9 +41,19 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
      *                   last changed
      * @param progressAt when the fingerprint last changed (or the task was issued, or the replica
      *                   came back online): the stall deadline counts from here
+     * @param partial    the task carries only the plan's first steps: the next one waited for a peer
+     *                   of the site fetching it (false in values stored before the field)
      */
     public record Outstanding(String taskId, List<Integer> expectHave, List<TransferStep> steps, Instant issuedAt,
-                              String progress, Instant progressAt) {
+                              String progress, Instant progressAt,
+                              @JsonSetter(nulls = Nulls.AS_EMPTY) boolean partial) {
+
+        /** A task that carries the plan, or its first {@code max-steps-per-task} steps. */
+        public Outstanding(String taskId, List<Integer> expectHave, List<TransferStep> steps, Instant issuedAt,
+                           String progress, Instant progressAt) {
+            this(taskId, expectHave, steps, issuedAt, progress, progressAt, false);
+        }
+
         public Outstanding {
             Fields.nonBlank(taskId, "taskId");
             expectHave = Fields.list(expectHave, "expectHave");
@@ -65,9 +80,12 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
          * that its steps (or, under way, a proper tail of them) begin.
          */
         public boolean carries(List<TransferStep> plan, List<Integer> have, int maxSteps) {
-            boolean cut = steps.size() >= maxSteps;
-            for (int k = 0; k < steps.size(); k++) {
-                List<TransferStep> tail = steps.subList(k, steps.size());
+            boolean cut = steps.size() >= maxSteps || partial;
+            // Sources aside: where a step is pulled from is routing, not the plan.
+            List<TransferStep> own = unrouted(steps);
+            plan = unrouted(plan);
+            for (int k = 0; k < own.size(); k++) {
+                List<TransferStep> tail = own.subList(k, own.size());
                 boolean match = plan.equals(tail)
                         || (cut && plan.size() > tail.size() && plan.subList(0, tail.size()).equals(tail));
                 if (match && (k > 0 || have.equals(expectHave))) {
@@ -77,12 +95,39 @@ public record TaskLedger(int issued, Optional<Outstanding> outstanding) {
             return false;
         }
 
+        /** The steps' peer sources (not the master), for the steps whose version {@code held} lacks. */
+        public Set<String> peersFor(Set<Integer> held) {
+            Set<String> peers = new TreeSet<>();
+            for (TransferStep s : steps) {
+                if (!Sources.isMaster(s.source()) && !held.contains(s.version())) {
+                    peers.add(s.sourceId());
+                }
+            }
+            return peers;
+        }
+
+        /** The versions of the steps that {@code held} lacks. */
+        public Set<Integer> fetching(Set<Integer> held) {
+            Set<Integer> versions = new TreeSet<>();
+            for (TransferStep s : steps) {
+                if (!held.contains(s.version())) {
+                    versions.add(s.version());
+                }
+            }
+            return versions;
+        }
+
+        private static List<TransferStep> unrouted(List<TransferStep> steps) {
+            return steps.stream().map(s -> s.source().isEmpty() ? s
+                    : new TransferStep(s.version(), s.uuid(), s.parentVersion(), s.parentUuid())).toList();
+        }
+
         public boolean stalledAt(Instant now, Duration deadline) {
             return Duration.between(progressAt, now).compareTo(deadline) >= 0;
         }
 
         public Outstanding progressed(String fingerprint, Instant at) {
-            return new Outstanding(taskId, expectHave, steps, issuedAt, fingerprint, at);
+            return new Outstanding(taskId, expectHave, steps, issuedAt, fingerprint, at, partial);
         }
     }
 

@@ -27,6 +27,7 @@ import org.icbd.rcs.events.DeadLetter;
 import org.icbd.rcs.events.HeldVersion;
 import org.icbd.rcs.events.ImageVersionPublished;
 import org.icbd.rcs.events.ImageVersionRetired;
+import org.icbd.rcs.events.PeerService;
 import org.icbd.rcs.events.ReplicaImageState;
 import org.icbd.rcs.events.ReplicaRegistered;
 import org.icbd.rcs.events.ReplicationStatus;
@@ -142,6 +143,15 @@ final class PlannerDriver implements AutoCloseable {
     void register(String replica, String site, Optional<Compression> compression, Subscription... subscriptions) {
         ReplicaRegistered registered = ReplicaRegistered.of(replica, site, List.of(subscriptions), "icbd",
                 "SHA256:test", "test", compression, now());
+        registrations.put(replica, registered);
+        send(replicas, Topics.REPLICAS, replica, registered);
+    }
+
+    /** Registers {@code replica} as serving its site's replicas, at most {@code maxDownstreams} at once. */
+    void registerServing(String replica, String site, int maxDownstreams, Subscription... subscriptions) {
+        ReplicaRegistered registered = ReplicaRegistered.of(replica, site, List.of(subscriptions), "icbd",
+                "SHA256:test", "test", Optional.empty(), now())
+                .serving(new PeerService("127.0.0.1", 2300, "SHA256:host-" + replica, maxDownstreams));
         registrations.put(replica, registered);
         send(replicas, Topics.REPLICAS, replica, registered);
     }
