@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.icbd.rcs.bench.process.ChildJvm;
@@ -54,6 +55,22 @@ public final class Fleet implements AutoCloseable {
                            Duration offlineAfter) {
     }
 
+    /**
+     * How a replica reaches the master: in the host's network namespace or its own ({@code ip netns exec}),
+     * dialling {@code masterHost:masterPort} (a relay in between), 0 for the master's own port.
+     */
+    public record ReplicaLink(Optional<String> namespace, String masterHost, int masterPort) {
+        public ReplicaLink {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(masterHost, "masterHost");
+        }
+
+        /** The master's own address and port, in the host's namespace. */
+        public static ReplicaLink direct() {
+            return new ReplicaLink(Optional.empty(), "127.0.0.1", 0);
+        }
+    }
+
     /** A replica site: its pool and key, and its process while it runs. */
     public static final class Replica {
         final String id;
@@ -63,8 +80,8 @@ public final class Fleet implements AutoCloseable {
         final Path privateKey;
         /** Its /metrics and /health; kept across restarts of the replica. */
         final int httpPort;
-        /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
-        int masterPort;
+        /** How the replica reaches the master: its own namespace or not, the address and port it dials. */
+        ReplicaLink link = ReplicaLink.direct();
         ChildJvm process;
 
         Replica(String id, String site, List<String> subscriptions, LoopPool pool, Path privateKey, int httpPort) {
@@ -104,6 +121,8 @@ public final class Fleet implements AutoCloseable {
     private final Path keys;
     private final Path logs;
     private ChildJvm kafka;
+    private String kafkaHost = "127.0.0.1";
+    private List<String> replicaArgs = List.of();
     private String bootstrap;
     private LoopPool masterPool;
     private ChildJvm master;
@@ -127,11 +146,27 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * The address the broker listens on and advertises (default 127.0.0.1): one every replica's
+     * network namespace reaches. Set it before {@link #startKafka}.
+     */
+    public void kafkaHost(String address) {
+        if (bootstrap != null) {
+            throw new IllegalStateException("the broker already started on " + bootstrap);
+        }
+        this.kafkaHost = Objects.requireNonNull(address, "address");
+    }
+
+    /** Arguments every replica service gets after the fleet's own ({@code --set ...}, say), at every start. */
+    public void replicaArgs(List<String> args) {
+        this.replicaArgs = List.copyOf(args);
+    }
+
     /** Starts the broker on a free port, or (again) on the port it had; returns the bootstrap address. */
     public String startKafka() {
         // A restart keeps the client port: every service was told this bootstrap address.
         String port = bootstrap == null ? "0" : bootstrap.substring(bootstrap.lastIndexOf(':') + 1);
-        kafka = start("kafka", "512m", List.of("local-kafka", "--port", port,
+        kafka = start("kafka", "512m", List.of("local-kafka", "--host", kafkaHost, "--port", port,
                 "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
         bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
         return bootstrap;
@@ -234,10 +269,15 @@ public final class Fleet implements AutoCloseable {
      * (a relay that forwards to {@link #sshPort()}); 0 for the master's own port.
      */
     public Replica addReplica(String id, String site, List<String> subscriptions, int masterPort) {
+        return addReplica(id, site, subscriptions, new ReplicaLink(Optional.empty(), "127.0.0.1", masterPort));
+    }
+
+    /** As {@link #addReplica(String, String, List)}, the replica reaching the master by {@code link}. */
+    public Replica addReplica(String id, String site, List<String> subscriptions, ReplicaLink link) {
         LoopPool pool = pool(id);
         Path key = authorizeClient(id);
         Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
-        replica.masterPort = masterPort;
+        replica.link = Objects.requireNonNull(link, "link");
         replicas.put(id, replica);
         startReplica(id);
         return replica;
@@ -273,8 +313,8 @@ public final class Fleet implements AutoCloseable {
                 "--site", r.site,
                 "--pool", r.pool.mountPoint().toString(),
                 "--bootstrap", bootstrap,
-                "--master-host", "127.0.0.1",
-                "--master-port", String.valueOf(r.masterPort > 0 ? r.masterPort : sshPort),
+                "--master-host", r.link.masterHost(),
+                "--master-port", String.valueOf(r.link.masterPort() > 0 ? r.link.masterPort() : sshPort),
                 "--master-host-key-file", masterHostKeyPin().toString(),
                 "--private-key", r.privateKey.toString(),
                 "--heartbeat", "2s",
@@ -284,7 +324,8 @@ public final class Fleet implements AutoCloseable {
             args.add("--subscribe");
             args.add(s);
         }
-        r.process = start(id, settings.heap(), args);
+        args.addAll(replicaArgs);
+        r.process = start(id, settings.heap(), args, r.link.namespace());
         r.process.awaitReady(settings.readyTimeout());
     }
 
@@ -471,8 +512,13 @@ public final class Fleet implements AutoCloseable {
 
     /** {@code icbd <args>} from the services' classes, its log and ready file under {@code logs/}. */
     private ChildJvm start(String name, String heap, List<String> args) {
+        return start(name, heap, args, Optional.empty());
+    }
+
+    private ChildJvm start(String name, String heap, List<String> args, Optional<String> netns) {
         return ChildJvm.services(name, args)
                 .jvmOptions(List.of("-Xmx" + heap, "-XX:+UseSerialGC"))
+                .networkNamespace(netns)
                 .logFile(logs.resolve(name + ".log"))
                 .readyFile(logs.resolve(name + ".ready"))
                 .start();
