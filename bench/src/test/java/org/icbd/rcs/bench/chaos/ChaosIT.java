@@ -30,6 +30,7 @@ class ChaosIT {
                 "planner-kill", "planner-term", "broker-kill", "broker-term", "link-cut", "link-crawl",
                 "wire-corrupt", "disk-full")), new PrintWriter(text, true)).run();
         String out = text.toString();
+        System.out.println(out);
         Matcher m = LAST.matcher(out);
         assertTrue(m.find(), out);
         assertTrue(out.strip().endsWith(m.group()), "the summary is the last line:\n" + out);
