@@ -51,18 +51,25 @@ public final class ChaosRun {
      * the replicas' stall timeout to arrive, and stall detection ends the step.
      */
     static final long CRAWL_BYTES_PER_SECOND = 1024;
-    /** The replicas' stall timeout ({@code icbd.replica.ssh.stall-timeout}); a crawl holds longer. */
-    static final Duration STALL_TIMEOUT = Duration.ofSeconds(6);
     /** What the replica logs when its stall detection abandons a step. */
     static final String STALL_LINE = "no data arrived within the stall timeout";
 
     /**
-     * @param converge how long a fleet may take to converge after a fault ends
-     * @param kinds    the fault kinds to draw from
+     * @param converge     how long a fleet may take to converge after a fault ends
+     * @param kinds        the fault kinds to draw from
+     * @param maxHold      the longest a fault holds (drawn from 1 s up), a crawl aside
+     * @param stallTimeout the replicas' stall timeout ({@code icbd.replica.ssh.stall-timeout}); a crawl
+     *                     holds 4 to 8 s longer (an SSH handshake at the crawl rate takes a few), so that
+     *                     stall detection must end the step
      */
     public record Settings(int faults, long seed, Path workDir, int files, long diskBytes, Duration converge,
-                           List<String> kinds) {
+                           List<String> kinds, Duration maxHold, Duration stallTimeout) {
     }
+
+    /** The campaign's default longest hold. */
+    public static final Duration MAX_HOLD = Duration.ofSeconds(8);
+    /** The campaign's default stall timeout for the replicas. */
+    public static final Duration STALL_TIMEOUT = Duration.ofSeconds(6);
 
     /** One fault as it went. */
     record Outcome(FaultKind kind, String target, double holdSeconds, Optional<Double> convergeSeconds, String note) {
@@ -97,7 +104,7 @@ public final class ChaosRun {
         VisibilityWatch watch = null;
         try {
             fleet.kafkaHost(net.hostAddress());
-            fleet.replicaArgs(List.of("--set", "icbd.replica.ssh.stall-timeout=" + STALL_TIMEOUT.toSeconds() + "s"));
+            fleet.replicaArgs(List.of("--set", "icbd.replica.ssh.stall-timeout=" + settings.stallTimeout().toSeconds() + "s"));
             say("chaos: starting a fleet: broker, master, planner, replicas "
                     + REPLICAS.stream().map(r -> r[0] + " (" + r[1] + ")").toList());
             fleet.startKafka();
@@ -110,14 +117,16 @@ public final class ChaosRun {
                 fleet.publish(image);
             }
             List<String> ids = new ArrayList<>();
+            List<Fleet.ReplicaSpec> specs = new ArrayList<>();
             for (String[] r : REPLICAS) {
                 ChaosLink link = new ChaosLink(r[0], InetAddress.getByName(net.hostAddress()), fleet::sshPort,
                         random.nextLong());
                 links.put(r[0], link);
-                fleet.addReplica(r[0], r[1], IMAGES.stream().map(i -> i + ":3").toList(),
-                        new Fleet.ReplicaLink(Optional.of(net.namespace(r[0])), net.hostAddress(), link.port()));
+                specs.add(new Fleet.ReplicaSpec(r[0], r[1], IMAGES.stream().map(i -> i + ":3").toList(),
+                        new Fleet.ReplicaLink(Optional.of(net.namespace(r[0])), net.hostAddress(), link.port())));
                 ids.add(r[0]);
             }
+            fleet.addReplicas(specs);
             Optional<Double> first = awaitConverged(fleet, ids, settings.converge());
             if (first.isEmpty()) {
                 say("chaos: the fleet did not converge before any fault; logs kept in " + fleet.logs());
@@ -183,11 +192,9 @@ public final class ChaosRun {
         String target = kind.process() != null ? kind.process() : replica;
         // A crawl holds past the stall timeout, so that stall detection must end the step; a cut
         // sometimes does, sometimes not (the stream resumes on the same connection).
-        double hold = switch (kind) {
-            case LINK_CRAWL -> STALL_TIMEOUT.toSeconds() + 2 + random.nextDouble() * 4;
-            case LINK_CUT -> 2 + random.nextDouble() * 8;
-            default -> 2 + random.nextDouble() * 6;
-        };
+        double maxHold = settings.maxHold().toMillis() / 1000.0;
+        double hold = kind == FaultKind.LINK_CRAWL ? settings.stallTimeout().toMillis() / 1000.0 + 4 + random.nextDouble() * 4
+                : 1 + random.nextDouble() * Math.max(0, maxHold - 1);
         long stallsBefore = kind == FaultKind.LINK_CRAWL ? stalls(fleet, replica) : 0;
         currentFault = kind.label();
         List<String> notes = new ArrayList<>();

@@ -274,13 +274,33 @@ public final class Fleet implements AutoCloseable {
 
     /** As {@link #addReplica(String, String, List)}, the replica reaching the master by {@code link}. */
     public Replica addReplica(String id, String site, List<String> subscriptions, ReplicaLink link) {
-        LoopPool pool = pool(id);
-        Path key = authorizeClient(id);
-        Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
-        replica.link = Objects.requireNonNull(link, "link");
-        replicas.put(id, replica);
-        startReplica(id);
-        return replica;
+        return addReplicas(List.of(new ReplicaSpec(id, site, subscriptions, link))).get(0);
+    }
+
+    /** One replica site to add: its id, site, subscriptions ({@code image:keep}) and link to the master. */
+    public record ReplicaSpec(String id, String site, List<String> subscriptions, ReplicaLink link) {
+        public ReplicaSpec {
+            subscriptions = List.copyOf(subscriptions);
+            Objects.requireNonNull(link, "link");
+        }
+    }
+
+    /** Creates several replica sites and starts their services side by side, then waits until each is ready. */
+    public List<Replica> addReplicas(List<ReplicaSpec> specs) {
+        List<Replica> added = new ArrayList<>();
+        for (ReplicaSpec spec : specs) {
+            LoopPool pool = pool(spec.id());
+            Path key = authorizeClient(spec.id());
+            Replica replica = new Replica(spec.id(), spec.site(), spec.subscriptions(), pool, key, freePort());
+            replica.link = spec.link();
+            replicas.put(spec.id(), replica);
+            launchReplica(replica);
+            added.add(replica);
+        }
+        for (Replica r : added) {
+            r.process.awaitReady(settings.readyTimeout());
+        }
+        return added;
     }
 
     /**
@@ -307,6 +327,12 @@ public final class Fleet implements AutoCloseable {
 
     public void startReplica(String id) {
         Replica r = replica(id);
+        launchReplica(r);
+        r.process.awaitReady(settings.readyTimeout());
+    }
+
+    private void launchReplica(Replica r) {
+        String id = r.id;
         List<String> args = new ArrayList<>(List.of(
                 "replica", "run",
                 "--id", r.id,
@@ -326,7 +352,6 @@ public final class Fleet implements AutoCloseable {
         }
         args.addAll(replicaArgs);
         r.process = start(id, settings.heap(), args, r.link.namespace());
-        r.process.awaitReady(settings.readyTimeout());
     }
 
     public void stopReplica(String id) {
