@@ -145,13 +145,32 @@ final class ChaosNet implements AutoCloseable {
                 "rate", bytesPerSecond * 8 + "bit", "burst", "3200", "latency", "1s");
     }
 
-    /** Back to a clean link: up, without a token bucket. */
+    /** Back to a clean link: up (waiting until both ends carry, a few seconds at most), without a token bucket. */
     void restore(String replica) {
         Link l = link(replica);
         run("ip", "link", "set", l.hostDevice(), "up");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!(carries(List.of("ip", "-o", "link", "show", "dev", l.hostDevice()))
+                && carries(List.of("ip", "-n", l.namespace(), "-o", "link", "show", "dev", l.namespaceDevice())))) {
+            if (System.nanoTime() > deadline) {
+                LOG.warn("chaos: the link of {} is not up 10 s after it was restored", replica);
+                break;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (runner.runAnyExit(List.of("tc", "qdisc", "show", "dev", l.hostDevice()), TIMEOUT).stdout().contains("tbf")) {
             run("tc", "qdisc", "del", "dev", l.hostDevice(), "root");
         }
+    }
+
+    private boolean carries(List<String> show) {
+        String line = runner.run(show, TIMEOUT).stdout();
+        return line.contains("LOWER_UP") && line.contains("state UP");
     }
 
     /** The qdisc on the replica's host side, as {@code tc} shows it. */

@@ -66,6 +66,8 @@ public final class ChaosRun {
                            List<String> kinds, Duration maxHold, Duration stallTimeout) {
     }
 
+    /** How long a (re)started service may take to be ready: JVMs start slowly on a loaded machine. */
+    static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
     /** The campaign's default longest hold. */
     public static final Duration MAX_HOLD = Duration.ofSeconds(8);
     /** The campaign's default stall timeout for the replicas. */
@@ -90,7 +92,7 @@ public final class ChaosRun {
     }
 
     public int run() throws Exception {
-        Fleet fleet = new Fleet(new Fleet.Settings(settings.workDir(), 768L << 20, Duration.ofMinutes(2), "256m",
+        Fleet fleet = new Fleet(new Fleet.Settings(settings.workDir(), 768L << 20, READY_TIMEOUT, "256m",
                 Duration.ofSeconds(20)));
         Map<String, ChaosLink> links = new LinkedHashMap<>();
         ChaosNet net = ChaosNet.create(new CommandRunner(), REPLICAS.stream().map(r -> r[0]).toList());
@@ -205,12 +207,12 @@ public final class ChaosRun {
         ChaosLink link = links.get(replica);
         Path fill = fleet.replica(replica).pool().resolve(".chaos-fill");
         switch (kind) {
-            case REPLICA_KILL, REPLICA_TERM -> fleet.end(replica, kind.kill());
+            case REPLICA_KILL, REPLICA_TERM -> notes.add(exit(fleet.end(replica, kind.kill()), kind));
             case LINK_CUT -> net.cut(replica);
             case LINK_CRAWL -> net.crawl(replica, CRAWL_BYTES_PER_SECOND);
             case WIRE_CORRUPT -> link.corrupt();
             case DISK_FULL -> notes.add(fillUp(fill));
-            default -> fleet.end(target, kind.kill());
+            default -> notes.add(exit(fleet.end(target, kind.kill()), kind));
         }
         if (!kind.brokerDown()) {
             publishUpdate(fleet, IMAGES.get(random.nextInt(IMAGES.size())), notes);
@@ -253,6 +255,11 @@ public final class ChaosRun {
             notes.add("publishing " + image + " failed: " + e.getMessage());
             LOG.warn("chaos: publishing {} failed: {}", image, e.toString());
         }
+    }
+
+    /** The ended process's exit status; a kill that was no SIGKILL (status 137) says so. */
+    private static String exit(int status, FaultKind kind) {
+        return "exit " + status + (kind.kill() && status != 137 ? " (NOT a SIGKILL)" : "");
     }
 
     /** How often the replica's log says its stall detection ended a step. */

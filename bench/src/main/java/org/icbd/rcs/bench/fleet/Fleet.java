@@ -182,9 +182,10 @@ public final class Fleet implements AutoCloseable {
     /**
      * Ends one of the fleet's processes as a crash ({@code kill}: SIGKILL) or an operator would
      * (SIGTERM, then SIGKILL after the stop grace): {@code kafka}, {@code master}, {@code planner} or a
-     * replica's id. {@link #restart} starts it again with the same settings.
+     * replica's id. {@link #restart} starts it again with the same settings. Returns its exit status
+     * (137 after a SIGKILL).
      */
-    public void end(String name, boolean kill) {
+    public int end(String name, boolean kill) {
         ChildJvm p = switch (name) {
             case "kafka" -> kafka;
             case MASTER_NAME -> master;
@@ -194,11 +195,7 @@ public final class Fleet implements AutoCloseable {
         if (p == null) {
             throw new IllegalStateException(name + " is not running");
         }
-        if (kill) {
-            p.kill();
-        } else {
-            p.stop();
-        }
+        return kill ? p.kill() : p.stop();
     }
 
     /** Starts {@code name} again after {@link #end}: the broker on its port, the master on its pool. */
