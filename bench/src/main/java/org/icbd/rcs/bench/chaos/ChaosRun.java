@@ -84,6 +84,10 @@ public final class ChaosRun {
     /** The pairs not yet converged at the last look, for the note of a fault that did not converge. */
     private volatile List<String> lagging = List.of();
     private final Map<String, Integer> updates = new LinkedHashMap<>();
+    /** The faults so far, for the report at the end or on an interruption. */
+    private final List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile VisibilityWatch activeWatch;
+    private volatile boolean reported;
 
     public ChaosRun(Settings settings, PrintWriter out) {
         this.settings = settings;
@@ -97,6 +101,13 @@ public final class ChaosRun {
         Map<String, ChaosLink> links = new LinkedHashMap<>();
         ChaosNet net = ChaosNet.create(new CommandRunner(), REPLICAS.stream().map(r -> r[0]).toList());
         Thread hook = new Thread(() -> {
+            VisibilityWatch w = activeWatch;
+            if (!reported && w != null) {
+                // Ctrl-C or SIGTERM in the middle: the figures so far, then the cleanup.
+                say("chaos: interrupted after " + outcomes.size() + " of " + settings.faults() + " faults"
+                        + " (during " + currentFault + ")");
+                report(List.copyOf(outcomes), w, fleet.logs());
+            }
             links.values().forEach(ChaosLink::close);
             fleet.close();
             net.close();
@@ -135,9 +146,9 @@ public final class ChaosRun {
                 return 1;
             }
             watch = new VisibilityWatch(fleet, IMAGES, () -> currentFault);
+            activeWatch = watch;
             List<FaultKind> kinds = settings.kinds().stream()
                     .map(k -> FaultKind.valueOf(k.toUpperCase(Locale.ROOT).replace('-', '_'))).toList();
-            List<Outcome> outcomes = new ArrayList<>();
             List<FaultKind> round = new ArrayList<>();
             for (int i = 1; i <= settings.faults(); i++) {
                 if (round.isEmpty()) {
@@ -155,6 +166,7 @@ public final class ChaosRun {
             currentFault = "end";
             watch.pollOnce();
             watch.close();
+            reported = true;
             ok = report(outcomes, watch, fleet.logs());
             return ok ? 0 : 1;
         } finally {
