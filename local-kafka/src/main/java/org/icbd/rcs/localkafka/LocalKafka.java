@@ -79,7 +79,7 @@ public final class LocalKafka implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
 
-    /** The loopback address the nodes bind and advertise. */
+    /** The loopback address the nodes bind and advertise, unless {@link Builder#host} names another for the clients. */
     public static final String HOST = "127.0.0.1";
     /** The first node's id; node {@code i} of a cluster (1-based) has id {@code NODE_ID + i - 1}. */
     public static final int NODE_ID = 1;
@@ -139,7 +139,7 @@ public final class LocalKafka implements AutoCloseable {
      * stays valid across {@link #stop}/{@link #restart}).
      */
     public String bootstrapServers() {
-        return nodes.stream().map(n -> HOST + ":" + n.port).collect(Collectors.joining(","));
+        return nodes.stream().map(n -> n.host + ":" + n.port).collect(Collectors.joining(","));
     }
 
     /**
@@ -153,7 +153,7 @@ public final class LocalKafka implements AutoCloseable {
         if (nodes.get(0).tlsPort == 0) {
             throw new IllegalStateException("this LocalKafka has no TLS listener: start it with builder().tls(...)");
         }
-        return nodes.stream().map(n -> HOST + ":" + n.tlsPort).collect(Collectors.joining(","));
+        return nodes.stream().map(n -> n.host + ":" + n.tlsPort).collect(Collectors.joining(","));
     }
 
     /** The first node's client (PLAINTEXT) listener port. */
@@ -243,7 +243,7 @@ public final class LocalKafka implements AutoCloseable {
         checkOpen();
         KafkaNode node = ownNode(nodeId);
         if (node.server == null) {
-            throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
+            throw new IllegalStateException("Kafka node " + nodeId + " on " + node.host + ":" + node.port
                     + " is already stopped");
         }
         long t0 = System.nanoTime();
@@ -251,7 +251,7 @@ public final class LocalKafka implements AutoCloseable {
         node.server = null;
         server.shutdown();
         server.awaitShutdown();
-        LOG.info("Kafka node {} on {}:{} stopped in {} ms", nodeId, HOST, node.port, millisSince(t0));
+        LOG.info("Kafka node {} on {}:{} stopped in {} ms", nodeId, node.host, node.port, millisSince(t0));
     }
 
     /**
@@ -267,7 +267,7 @@ public final class LocalKafka implements AutoCloseable {
         checkOpen();
         KafkaNode node = ownNode(nodeId);
         if (node.server != null) {
-            throw new IllegalStateException("Kafka node " + nodeId + " on " + HOST + ":" + node.port
+            throw new IllegalStateException("Kafka node " + nodeId + " on " + node.host + ":" + node.port
                     + " is running: stop it first");
         }
         long t0 = System.nanoTime();
@@ -275,15 +275,15 @@ public final class LocalKafka implements AutoCloseable {
         try {
             server = new KafkaRaftServer(new KafkaConfig(node.properties, false), Time.SYSTEM);
             server.startup();
-            awaitListed(node.port, Set.of(nodeId), startupTimeout);
+            awaitListed(node.host, node.port, Set.of(nodeId), startupTimeout);
         } catch (RuntimeException | Error e) {
             stopQuietly(server);
             throw e instanceof LocalKafkaException lke ? lke
-                    : new LocalKafkaException("Kafka node " + nodeId + " did not restart on " + HOST + ":" + node.port
+                    : new LocalKafkaException("Kafka node " + nodeId + " did not restart on " + node.host + ":" + node.port
                     + " (controller " + node.controllerPort + ", data " + node.dir + "): " + e, e);
         }
         node.server = server;
-        LOG.info("Kafka node {} restarted on {}:{} in {} ms", nodeId, HOST, node.port, millisSince(t0));
+        LOG.info("Kafka node {} restarted on {}:{} in {} ms", nodeId, node.host, node.port, millisSince(t0));
     }
 
     /** Stops every running node and waits for them; deletes a temporary data directory. Idempotent. */
@@ -384,6 +384,8 @@ public final class LocalKafka implements AutoCloseable {
     private static final class KafkaNode {
 
         final int id;
+        /** The address its client listeners bind and advertise. */
+        final String host;
         final int port;
         final int controllerPort;
         /** The TLS client listener's port; 0 without one. */
@@ -393,8 +395,9 @@ public final class LocalKafka implements AutoCloseable {
         /** Guarded by the owning LocalKafka; null while stopped. */
         KafkaRaftServer server;
 
-        KafkaNode(int id, int port, int controllerPort, int tlsPort, Path dir, Properties properties) {
+        KafkaNode(int id, String host, int port, int controllerPort, int tlsPort, Path dir, Properties properties) {
             this.id = id;
+            this.host = host;
             this.port = port;
             this.controllerPort = controllerPort;
             this.tlsPort = tlsPort;
@@ -412,6 +415,7 @@ public final class LocalKafka implements AutoCloseable {
 
         private int brokers = 1;
         private int node;
+        private String host = HOST;
         private int port;
         private int controllerPort;
         private Path dataDir;
@@ -457,6 +461,19 @@ public final class LocalKafka implements AutoCloseable {
                 throw new IllegalArgumentException("node must be 0 (every node) or 1-" + MAX_BROKERS + ", got " + id);
             }
             this.node = id;
+            return this;
+        }
+
+        /**
+         * The address the client listeners bind and advertise (default {@value LocalKafka#HOST}): another
+         * address of this host when clients in other network namespaces must reach the broker.
+         * The controllers stay on {@value LocalKafka#HOST}.
+         */
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("host must be an address of this machine, got '" + host + "'");
+            }
+            this.host = host.strip();
             return this;
         }
 
@@ -525,8 +542,8 @@ public final class LocalKafka implements AutoCloseable {
                     return startOnce(ports, controllerPorts);
                 } catch (LocalKafkaException e) {
                     if (attempt < attempts && isBindFailure(e)) {
-                        LOG.warn("Kafka could not bind 127.0.0.1:{}/{} (attempt {} of {}), retrying on other ports",
-                                Arrays.toString(ports), Arrays.toString(controllerPorts), attempt, attempts);
+                        LOG.warn("Kafka could not bind {}:{}/{} (attempt {} of {}), retrying on other ports",
+                                host, Arrays.toString(ports), Arrays.toString(controllerPorts), attempt, attempts);
                         continue;
                     }
                     throw e;
@@ -603,7 +620,7 @@ public final class LocalKafka implements AutoCloseable {
                 // A single node keeps its data directly in the directory, as it always has, so
                 // that directories of earlier runs stay usable.
                 Path dir = brokers == 1 ? root : root.resolve("node-" + id);
-                nodes.add(new KafkaNode(id, ports[i], controllerPorts[i], tlsPorts[i], dir,
+                nodes.add(new KafkaNode(id, host, ports[i], controllerPorts[i], tlsPorts[i], dir,
                         nodeProperties(id, ports[i], controllerPorts[i], tlsPorts[i], voters, dir)));
             }
             List<KafkaRaftServer> started = new ArrayList<>();
@@ -615,7 +632,7 @@ public final class LocalKafka implements AutoCloseable {
                     formatIfNeeded(root, nodes);
                 }
                 startNodes(here, started);
-                awaitListed(here.get(0).port, here.stream().map(n -> n.id).collect(Collectors.toSet()), startupTimeout);
+                awaitListed(host, here.get(0).port, here.stream().map(n -> n.id).collect(Collectors.toSet()), startupTimeout);
                 Duration took = Duration.ofMillis(millisSince(t0));
                 LocalKafka kafka = new LocalKafka(nodes, only, root, temporary, startupTimeout, took);
                 LOG.info("Kafka {} ready on {} in {} ms (data {})", only.map(id -> "node " + id + " of a "
@@ -682,7 +699,7 @@ public final class LocalKafka implements AutoCloseable {
             }
             KafkaNode node = e instanceof NodeStartFailure nsf ? nsf.node : nodes.get(0);
             Throwable cause = e instanceof NodeStartFailure ? e.getCause() : e;
-            String where = (brokers == 1 ? "Kafka broker" : "Kafka node " + node.id) + " did not start on " + HOST
+            String where = (brokers == 1 ? "Kafka broker" : "Kafka node " + node.id) + " did not start on " + node.host
                     + ":" + node.port + " (controller " + node.controllerPort + ", data " + node.dir + "): ";
             Throwable bind = bindFailure(cause);
             if (bind != null) {
@@ -703,10 +720,10 @@ public final class LocalKafka implements AutoCloseable {
             props.put("process.roles", "broker,controller");
             props.put("node.id", String.valueOf(id));
             props.put("controller.quorum.voters", voters);
-            String tlsListener = tls == null ? "" : "," + TLS_LISTENER + "://" + HOST + ":" + tp;
-            props.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + p + tlsListener + "," + CONTROLLER_LISTENER
+            String tlsListener = tls == null ? "" : "," + TLS_LISTENER + "://" + host + ":" + tp;
+            props.put("listeners", BROKER_LISTENER + "://" + host + ":" + p + tlsListener + "," + CONTROLLER_LISTENER
                     + "://" + HOST + ":" + cp);
-            props.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + p + tlsListener);
+            props.put("advertised.listeners", BROKER_LISTENER + "://" + host + ":" + p + tlsListener);
             props.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER
                     + ":PLAINTEXT" + (tls == null ? "" : "," + TLS_LISTENER + ":SSL"));
             if (tls != null) {
@@ -828,17 +845,17 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /** Waits until the node on {@code port} lists every one of {@code nodeIds} in {@code describeCluster}. */
-    private static void awaitListed(int port, Set<Integer> nodeIds, Duration timeout) {
+    private static void awaitListed(String host, int port, Set<Integer> nodeIds, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Object> config = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, HOST + ":" + port,
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, host + ":" + port,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
         try (Admin admin = Admin.create(config)) {
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new LocalKafkaException("Kafka on " + HOST + ":" + port + " did not list the nodes "
+                    throw new LocalKafkaException("Kafka on " + host + ":" + port + " did not list the nodes "
                             + nodeIds + " in describeCluster within " + timeout.toMillis() + " ms");
                 }
                 // The admin client retries internally until its timeout, so this loop only repeats
@@ -856,7 +873,7 @@ public final class LocalKafka implements AutoCloseable {
             throw new InterruptException(e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new LocalKafkaException("Kafka on " + HOST + ":" + port + " did not answer describeCluster "
+            throw new LocalKafkaException("Kafka on " + host + ":" + port + " did not answer describeCluster "
                     + "within " + timeout.toMillis() + " ms: " + cause, cause);
         }
     }

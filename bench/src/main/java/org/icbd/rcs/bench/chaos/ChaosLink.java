@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The link between one replica and the master, as a TCP relay in the harness: the replica's
- * configured master address is this relay's port on 127.0.0.1, which forwards to the master's
- * current SSH port. Faults act on it: {@link #cut} drops every connection and refuses new ones,
- * {@link #crawl} slows the master-to-replica direction to a few KB/s, {@link #corrupt} flips bytes
- * on the wire in that direction (SSH's MAC must catch every one); {@link #cutAfter} drops the next
+ * configured master address is this relay's port (on 127.0.0.1, or the address {@code icbd chaos}
+ * gives the replicas' namespaces), which forwards to the master's current SSH port on 127.0.0.1.
+ * Faults act on it: {@link #cut} drops every connection and refuses new ones, {@link #corrupt} flips
+ * bytes on the wire towards the replica (SSH's MAC must catch every one); {@link #cutAfter} drops the next
  * connection that has carried that many bytes towards the replica, as a link lost mid-transfer. The
  * bench's resume case uses it too, counting what crossed it ({@link #bytesTowardsReplica}).
  */
@@ -36,7 +36,6 @@ public final class ChaosLink implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final SplittableRandom random;
     private volatile boolean cut;
-    private volatile long crawlBytesPerSecond;
     private volatile boolean corrupt;
     private volatile boolean closed;
     final AtomicLong flipped = new AtomicLong();
@@ -45,11 +44,16 @@ public final class ChaosLink implements AutoCloseable {
     private final AtomicLong cutAt = new AtomicLong();
 
     public ChaosLink(String name, IntSupplier target, long seed) {
+        this(name, InetAddress.getLoopbackAddress(), target, seed);
+    }
+
+    /** A relay listening on {@code bind} (an address of this host) for the replica. */
+    public ChaosLink(String name, InetAddress bind, IntSupplier target, long seed) {
         this.name = name;
         this.target = target;
         this.random = new SplittableRandom(seed);
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server = new ServerSocket(0, 50, bind);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the link of " + name + ": " + e.getMessage(), e);
         }
@@ -89,11 +93,6 @@ public final class ChaosLink implements AutoCloseable {
         dropAll();
     }
 
-    /** Slows the stream to {@code bytesPerSecond} until {@link #restore}. */
-    void crawl(long bytesPerSecond) {
-        crawlBytesPerSecond = bytesPerSecond;
-    }
-
     /** Flips bytes on the wire, master to replica, until {@link #restore}. */
     void corrupt() {
         corrupt = true;
@@ -103,7 +102,6 @@ public final class ChaosLink implements AutoCloseable {
     void restore() {
         boolean wasCorrupt = corrupt;
         cut = false;
-        crawlBytesPerSecond = 0;
         corrupt = false;
         if (wasCorrupt) {
             dropAll();
@@ -163,25 +161,15 @@ public final class ChaosLink implements AutoCloseable {
                     if (towardsReplica) {
                         carriedTowardsReplica.addAndGet(n);
                     }
-                    int off = 0;
-                    while (off < n) {
-                        long rate = towardsReplica ? crawlBytesPerSecond : 0;
-                        int len = rate > 0 ? (int) Math.min(n - off, Math.max(1, rate / 10)) : n - off;
-                        if (rate > 0) {
-                            // len bytes at the crawl rate: a tenth of a second at most.
-                            Thread.sleep(Math.max(1, len * 1000L / rate));
+                    if (towardsReplica && corrupt) {
+                        synchronized (random) {
+                            buffer[random.nextInt(n)] ^= (byte) (1 << random.nextInt(8));
                         }
-                        if (towardsReplica && corrupt) {
-                            synchronized (random) {
-                                buffer[off + random.nextInt(len)] ^= (byte) (1 << random.nextInt(8));
-                            }
-                            flipped.incrementAndGet();
-                        }
-                        out.write(buffer, off, len);
-                        off += len;
+                        flipped.incrementAndGet();
                     }
+                    out.write(buffer, 0, n);
                 }
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 // A dropped link ends both directions.
             } finally {
                 closeQuietly(from);

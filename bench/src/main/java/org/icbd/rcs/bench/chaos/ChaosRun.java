@@ -3,6 +3,7 @@ package org.icbd.rcs.bench.chaos;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import org.icbd.rcs.bench.dataset.DatasetGenerator;
 import org.icbd.rcs.bench.dataset.DatasetSpec;
 import org.icbd.rcs.bench.fleet.Fleet;
 import org.icbd.rcs.bench.fleet.WorkDir;
+import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.ReplicationState;
 import org.icbd.rcs.events.ReplicationStatus;
 import org.icbd.rcs.kafka.KafkaClientSettings;
@@ -29,12 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code icbd chaos}: a fleet as the demo runs it (broker, master, planner, three replicas in two
- * sites, every service its own JVM on its own loop pool, each replica reaching the master through a
- * {@link ChaosLink}), two images that keep getting new versions with real changes, and N faults drawn
- * by the seed. Each fault: publish a version, strike while it is being replicated (publishing again
- * while it holds, the broker permitting), end it, then wait, bounded, until every replica is IN_SYNC
- * at the master's newest version of both images; a {@link VisibilityWatch} checks every visible
- * version all along.
+ * sites, every service its own JVM on its own loop pool), each replica in a network namespace of its
+ * own ({@link ChaosNet}) and reaching the master through a {@link ChaosLink} in this JVM; two images
+ * that keep getting new versions with real changes, and N faults drawn by the seed, in rounds that
+ * hold every kind once. Each fault: publish a version, strike while it is being replicated
+ * (publishing again while it holds, the broker permitting), end it, then wait, bounded, until every
+ * replica is IN_SYNC at the master's newest version of both images; a {@link VisibilityWatch} checks
+ * every visible version all along.
  */
 public final class ChaosRun {
 
@@ -43,16 +46,32 @@ public final class ChaosRun {
     static final List<String> IMAGES = List.of("img-a", "img-b");
     static final List<String[]> REPLICAS = List.of(new String[] {"lab-1-a", "lab-1"},
             new String[] {"lab-1-b", "lab-1"}, new String[] {"lab-2-a", "lab-2"});
-    /** A link slowed to a crawl: a few KB/s, far below what a step needs. */
-    static final long CRAWL_BYTES_PER_SECOND = 4 * 1024;
+    /**
+     * A link slowed to a crawl: 1 KB/s, so that one SSH packet of a stream (32 KB) takes longer than
+     * the replicas' stall timeout to arrive, and stall detection ends the step.
+     */
+    static final long CRAWL_BYTES_PER_SECOND = 1024;
+    /** What the replica logs when its stall detection abandons a step. */
+    static final String STALL_LINE = "no data arrived within the stall timeout";
 
     /**
-     * @param converge how long a fleet may take to converge after a fault ends
-     * @param kinds    the fault kinds to draw from
+     * @param converge     how long a fleet may take to converge after a fault ends
+     * @param kinds        the fault kinds to draw from
+     * @param maxHold      the longest a fault holds (drawn from 1 s up), a crawl aside
+     * @param stallTimeout the replicas' stall timeout ({@code icbd.replica.ssh.stall-timeout}); a crawl
+     *                     holds 4 to 8 s longer (an SSH handshake at the crawl rate takes a few), so that
+     *                     stall detection must end the step
      */
     public record Settings(int faults, long seed, Path workDir, int files, long diskBytes, Duration converge,
-                           List<String> kinds) {
+                           List<String> kinds, Duration maxHold, Duration stallTimeout) {
     }
+
+    /** How long a (re)started service may take to be ready: JVMs start slowly on a loaded machine. */
+    static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+    /** The campaign's default longest hold. */
+    public static final Duration MAX_HOLD = Duration.ofSeconds(8);
+    /** The campaign's default stall timeout for the replicas. */
+    public static final Duration STALL_TIMEOUT = Duration.ofSeconds(6);
 
     /** One fault as it went. */
     record Outcome(FaultKind kind, String target, double holdSeconds, Optional<Double> convergeSeconds, String note) {
@@ -65,6 +84,10 @@ public final class ChaosRun {
     /** The pairs not yet converged at the last look, for the note of a fault that did not converge. */
     private volatile List<String> lagging = List.of();
     private final Map<String, Integer> updates = new LinkedHashMap<>();
+    /** The faults so far, for the report at the end or on an interruption. */
+    private final List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile VisibilityWatch activeWatch;
+    private volatile boolean reported;
 
     public ChaosRun(Settings settings, PrintWriter out) {
         this.settings = settings;
@@ -73,17 +96,28 @@ public final class ChaosRun {
     }
 
     public int run() throws Exception {
-        Fleet fleet = new Fleet(new Fleet.Settings(settings.workDir(), 768L << 20, Duration.ofMinutes(2), "256m",
+        Fleet fleet = new Fleet(new Fleet.Settings(settings.workDir(), 768L << 20, READY_TIMEOUT, "256m",
                 Duration.ofSeconds(20)));
         Map<String, ChaosLink> links = new LinkedHashMap<>();
+        ChaosNet net = ChaosNet.create(new CommandRunner(), REPLICAS.stream().map(r -> r[0]).toList());
         Thread hook = new Thread(() -> {
+            VisibilityWatch w = activeWatch;
+            if (!reported && w != null) {
+                // Ctrl-C or SIGTERM in the middle: the figures so far, then the cleanup.
+                say("chaos: interrupted after " + outcomes.size() + " of " + settings.faults() + " faults"
+                        + " (during " + currentFault + ")");
+                report(List.copyOf(outcomes), w, fleet.logs());
+            }
             links.values().forEach(ChaosLink::close);
             fleet.close();
+            net.close();
         }, "icbd-chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         boolean ok = false;
         VisibilityWatch watch = null;
         try {
+            fleet.kafkaHost(net.hostAddress());
+            fleet.replicaArgs(List.of("--set", "icbd.replica.ssh.stall-timeout=" + settings.stallTimeout().toSeconds() + "s"));
             say("chaos: starting a fleet: broker, master, planner, replicas "
                     + REPLICAS.stream().map(r -> r[0] + " (" + r[1] + ")").toList());
             fleet.startKafka();
@@ -96,24 +130,32 @@ public final class ChaosRun {
                 fleet.publish(image);
             }
             List<String> ids = new ArrayList<>();
+            List<Fleet.ReplicaSpec> specs = new ArrayList<>();
             for (String[] r : REPLICAS) {
-                ChaosLink link = new ChaosLink(r[0], fleet::sshPort, random.nextLong());
+                ChaosLink link = new ChaosLink(r[0], InetAddress.getByName(net.hostAddress()), fleet::sshPort,
+                        random.nextLong());
                 links.put(r[0], link);
-                fleet.addReplica(r[0], r[1], IMAGES.stream().map(i -> i + ":3").toList(), link.port());
+                specs.add(new Fleet.ReplicaSpec(r[0], r[1], IMAGES.stream().map(i -> i + ":3").toList(),
+                        new Fleet.ReplicaLink(Optional.of(net.namespace(r[0])), net.hostAddress(), link.port())));
                 ids.add(r[0]);
             }
+            fleet.addReplicas(specs);
             Optional<Double> first = awaitConverged(fleet, ids, settings.converge());
             if (first.isEmpty()) {
                 say("chaos: the fleet did not converge before any fault; logs kept in " + fleet.logs());
                 return 1;
             }
             watch = new VisibilityWatch(fleet, IMAGES, () -> currentFault);
+            activeWatch = watch;
             List<FaultKind> kinds = settings.kinds().stream()
                     .map(k -> FaultKind.valueOf(k.toUpperCase(Locale.ROOT).replace('-', '_'))).toList();
-            List<Outcome> outcomes = new ArrayList<>();
+            List<FaultKind> round = new ArrayList<>();
             for (int i = 1; i <= settings.faults(); i++) {
-                FaultKind kind = kinds.get(random.nextInt(kinds.size()));
-                Outcome o = fault(fleet, links, ids, kind);
+                if (round.isEmpty()) {
+                    round.addAll(shuffled(kinds));
+                }
+                FaultKind kind = round.remove(0);
+                Outcome o = fault(fleet, net, links, ids, kind);
                 outcomes.add(o);
                 say(String.format(Locale.ROOT, "chaos: fault %d/%d %s %s held %.1f s: %s%s", i, settings.faults(),
                         kind.label(), o.target(), o.holdSeconds(),
@@ -124,6 +166,7 @@ public final class ChaosRun {
             currentFault = "end";
             watch.pollOnce();
             watch.close();
+            reported = true;
             ok = report(outcomes, watch, fleet.logs());
             return ok ? 0 : 1;
         } finally {
@@ -132,6 +175,7 @@ public final class ChaosRun {
             }
             links.values().forEach(ChaosLink::close);
             fleet.close();
+            net.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -147,11 +191,25 @@ public final class ChaosRun {
         }
     }
 
-    private Outcome fault(Fleet fleet, Map<String, ChaosLink> links, List<String> ids, FaultKind kind)
+    /** The kinds in an order drawn by the seed: one round of faults. */
+    private List<FaultKind> shuffled(List<FaultKind> kinds) {
+        List<FaultKind> order = new ArrayList<>(kinds);
+        for (int i = order.size() - 1; i > 0; i--) {
+            java.util.Collections.swap(order, i, random.nextInt(i + 1));
+        }
+        return order;
+    }
+
+    private Outcome fault(Fleet fleet, ChaosNet net, Map<String, ChaosLink> links, List<String> ids, FaultKind kind)
             throws Exception {
         String replica = ids.get(random.nextInt(ids.size()));
         String target = kind.process() != null ? kind.process() : replica;
-        double hold = 2 + random.nextDouble() * 6;
+        // A crawl holds past the stall timeout, so that stall detection must end the step; a cut
+        // sometimes does, sometimes not (the stream resumes on the same connection).
+        double maxHold = settings.maxHold().toMillis() / 1000.0;
+        double hold = kind == FaultKind.LINK_CRAWL ? settings.stallTimeout().toMillis() / 1000.0 + 4 + random.nextDouble() * 4
+                : 1 + random.nextDouble() * Math.max(0, maxHold - 1);
+        long stallsBefore = kind == FaultKind.LINK_CRAWL ? stalls(fleet, replica) : 0;
         currentFault = kind.label();
         List<String> notes = new ArrayList<>();
         publishUpdate(fleet, IMAGES.get(random.nextInt(IMAGES.size())), notes);
@@ -161,12 +219,12 @@ public final class ChaosRun {
         ChaosLink link = links.get(replica);
         Path fill = fleet.replica(replica).pool().resolve(".chaos-fill");
         switch (kind) {
-            case REPLICA_KILL, REPLICA_TERM -> fleet.end(replica, kind.kill());
-            case LINK_CUT -> link.cut();
-            case LINK_CRAWL -> link.crawl(CRAWL_BYTES_PER_SECOND);
+            case REPLICA_KILL, REPLICA_TERM -> notes.add(exit(fleet.end(replica, kind.kill()), kind));
+            case LINK_CUT -> net.cut(replica);
+            case LINK_CRAWL -> net.crawl(replica, CRAWL_BYTES_PER_SECOND);
             case WIRE_CORRUPT -> link.corrupt();
             case DISK_FULL -> notes.add(fillUp(fill));
-            default -> fleet.end(target, kind.kill());
+            default -> notes.add(exit(fleet.end(target, kind.kill()), kind));
         }
         if (!kind.brokerDown()) {
             publishUpdate(fleet, IMAGES.get(random.nextInt(IMAGES.size())), notes);
@@ -176,13 +234,18 @@ public final class ChaosRun {
             Thread.sleep(left / 1_000_000);
         }
         switch (kind) {
-            case LINK_CUT, LINK_CRAWL, WIRE_CORRUPT -> link.restore();
+            case LINK_CUT, LINK_CRAWL -> net.restore(replica);
+            case WIRE_CORRUPT -> link.restore();
             case DISK_FULL -> Files.deleteIfExists(fill);
             case REPLICA_KILL, REPLICA_TERM -> fleet.restart(replica);
             default -> fleet.restart(target);
         }
         if (kind == FaultKind.WIRE_CORRUPT) {
             notes.add(link.flipped.get() + " chunks flipped so far on this link");
+        }
+        if (kind == FaultKind.LINK_CRAWL) {
+            long stalls = stalls(fleet, replica) - stallsBefore;
+            notes.add(stalls > 0 ? "stall detected " + stalls + " time(s)" : "no step stalled");
         }
         double held = (System.nanoTime() - struck) / 1e9;
         Optional<Double> converged = awaitConverged(fleet, ids, settings.converge());
@@ -203,6 +266,21 @@ public final class ChaosRun {
             // The snapshot stays on disk; the master's reconciler publishes it.
             notes.add("publishing " + image + " failed: " + e.getMessage());
             LOG.warn("chaos: publishing {} failed: {}", image, e.toString());
+        }
+    }
+
+    /** The ended process's exit status; a kill that was no SIGKILL (status 137) says so. */
+    private static String exit(int status, FaultKind kind) {
+        return "exit " + status + (kind.kill() && status != 137 ? " (NOT a SIGKILL)" : "");
+    }
+
+    /** How often the replica's log says its stall detection ended a step. */
+    private static long stalls(Fleet fleet, String replica) {
+        Path log = fleet.logs().resolve(replica + ".log");
+        try (var lines = Files.lines(log, java.nio.charset.StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(STALL_LINE)).count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
         }
     }
 

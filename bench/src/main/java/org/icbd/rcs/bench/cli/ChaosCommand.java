@@ -82,7 +82,8 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         long disk = Sizes.parse(diskSize, "--disk-size");
         WorkDir.reset(workDir);
-        return new ChaosRun(new ChaosRun.Settings(faults, seed, workDir, files, disk, converge, chosen),
+        return new ChaosRun(new ChaosRun.Settings(faults, seed, workDir, files, disk, converge, chosen,
+                ChaosRun.MAX_HOLD, ChaosRun.STALL_TIMEOUT),
                 spec.commandLine().getOut()).run();
     }
 }

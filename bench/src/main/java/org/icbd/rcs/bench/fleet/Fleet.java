@@ -83,6 +83,22 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * How a replica reaches the master: in the host's network namespace or its own ({@code ip netns exec}),
+     * dialling {@code masterHost:masterPort} (a relay in between), 0 for the master's own port.
+     */
+    public record ReplicaLink(Optional<String> namespace, String masterHost, int masterPort) {
+        public ReplicaLink {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(masterHost, "masterHost");
+        }
+
+        /** The master's own address and port, in the host's namespace. */
+        public static ReplicaLink direct() {
+            return new ReplicaLink(Optional.empty(), "127.0.0.1", 0);
+        }
+    }
+
     /** A replica site: its pool and key, and its process while it runs. */
     public static final class Replica {
         final String id;
@@ -92,8 +108,8 @@ public final class Fleet implements AutoCloseable {
         final Path privateKey;
         /** Its /metrics and /health; kept across restarts of the replica. */
         final int httpPort;
-        /** The port the replica reaches the master on, when not the master's own (a relay in between); 0 for the master's. */
-        int masterPort;
+        /** How the replica reaches the master: its own namespace or not, the address and port it dials. */
+        ReplicaLink link = ReplicaLink.direct();
         Peering peering = Peering.NONE;
         /** Further settings, {@code --set NAME=VALUE} at each start. */
         final Map<String, String> settings = new LinkedHashMap<>();
@@ -143,6 +159,8 @@ public final class Fleet implements AutoCloseable {
     private final Path keys;
     private final Path logs;
     private ChildJvm kafka;
+    private String kafkaHost = "127.0.0.1";
+    private List<String> replicaArgs = List.of();
     private String bootstrap;
     private LoopPool masterPool;
     private ChildJvm master;
@@ -166,11 +184,27 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
+    /**
+     * The address the broker listens on and advertises (default 127.0.0.1): one every replica's
+     * network namespace reaches. Set it before {@link #startKafka}.
+     */
+    public void kafkaHost(String address) {
+        if (bootstrap != null) {
+            throw new IllegalStateException("the broker already started on " + bootstrap);
+        }
+        this.kafkaHost = Objects.requireNonNull(address, "address");
+    }
+
+    /** Arguments every replica service gets after the fleet's own ({@code --set ...}, say), at every start. */
+    public void replicaArgs(List<String> args) {
+        this.replicaArgs = List.copyOf(args);
+    }
+
     /** Starts the broker on a free port, or (again) on the port it had; returns the bootstrap address. */
     public String startKafka() {
         // A restart keeps the client port: every service was told this bootstrap address.
         String port = bootstrap == null ? "0" : bootstrap.substring(bootstrap.lastIndexOf(':') + 1);
-        kafka = start("kafka", "512m", List.of("local-kafka", "--port", port,
+        kafka = start("kafka", "512m", List.of("local-kafka", "--host", kafkaHost, "--port", port,
                 "--data-dir", settings.workDir().resolve("kafka").toString(), "--partitions", "3"));
         bootstrap = kafka.awaitReady(settings.readyTimeout()).get("bootstrap");
         return bootstrap;
@@ -186,9 +220,10 @@ public final class Fleet implements AutoCloseable {
     /**
      * Ends one of the fleet's processes as a crash ({@code kill}: SIGKILL) or an operator would
      * (SIGTERM, then SIGKILL after the stop grace): {@code kafka}, {@code master}, {@code planner} or a
-     * replica's id. {@link #restart} starts it again with the same settings.
+     * replica's id. {@link #restart} starts it again with the same settings. Returns its exit status
+     * (137 after a SIGKILL).
      */
-    public void end(String name, boolean kill) {
+    public int end(String name, boolean kill) {
         ChildJvm p = switch (name) {
             case "kafka" -> kafka;
             case MASTER_NAME -> master;
@@ -198,11 +233,7 @@ public final class Fleet implements AutoCloseable {
         if (p == null) {
             throw new IllegalStateException(name + " is not running");
         }
-        if (kill) {
-            p.kill();
-        } else {
-            p.stop();
-        }
+        return kill ? p.kill() : p.stop();
     }
 
     /** Starts {@code name} again after {@link #end}: the broker on its port, the master on its pool. */
@@ -291,7 +322,7 @@ public final class Fleet implements AutoCloseable {
         LoopPool pool = pool(id);
         Path key = authorizeClient(id);
         Replica replica = new Replica(id, site, List.copyOf(subscriptions), pool, key, freePort());
-        replica.masterPort = masterPort;
+        replica.link = new ReplicaLink(Optional.empty(), "127.0.0.1", masterPort);
         replica.peering = peering;
         if (peering.maxDownstreams().isPresent()) {
             replica.servePort = freePort();
@@ -312,6 +343,37 @@ public final class Fleet implements AutoCloseable {
         replicas.put(id, replica);
         startReplica(id);
         return replica;
+    }
+
+    /** As {@link #addReplica(String, String, List)}, the replica reaching the master by {@code link}. */
+    public Replica addReplica(String id, String site, List<String> subscriptions, ReplicaLink link) {
+        return addReplicas(List.of(new ReplicaSpec(id, site, subscriptions, link))).get(0);
+    }
+
+    /** One replica site to add: its id, site, subscriptions ({@code image:keep}) and link to the master. */
+    public record ReplicaSpec(String id, String site, List<String> subscriptions, ReplicaLink link) {
+        public ReplicaSpec {
+            subscriptions = List.copyOf(subscriptions);
+            Objects.requireNonNull(link, "link");
+        }
+    }
+
+    /** Creates several replica sites and starts their services side by side, then waits until each is ready. */
+    public List<Replica> addReplicas(List<ReplicaSpec> specs) {
+        List<Replica> added = new ArrayList<>();
+        for (ReplicaSpec spec : specs) {
+            LoopPool pool = pool(spec.id());
+            Path key = authorizeClient(spec.id());
+            Replica replica = new Replica(spec.id(), spec.site(), spec.subscriptions(), pool, key, freePort());
+            replica.link = spec.link();
+            replicas.put(spec.id(), replica);
+            launchReplica(replica);
+            added.add(replica);
+        }
+        for (Replica r : added) {
+            r.process.awaitReady(settings.readyTimeout());
+        }
+        return added;
     }
 
     /**
@@ -388,14 +450,20 @@ public final class Fleet implements AutoCloseable {
 
     public void startReplica(String id) {
         Replica r = replica(id);
+        launchReplica(r);
+        r.process.awaitReady(settings.readyTimeout());
+    }
+
+    private void launchReplica(Replica r) {
+        String id = r.id;
         List<String> args = new ArrayList<>(List.of(
                 "replica", "run",
                 "--id", r.id,
                 "--site", r.site,
                 "--pool", r.pool.mountPoint().toString(),
                 "--bootstrap", bootstrap,
-                "--master-host", "127.0.0.1",
-                "--master-port", String.valueOf(r.masterPort > 0 ? r.masterPort : sshPort),
+                "--master-host", r.link.masterHost(),
+                "--master-port", String.valueOf(r.link.masterPort() > 0 ? r.link.masterPort() : sshPort),
                 "--master-host-key-file", masterHostKeyPin().toString(),
                 "--private-key", r.privateKey.toString(),
                 "--heartbeat", "2s",
@@ -413,8 +481,8 @@ public final class Fleet implements AutoCloseable {
             args.add("--set");
             args.add(name + "=" + value);
         });
-        r.process = start(id, settings.heap(), args);
-        r.process.awaitReady(settings.readyTimeout());
+        args.addAll(replicaArgs);
+        r.process = start(id, settings.heap(), args, r.link.namespace());
     }
 
     public void stopReplica(String id) {
@@ -601,8 +669,13 @@ public final class Fleet implements AutoCloseable {
 
     /** {@code icbd <args>} from the services' classes, its log and ready file under {@code logs/}. */
     private ChildJvm start(String name, String heap, List<String> args) {
+        return start(name, heap, args, Optional.empty());
+    }
+
+    private ChildJvm start(String name, String heap, List<String> args, Optional<String> netns) {
         return ChildJvm.services(name, args)
                 .jvmOptions(List.of("-Xmx" + heap, "-XX:+UseSerialGC"))
+                .networkNamespace(netns)
                 .logFile(logs.resolve(name + ".log"))
                 .readyFile(logs.resolve(name + ".ready"))
                 .start();

@@ -307,11 +307,12 @@ public final class ChildJvm implements AutoCloseable {
         return exitStatus().orElse(-1);
     }
 
-    /** SIGKILL, as a crash would. */
-    public void kill() {
+    /** SIGKILL, as a crash would; returns the exit status (137 once it is dead), -1 if it outlived the stop grace. */
+    public int kill() {
         process.destroyForcibly();
         waitFor(stopGrace);
-        LOG.info("killed {} (pid {})", name, pid());
+        LOG.info("killed {} (pid {}, status {})", name, pid(), exitStatus().map(String::valueOf).orElse("unknown"));
+        return exitStatus().orElse(-1);
     }
 
     @Override

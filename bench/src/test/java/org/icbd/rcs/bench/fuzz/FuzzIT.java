@@ -24,14 +24,14 @@ class FuzzIT {
     @Test
     void nothingBadIsAcceptedNothingCrashesAndEveryPoisonRecordIsDeadLettered() throws Exception {
         StringWriter text = new StringWriter();
-        int exit = new FuzzRun(new FuzzRun.Settings(6_000, 15, 400, 6, work.resolve("fleet"), Duration.ofMinutes(3)),
+        int exit = new FuzzRun(new FuzzRun.Settings(4_000, 15, 200, 6, work.resolve("fleet"), Duration.ofMinutes(3)),
                 new PrintWriter(text, true)).run();
         String out = text.toString();
         Matcher m = LAST.matcher(out);
         assertTrue(m.find(), out);
         assertTrue(out.strip().endsWith(m.group()), "the summary is the last line:\n" + out);
-        // 6,000 in process, 400 over SSH, 6 poison records for each of the 5 consumed record kinds.
-        assertEquals(6_000 + 400 + 30, Long.parseLong(m.group(1)), out);
+        // 4,000 in process, 200 over SSH, 6 poison records for each of the 5 consumed record kinds.
+        assertEquals(4_000 + 200 + 30, Long.parseLong(m.group(1)), out);
         assertEquals("0", m.group(2), out);
         assertEquals("0", m.group(3), out);
         assertEquals("30", m.group(4), out);

@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code icbd local-kafka}: a real Kafka broker, or a cluster of several, for demos and labs, in the foreground. */
 @Command(name = "local-kafka", mixinStandardHelpOptions = true,
-        description = {"Run a single-node Apache Kafka broker (KRaft) on 127.0.0.1 in the foreground, "
+        description = {"Run a single-node Apache Kafka broker (KRaft) on 127.0.0.1 (or --host) in the foreground, "
                 + "with the project's topics created. Prints 'bootstrap 127.0.0.1:PORT' when ready; "
                 + "stops on Ctrl-C or SIGTERM. Not for production: point services at a real cluster there.",
                 "With --brokers 3, runs three nodes (each a broker and a controller) on the client ports PORT, "
@@ -27,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
                         + " it. No topic is created: run 'icbd topics ensure' once the nodes are up."},
         footer = {"", "Examples:", "  icbd local-kafka --port 9092 --data-dir /var/lib/icbd/kafka",
                 "  icbd local-kafka --brokers 3 --port 9092",
-                "  icbd local-kafka --brokers 3 --node 2 --port 9092 --controller-port 9192 --data-dir /var/tmp/kafka"})
+                "  icbd local-kafka --brokers 3 --node 2 --port 9092 --controller-port 9192 --data-dir /var/tmp/kafka",
+                "  icbd local-kafka --host 10.233.0.1 --port 0"})
 public final class LocalKafkaCommand implements Callable<Integer> {
 
     @Spec
@@ -36,6 +37,11 @@ public final class LocalKafkaCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1, the first node's "
             + "with --brokers (the next nodes take the ports after it), 0 for free ones (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = LocalKafka.HOST, description = "Address of this "
+            + "machine the client listeners bind and advertise, for clients in other network namespaces "
+            + "(default: ${DEFAULT-VALUE}); the controllers stay on " + LocalKafka.HOST + ".")
+    String host;
 
     @Option(names = "--brokers", paramLabel = "N", defaultValue = "1", description = "Nodes, each a broker and a "
             + "controller, 1-" + LocalKafka.MAX_BROKERS + " (default: ${DEFAULT-VALUE}).")
@@ -105,8 +111,11 @@ public final class LocalKafkaCommand implements Callable<Integer> {
                         + " --data-dir, the same for every node of the cluster");
             }
         }
+        if (host.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--host must be an address of this machine, got ''");
+        }
         try {
-            return LocalKafka.builder().brokers(brokers).port(port).controllerPort(controllerPort).dataDir(dataDir)
+            return LocalKafka.builder().brokers(brokers).host(host).port(port).controllerPort(controllerPort).dataDir(dataDir)
                     .node(node);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

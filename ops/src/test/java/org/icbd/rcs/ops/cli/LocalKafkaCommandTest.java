@@ -29,6 +29,13 @@ class LocalKafkaCommandTest {
     }
 
     @Test
+    void aBlankHostIsAUsageError() {
+        CliRun run = CliRun.of("local-kafka", "--host", " ");
+        assertEquals(2, run.exitCode(), run::err);
+        assertTrue(run.err().contains("--host must be an address of this machine"), run::err);
+    }
+
+    @Test
     void helpExplainsTheClusterForm() {
         CliRun run = CliRun.of("local-kafka", "--help");
         assertEquals(0, run.exitCode(), run::err);

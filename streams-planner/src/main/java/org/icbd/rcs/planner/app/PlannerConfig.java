@@ -105,6 +105,9 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
         return kafka.bootstrapServers();
     }
 
+    /** The main consumers' session timeout: how long a crashed instance holds its partitions. */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+
     /**
      * The Kafka Streams configuration.
      * <ul>
@@ -122,6 +125,9 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
      *   <li>{@code num.stream.threads} = {@value #DEFAULT_STREAM_THREADS}: the image partitions of one
      *       instance are planned on two threads, so one busy image does not hold up the others
      *       (a pass-through {@code num.stream.threads} changes it);</li>
+     *   <li>{@code main.consumer.session.timeout.ms} = {@value #SESSION_TIMEOUT_MS}: after a crash
+     *       (SIGKILL), a restarted or standing-by instance gets the partitions within 10 s instead of
+     *       the default 45 s; a clean stop leaves the group at once anyway;</li>
      *   <li>the three exception handlers: unreadable records, processing failures and failed
      *       outputs are logged, dead-lettered where a source record exists, and skipped.</li>
      * </ul>
@@ -140,6 +146,9 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
         // There is no global store today; should one come, it is handled the same way.
         tuning.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         tuning.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, LoggingProductionHandler.class);
+        // A killed instance's partitions go to a new one once its session expires: 10 s, not the
+        // default 45 s (heartbeats every 3 s, from a thread of their own).
+        tuning.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
         // A planner that starts for the first time reads every input from the beginning.
         tuning.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         Properties props = new Properties();

@@ -50,6 +50,16 @@ class PlannerConfigTest {
     }
 
     @Test
+    void aKilledPlannersPartitionsMoveWithinTenSecondsNotTheDefaultFortyFive() {
+        // Found by icbd chaos: after a SIGKILL the new instance waited ~40 s for the dead members'
+        // sessions to expire before it got the partitions back.
+        Properties props = PlannerConfig.defaults().streamsProperties();
+        assertEquals(10_000, props.get(StreamsConfig.mainConsumerPrefix(
+                org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)));
+        new StreamsConfig(props);
+    }
+
+    @Test
     void settingsBindWithDefaultsAndOverrides() {
         PlannerConfig defaults = PlannerApplication.config(Map.of());
         assertEquals(PlannerConfig.DEFAULT_BOOTSTRAP_SERVERS, defaults.bootstrapServers());
