@@ -28,7 +28,8 @@ import org.icbd.rcs.replica.pull.StreamOutcome;
  *       frees up by retention or by hand;
  *   <li>a refused request, a rejected host key or identity, a stream btrfs rejects while the master
  *       said it was complete (corruption), a missing parent and a verification
- *       mismatch are PERMANENT: repeating the same request fails the same way.
+ *       mismatch are PERMANENT: repeating the same request fails the same way (a version line or
+ *       key exchange damaged on the wire is TRANSIENT: it fails the same way as a real mismatch).
  * </ul>
  *
  * A stream is complete only when the master ended the channel with status 0: a receive that
@@ -115,8 +116,12 @@ public final class FailureClassifier {
                     return new StepFailure(ErrorClass.PERMANENT, what + " failed: the master does not allow"
                             + " connections from this host" + describe(e) + "; check the master's access rules", e);
                 case SshConstants.SSH2_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED:
-                    return new StepFailure(ErrorClass.PERMANENT, what + " failed: the master and this replica share"
-                            + " no SSH protocol version" + describe(e) + "; check both sides' SSH software", e);
+                    // The version lines are exchanged in plain text: a byte damaged on the wire
+                    // ("SSH-2.4-...") reads as a version the other side does not speak. Retry, and
+                    // say what to check if it lasts.
+                    return new StepFailure(ErrorClass.TRANSIENT, what + " failed: the master and this replica share"
+                            + " no SSH protocol version" + describe(e) + "; retried, since a damaged connection fails"
+                            + " it too; if it lasts, check both sides' SSH software", e);
                 case SshConstants.SSH2_DISCONNECT_KEY_EXCHANGE_FAILED:
                     // Bytes damaged on the wire fail the exchange (its signature) exactly as a missing
                     // common algorithm does, and MINA gives both the one code: retry, and say what to

@@ -114,7 +114,7 @@ class FailureClassifierTest {
                         ErrorClass.TRANSIENT, "key exchange"),
                 Arguments.of("no common protocol version",
                         new SshException(SshConstants.SSH2_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED, "x"),
-                        ErrorClass.PERMANENT, "protocol version"),
+                        ErrorClass.TRANSIENT, "protocol version"),
                 Arguments.of("this host not allowed",
                         new SshException(SshConstants.SSH2_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT, "x"),
                         ErrorClass.PERMANENT, "does not allow"),
