@@ -22,18 +22,19 @@ import java.util.Set;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.events.Compression;
-import org.icbd.rcs.transfer.Transport;
 import org.icbd.rcs.events.Fields;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.Subscription;
 import org.icbd.rcs.kafka.KafkaClientSettings;
 import org.icbd.rcs.kafka.KafkaSettingsException;
+import org.icbd.rcs.master.ssh.SendServerSettings;
 import org.icbd.rcs.replica.apply.Backoff;
 import org.icbd.rcs.replica.handoff.PostApplyCommand;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
 import org.icbd.rcs.replica.pull.TrustedSource;
 import org.icbd.rcs.replica.serve.ServeConfig;
-import org.icbd.rcs.events.Sources;
+import org.icbd.rcs.transfer.Transport;
 
 /**
  * The replica's settings, checked and typed: what {@link ReplicaSettings} holds once every value
@@ -177,10 +178,6 @@ public record ReplicaConfig(
                 new Backoff(initial, max, r.getMaxAttempts()), postApply, resumeMaxAge, maxPullRate, serve, peers);
     }
 
-    /** A POSIX-portable user name, as the send service takes it. */
-    private static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile(
-            "[A-Za-z0-9._][A-Za-z0-9._-]{0,31}");
-
     /** Empty unless {@code serve.enabled}; then every serve setting is checked. */
     static Optional<ServeConfig> serve(ReplicaSettings.Serve v, String p) {
         if (v == null || !v.isEnabled()) {
@@ -201,7 +198,7 @@ public record ReplicaConfig(
                     + " authorized_keys format)");
         }
         String user = required(v.getUser(), p + "user").strip();
-        if (!USER_NAME.matcher(user).matches()) {
+        if (!SendServerSettings.isUserName(user)) {
             throw new InvalidSettingException(p + "user", "must be a user name like 'icbd' (letters, digits, '.',"
                     + " '_', '-', at most 32), got '" + user + "'");
         }
@@ -264,7 +261,8 @@ public record ReplicaConfig(
             if (port < 1 || port > 65535) {
                 throw new InvalidSettingException(at + ".port", "must be 1-65535, got " + port);
             }
-            PublicKey key = pinnedKey(entry.get("host-key"), entry.get("host-key-file"), host, port, at + ".");
+            PublicKey key = pinnedKey(entry.get("host-key"), entry.get("host-key-file"), host, port, at + ".", "",
+                    "a peer's");
             Transport transport = Transport.SSH;
             String transportText = entry.get("transport");
             if (transportText != null && !transportText.isBlank()) {
@@ -298,14 +296,19 @@ public record ReplicaConfig(
         return out;
     }
 
-    private static PublicKey pinnedKey(String inlineKey, String keyFile, String host, int port, String p) {
+    /**
+     * A source's pinned host key: exactly one of {@code <p><local>host-key} (one line) and
+     * {@code <p><local>host-key-file}; {@code whose} names the source in the message ("the master's").
+     */
+    private static PublicKey pinnedKey(String inlineKey, String keyFile, String host, int port, String p,
+                                       String local, String whose) {
         boolean inline = inlineKey != null && !inlineKey.isBlank();
         boolean file = keyFile != null && !keyFile.isBlank();
         if (inline == file) {
-            throw new InvalidSettingException(p + "host-key-file", "set exactly one of host-key-file and host-key:"
-                    + " a peer's host key is pinned, never learned");
+            throw new InvalidSettingException(p + local + "host-key-file", "set exactly one of " + local
+                    + "host-key-file and " + local + "host-key: " + whose + " host key is pinned, never learned");
         }
-        String setting = inline ? p + "host-key" : p + "host-key-file";
+        String setting = inline ? p + local + "host-key" : p + local + "host-key-file";
         String text;
         if (inline) {
             text = inlineKey;
@@ -380,29 +383,7 @@ public record ReplicaConfig(
     }
 
     private static PublicKey hostKey(ReplicaSettings.Master m, String host, int port, String p) {
-        boolean inline = m.getHostKey() != null && !m.getHostKey().isBlank();
-        boolean file = m.getHostKeyFile() != null && !m.getHostKeyFile().isBlank();
-        if (inline == file) {
-            throw new InvalidSettingException(p + "master.host-key-file", "set exactly one of master.host-key-file and"
-                    + " master.host-key: the master's host key is pinned, never learned");
-        }
-        String setting = inline ? p + "master.host-key" : p + "master.host-key-file";
-        String text;
-        if (inline) {
-            text = m.getHostKey();
-        } else {
-            Path path = Path.of(m.getHostKeyFile().strip());
-            try {
-                text = Files.readString(path, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new InvalidSettingException(setting, "cannot read " + path + ": " + e, e);
-            }
-        }
-        try {
-            return HostKeyPin.parse(text, host, port);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(setting, e.getMessage(), e);
-        }
+        return pinnedKey(m.getHostKey(), m.getHostKeyFile(), host, port, p, "master.", "the master's");
     }
 
     private static KeyPair identity(String file, String setting) {

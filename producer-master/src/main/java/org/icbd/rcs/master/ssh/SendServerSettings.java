@@ -49,10 +49,15 @@ public record SendServerSettings(String host, int port, Path hostKeyFile, Path a
             throw new IllegalArgumentException("icbd.master.send-queue-timeout must not be negative, got "
                     + sendQueueTimeout);
         }
-        if (user == null || !USER_NAME.matcher(user).matches()) {
+        if (!isUserName(user)) {
             throw new IllegalArgumentException("icbd.master.ssh-user must be a user name like '" + DEFAULT_USER
                     + "' (letters, digits, '.', '_', '-', at most 32), got '" + user + "'");
         }
+    }
+
+    /** True for a user name the service takes: POSIX-portable, as OpenSSH and the replicas' settings take it. */
+    public static boolean isUserName(String user) {
+        return user != null && USER_NAME.matcher(user).matches();
     }
 
     /** The settings as before the user was configurable: replicas log in as {@link #DEFAULT_USER}. */
