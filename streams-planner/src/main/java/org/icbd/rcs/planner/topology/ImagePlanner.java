@@ -453,30 +453,26 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
 
     /** What the planner did since the last summary line: the INFO view at fleet scale. */
     private static final class Counts {
-        private static final Duration EVERY = Duration.ofSeconds(10);
         long versions;
         long tasks;
         long reissued;
         final Map<ReplicationState, Long> states = new EnumMap<>(ReplicationState.class);
-        private Instant since;
+        private final SummaryClock clock = new SummaryClock();
 
         void summarise(String task, Instant now) {
-            if (since == null) {
-                since = now;
-            }
-            if (Duration.between(since, now).compareTo(EVERY) < 0) {
+            long seconds = clock.due(now);
+            if (seconds < 0) {
                 return;
             }
             if (versions + tasks + reissued > 0 || !states.isEmpty()) {
                 LOG.info("Planner task {} in the last {}s: {} version events, {} tasks issued ({} of them stalled "
-                        + "tasks issued again), status changes into {}", task, Duration.between(since, now).toSeconds(),
+                        + "tasks issued again), status changes into {}", task, seconds,
                         versions, tasks, reissued, states);
             }
             versions = 0;
             tasks = 0;
             reissued = 0;
             states.clear();
-            since = now;
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.icbd.rcs.planner.topology;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -161,30 +160,26 @@ final class RegistrationFanOut implements Processor<String, RegistrationChange, 
 
     /** What happened since the last summary line. */
     private static final class Counts {
-        private static final Duration EVERY = Duration.ofSeconds(10);
         long registered;
         long changed;
         long silent;
         long back;
-        private Instant since;
+        private final SummaryClock clock = new SummaryClock();
 
         void summarise(String task, Instant now) {
-            if (since == null) {
-                since = now;
-            }
-            if (Duration.between(since, now).compareTo(EVERY) < 0) {
+            long seconds = clock.due(now);
+            if (seconds < 0) {
                 return;
             }
             if (registered + changed + silent + back > 0) {
                 LOG.info("Replicas of task {} in the last {}s: {} registered, {} registrations changed, "
-                        + "{} fell silent (OFFLINE), {} heard again", task, Duration.between(since, now).toSeconds(),
+                        + "{} fell silent (OFFLINE), {} heard again", task, seconds,
                         registered, changed, silent, back);
             }
             registered = 0;
             changed = 0;
             silent = 0;
             back = 0;
-            since = now;
         }
     }
 }
