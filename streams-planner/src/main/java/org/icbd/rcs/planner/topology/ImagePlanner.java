@@ -1,7 +1,6 @@
 package org.icbd.rcs.planner.topology;
 
 import java.time.Instant;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
