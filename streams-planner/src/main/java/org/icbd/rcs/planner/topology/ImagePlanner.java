@@ -10,7 +10,6 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.List;
 import java.util.Optional;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -54,15 +53,19 @@ import org.slf4j.LoggerFactory;
 final class ImagePlanner implements Processor<String, ImageInput, String, PlannerOutput> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImagePlanner.class);
-    private static final StringSerializer PREFIX = new StringSerializer();
+    /**
+     * Decoded values kept per store of one task: every pair of a 30,000-replica fleet (90,000 pairs
+     * on three partitions), in about 2.5 KB per pair across the four stores.
+     */
+    static final int DECODED_VALUES = 40_000;
 
     private final TopologySettings settings;
     private ProcessorContext<String, PlannerOutput> context;
     private KeyValueStore<String, History> histories;
-    private KeyValueStore<String, SubscriptionEntry> subscriptions;
-    private KeyValueStore<String, HeldState> heldStates;
-    private KeyValueStore<String, TaskLedger> ledgers;
-    private KeyValueStore<String, ReplicationStatus> statuses;
+    private DecodedStore<SubscriptionEntry> subscriptions;
+    private DecodedStore<HeldState> heldStates;
+    private DecodedStore<TaskLedger> ledgers;
+    private DecodedStore<ReplicationStatus> statuses;
     /** Outstanding tasks by stall deadline; stale entries (progress since) are dropped when due. */
     private final PriorityQueue<Due> stallIndex = new PriorityQueue<>(Comparator.comparing(Due::at));
     /**
@@ -96,10 +99,10 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
     public void init(ProcessorContext<String, PlannerOutput> context) {
         this.context = context;
         histories = context.getStateStore(PlannerTopology.HISTORIES);
-        subscriptions = context.getStateStore(PlannerTopology.SUBSCRIPTIONS);
-        heldStates = context.getStateStore(PlannerTopology.HELD_STATES);
-        ledgers = context.getStateStore(PlannerTopology.TASK_LEDGERS);
-        statuses = context.getStateStore(PlannerTopology.STATUSES);
+        subscriptions = decodedStore(context, PlannerTopology.SUBSCRIPTIONS);
+        heldStates = decodedStore(context, PlannerTopology.HELD_STATES);
+        ledgers = decodedStore(context, PlannerTopology.TASK_LEDGERS);
+        statuses = decodedStore(context, PlannerTopology.STATUSES);
         decoded.clear();
         try (KeyValueIterator<String, TaskLedger> all = ledgers.all()) {
             while (all.hasNext()) {
@@ -158,7 +161,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
         // all fetching the new version from the master.
         List<KeyValue<String, SubscriptionEntry>> serving = new ArrayList<>();
         List<KeyValue<String, SubscriptionEntry>> others = new ArrayList<>();
-        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/")) {
             while (it.hasNext()) {
                 KeyValue<String, SubscriptionEntry> e = it.next();
                 (e.value.serves().isPresent() ? serving : others).add(e);
@@ -363,6 +366,10 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
                 raw, reason, IntakeProcessor.CONSUMER, now)), now);
     }
 
+    private static <V> DecodedStore<V> decodedStore(ProcessorContext<?, ?> context, String name) {
+        return new DecodedStore<>(context.getStateStore(name), DECODED_VALUES);
+    }
+
     private Decoded history(String image) {
         Decoded known = decoded.get(image);
         if (known == null) {
@@ -384,7 +391,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return;
         }
         List<PairKey> site = new ArrayList<>();
-        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(peer.image() + "/", PREFIX)) {
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(peer.image() + "/")) {
             while (it.hasNext()) {
                 KeyValue<String, SubscriptionEntry> e = it.next();
                 PairKey pair = pairOf(e.key);
@@ -403,7 +410,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             return view;
         }
         view = new ImagePeers();
-        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/", PREFIX)) {
+        try (KeyValueIterator<String, SubscriptionEntry> it = subscriptions.prefixScan(image + "/")) {
             while (it.hasNext()) {
                 KeyValue<String, SubscriptionEntry> e = it.next();
                 if (e.value.serves().isPresent()) {
@@ -413,7 +420,7 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
             }
         }
         if (view.hasServers()) {
-            try (KeyValueIterator<String, TaskLedger> it = ledgers.prefixScan(image + "/", PREFIX)) {
+            try (KeyValueIterator<String, TaskLedger> it = ledgers.prefixScan(image + "/")) {
                 while (it.hasNext()) {
                     KeyValue<String, TaskLedger> e = it.next();
                     if (e.value.outstanding().map(o -> !o.peersFor(Set.of()).isEmpty()).orElse(false)) {
