@@ -212,6 +212,7 @@ public final class Simulation implements AutoCloseable {
         out.flush();
 
         long consumed1 = plannerConsumed();
+        Map<Long, long[]> cpuRounds = cpuOfPlanners();
         Instant rounds0 = Instant.now();
         List<Long> ackToInSync = new ArrayList<>();
         boolean converged = known;
@@ -248,6 +249,7 @@ public final class Simulation implements AutoCloseable {
         }
         double roundSeconds = Duration.between(rounds0, Instant.now()).toMillis() / 1000.0;
         double recordsPerSecond = (plannerConsumed() - consumed1) / roundSeconds;
+        double roundCpu = cpuSince(cpuRounds);
         long peakRss = 0;
         for (ChildJvm p : planners) {
             if (p.isAlive()) {
@@ -258,7 +260,7 @@ public final class Simulation implements AutoCloseable {
         latencies.sort(Long::compare);
         return new SimulationResult(settings.replicas(), settings.images(), tasks.get(), percentile(latencies, 50),
                 percentile(latencies, 99), ackToInSync.stream().mapToLong(Long::longValue).max().orElse(0),
-                recordsPerSecond, idleCpu, peakRss, falseOffline.get(), duplicateTaskIds.get(),
+                recordsPerSecond, roundCpu, idleCpu, peakRss, falseOffline.get(), duplicateTaskIds.get(),
                 stepsOutOfOrder.get(), missingParents.get(), staleTasks.get(), converged);
     }
 

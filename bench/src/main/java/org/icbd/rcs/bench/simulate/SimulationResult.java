@@ -11,6 +11,8 @@ import java.io.PrintWriter;
  * @param ackToInSyncMillis the longest, over the rounds, from the round's last acknowledgement to
  *                          every pair IN_SYNC at the round's version
  * @param recordsPerSecond  records the planners consumed per second while the rounds ran
+ * @param roundCpuSeconds   CPU seconds the planners used while the rounds ran: per task, the figure
+ *                          that a machine's load changes least
  * @param idleCpu           the planners' CPU with heartbeats only, in cores
  * @param peakRssBytes      the largest peak RSS ({@code VmHWM}) of a planner still running at the end
  * @param falseOffline      OFFLINE transitions (every one false: no simulated replica stops)
@@ -20,9 +22,9 @@ import java.io.PrintWriter;
  * @param staleTasks        tasks whose expectHave was not what the pair held (answered with the holdings)
  */
 public record SimulationResult(int replicas, int images, long tasks, long p50Millis, long p99Millis,
-                               long ackToInSyncMillis, double recordsPerSecond, double idleCpu, long peakRssBytes,
-                               long falseOffline, long duplicateTaskIds, long stepsOutOfOrder, long missingParents,
-                               long staleTasks, boolean converged) {
+                               long ackToInSyncMillis, double recordsPerSecond, double roundCpuSeconds,
+                               double idleCpu, long peakRssBytes, long falseOffline, long duplicateTaskIds,
+                               long stepsOutOfOrder, long missingParents, long staleTasks, boolean converged) {
 
     /** True iff the command exits 0: converged without a false OFFLINE. */
     public boolean ok() {
@@ -39,6 +41,8 @@ public record SimulationResult(int replicas, int images, long tasks, long p50Mil
         out.printf("publish to task: p50 %d ms, p99 %d ms%n", p50Millis, p99Millis);
         out.printf("last acknowledgement to every pair IN_SYNC: %d ms (longest round)%n", ackToInSyncMillis);
         out.printf("planner records consumed: %.0f/s%n", recordsPerSecond);
+        out.printf("planner CPU while the rounds ran: %.1f s, %.2f ms per task%n", roundCpuSeconds,
+                tasks == 0 ? 0.0 : roundCpuSeconds * 1000 / tasks);
         out.printf("planner idle CPU (heartbeats only): %.0f%% of a core%n", idleCpu * 100);
         out.printf("planner peak RSS: %d MiB%n", peakRssBytes >> 20);
         out.printf("false OFFLINE transitions: %d%n", falseOffline);
