@@ -128,8 +128,6 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
      *   <li>{@code main.consumer.session.timeout.ms} = {@value #SESSION_TIMEOUT_MS}: after a crash
      *       (SIGKILL), a restarted or standing-by instance gets the partitions within 10 s instead of
      *       the default 45 s; a clean stop leaves the group at once anyway;</li>
-     *   <li>{@code rocksdb.config.setter} = {@link BoundedRocksDb}: every store of the process shares
-     *       one bounded block cache and memtable budget instead of taking its own;</li>
      *   <li>the three exception handlers: unreadable records, processing failures and failed
      *       outputs are logged, dead-lettered where a source record exists, and skipped.</li>
      * </ul>
@@ -142,7 +140,6 @@ public record PlannerConfig(KafkaClientSettings kafka, String applicationId, Pat
         tuning.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         tuning.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         tuning.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, DEFAULT_STREAM_THREADS);
-        tuning.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
         tuning.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetteringDeserializationHandler.class);
         tuning.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringProcessingHandler.class);

@@ -50,26 +50,6 @@ class PlannerConfigTest {
     }
 
     @Test
-    void everyRocksDbStoreOfTheProcessSharesOneBoundedBudget() {
-        Properties props = PlannerConfig.defaults().streamsProperties();
-        assertEquals(BoundedRocksDb.class, props.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
-        org.rocksdb.RocksDB.loadLibrary();
-        BoundedRocksDb setter = new BoundedRocksDb();
-        for (String store : java.util.List.of("held-states", "statuses")) {
-            try (org.rocksdb.Options options = new org.rocksdb.Options()) {
-                options.setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig());
-                setter.setConfig(store, options, Map.of());
-                assertEquals(8L << 20, options.writeBufferSize());
-                assertEquals(2, options.maxWriteBufferNumber());
-                org.rocksdb.BlockBasedTableConfig table = (org.rocksdb.BlockBasedTableConfig) options.tableFormatConfig();
-                assertEquals(true, table.cacheIndexAndFilterBlocks());
-                setter.close(store, options);
-            }
-        }
-        new StreamsConfig(props);
-    }
-
-    @Test
     void aKilledPlannersPartitionsMoveWithinTenSecondsNotTheDefaultFortyFive() {
         // Found by icbd chaos: after a SIGKILL the new instance waited ~40 s for the dead members'
         // sessions to expire before it got the partitions back.
