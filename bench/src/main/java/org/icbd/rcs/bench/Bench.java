@@ -120,6 +120,8 @@ public final class Bench implements AutoCloseable {
     private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
     /** Per fanout width, the {@code btrfs send} runs of the master's store during each measurement. */
     private final Map<Integer, List<Long>> fanoutSends = new ConcurrentHashMap<>();
+    /** Per fanout case, what each source served the site in each measurement. */
+    private final Map<String, List<SiteServed>> fanoutServed = new ConcurrentHashMap<>();
     private volatile ShapedLink link;
     private volatile PrivateSshd sshd;
     private volatile Btrbk btrbk;
@@ -272,7 +274,7 @@ public final class Bench implements AutoCloseable {
         Map<String, Object> datasetInfo = datasetInfo(dataset, update, versions);
         BenchReport report = new BenchReport(startedAt, (System.nanoTime() - t0) / 1e9, settingsInfo(), machine,
                 datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases, settings.maxPullRate(), fanoutSends,
-                Optional.ofNullable(linkInfo)));
+                fanoutServed, Optional.ofNullable(linkInfo)));
         succeeded = true;
         return report;
     }
@@ -434,7 +436,8 @@ public final class Bench implements AutoCloseable {
     /**
      * Starts the sites of the selected stream cases next to the loopback replica (in the master's
      * namespace): {@value #FANOUT} fanout replicas, each given version 1 untimed (their delta's
-     * parent); the resume replica behind a relay it can cut; the capped replica.
+     * parent), the first serving the others ({@link #startSitePeer}); the resume replica behind a relay
+     * it can cut; the capped replica.
      */
     private StreamCases startStreamCases(Optional<String> masterNs, int sshPort, Path keys, Versions versions,
                                          ImageVersion warmUpVersion, Consumer<String> progress) {
@@ -450,6 +453,7 @@ public final class Bench implements AutoCloseable {
             }
             progress.accept(String.format(Locale.ROOT, "gave the %d fanout replicas version 1 (untimed) in %.1f s",
                     FANOUT, (System.nanoTime() - start) / 1e9));
+            startSitePeer(fanout, keys, progress);
         }
         Optional<ReplicaHandle> resume = settings.routes().contains(Route.RESUME)
                 ? Optional.of(startReplica(Route.RESUME, "resume", masterNs, "127.0.0.1", sshPort, keys,
@@ -460,6 +464,31 @@ public final class Bench implements AutoCloseable {
         resume.ifPresent(r -> warmUp(r, warmUpVersion));
         cap.ifPresent(r -> warmUp(r, warmUpVersion));
         return new StreamCases(fanout, resume, cap);
+    }
+
+    /**
+     * The fanout replicas as one site whose first replica serves the others: it starts its own send
+     * service (its own host key, the site's replica key authorized, {@value #FANOUT}-1 downstreams at
+     * once, so that the planner would route all of them to it), and the others trust it as source
+     * {@code <its site name>}, its host key pinned.
+     */
+    private void startSitePeer(List<ReplicaHandle> fanout, Path keys, Consumer<String> progress) {
+        ReplicaHandle serving = fanout.get(0);
+        Path pin = keys.resolve("peer_host_key.pin");
+        SiteReply served = serving.process().request("serve 127.0.0.1 " + (FANOUT - 1) + " "
+                + keys.resolve("peer_host_key") + " " + pin + " " + keys.resolve("authorized_keys"), COMMAND);
+        if (!served.ok()) {
+            throw new IllegalStateException(serving.process().name() + ": serve failed: " + served.error());
+        }
+        for (ReplicaHandle replica : fanout.subList(1, fanout.size())) {
+            SiteReply trusted = replica.process().request("peer " + serving.process().name() + " 127.0.0.1 "
+                    + served.number("ssh") + " " + pin, COMMAND);
+            if (!trusted.ok()) {
+                throw new IllegalStateException(replica.process().name() + ": peer failed: " + trusted.error());
+            }
+        }
+        progress.accept(String.format(Locale.ROOT, "%s serves the other %d fanout replicas on 127.0.0.1:%d (host key "
+                + "%s)", serving.process().name(), FANOUT - 1, served.number("ssh"), served.text("fingerprint")));
     }
 
     /** The master's stream store's productions ({@code btrfs send} runs) so far. */
@@ -473,9 +502,15 @@ public final class Bench implements AutoCloseable {
 
     /** One step pulled by {@code replica}, failing the run when it fails. */
     private SiteReply pull(ReplicaHandle replica, Versions versions, boolean delta, Compression compression) {
+        return pull(replica, versions, delta, compression, Optional.empty());
+    }
+
+    /** One step pulled by {@code replica}, from the trusted peer {@code from} when given, else from the master. */
+    private SiteReply pull(ReplicaHandle replica, Versions versions, boolean delta, Compression compression,
+                           Optional<ReplicaHandle> from) {
         ImageVersion target = versions.target(delta);
         String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
-                + compression.code() + " " + target.uuid();
+                + compression.code() + " " + target.uuid() + from.map(f -> " from=" + f.process().name()).orElse("");
         SiteReply reply = replica.process().request(command, stepTimeout);
         if (!reply.ok()) {
             throw new IllegalStateException(replica.process().name() + ": `" + command + "` failed: " + reply.error());
@@ -493,7 +528,8 @@ public final class Bench implements AutoCloseable {
      * <ul>
      *   <li>fanout: the delta pulled by one replica, then by {@value #FANOUT} at once, each time from a
      *       master that no longer stores it (its stored streams of version 2 deleted first), so both
-     *       pay for one {@code btrfs send};
+     *       pay for one {@code btrfs send}; then through a peer ({@code fanout peer 4}): the first
+     *       replica pulls it from the master, then the other {@value #FANOUT}-1 at once from it;
      *   <li>resume: a full step through the relay uncut, then cut once it has carried half the uncut
      *       step's bytes and resumed by the next attempt; the stream is stored on the master already,
      *       for both (an untimed pull first, in the first repetition);
@@ -508,11 +544,13 @@ public final class Bench implements AutoCloseable {
                 repository.deleteStoredStreams(IMAGE, versions.v2().version());
                 List<ReplicaHandle> pulling = cases.fanout().subList(0, count);
                 long productions = storeProductions(master);
-                record(samples, caseKeys, "fanout " + count, Route.FANOUT.code(), "none", true,
-                        measureFanout(pulling, master, versions), of, progress);
+                String name = "fanout " + count;
+                record(samples, caseKeys, name, Route.FANOUT.code(), "none", true,
+                        measureFanout(name, Optional.empty(), pulling, master, versions), of, progress);
                 fanoutSends.computeIfAbsent(count, c -> new ArrayList<>()).add(storeProductions(master) - productions);
                 pulling.forEach(r -> deleteReceived(r, versions.v2().version()));
             }
+            measureFanoutPeer(cases.fanout(), master, repository, versions, samples, caseKeys, of, progress);
         }
         if (cases.resume().isPresent()) {
             ReplicaHandle replica = cases.resume().get();
@@ -537,12 +575,51 @@ public final class Bench implements AutoCloseable {
     }
 
     /**
-     * The delta pulled by every replica of {@code pulling} at once; the sample's bytes are their sums,
-     * its seconds the time until the last one promoted, its CPU the master's and all replicas' together.
+     * {@code fanout peer 4}: the delta, no longer stored on the master, pulled by the site's serving
+     * replica from the master, then by the other {@value #FANOUT}-1 at once from it; then deleted
+     * everywhere again, the serving replica's stored streams of it with it (as its retention does).
      */
-    private Sample measureFanout(List<ReplicaHandle> pulling, MasterHandle master, Versions versions) {
+    private void measureFanoutPeer(List<ReplicaHandle> fanout, MasterHandle master, ImageRepository repository,
+                                   Versions versions, Map<String, List<Sample>> samples,
+                                   Map<String, String[]> caseKeys, String of, Consumer<String> progress) {
+        repository.deleteStoredStreams(IMAGE, versions.v2().version());
+        ReplicaHandle serving = fanout.get(0);
+        long servedBefore = served(serving);
+        String name = "fanout peer " + FANOUT;
+        record(samples, caseKeys, name, Route.FANOUT.code(), "none", true,
+                measureFanout(name, Optional.of(serving), fanout.subList(1, fanout.size()), master, versions), of,
+                progress);
+        List<SiteServed> measured = fanoutServed.get(name);
+        progress.accept(String.format(Locale.ROOT, "%s %s: bytes by source %s; %s's send service counted %d",
+                of, name, measured.get(measured.size() - 1).wireBySource(), serving.process().name(),
+                served(serving) - servedBefore));
+        SiteReply deleted = serving.process().request("delete " + IMAGE + " " + versions.v2().version(), COMMAND);
+        if (!deleted.ok()) {
+            throw new IllegalStateException(serving.process().name() + ": delete failed: " + deleted.error());
+        }
+        fanout.subList(1, fanout.size()).forEach(r -> deleteReceived(r, versions.v2().version()));
+    }
+
+    /** The bytes {@code replica}'s send service served so far. */
+    private long served(ReplicaHandle replica) {
+        SiteReply reply = replica.process().request("served", COMMAND);
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": served failed: " + reply.error());
+        }
+        return reply.number("bytes");
+    }
+
+    /**
+     * The delta pulled by every replica of {@code pulling} at once, from the master, or from {@code
+     * peer} once it pulled it from the master; the sample's bytes are their sums (the peer's step
+     * included), its seconds the time until the last one promoted, its CPU the master's and all
+     * replicas' together. What each source served is kept under {@code name}.
+     */
+    private Sample measureFanout(String name, Optional<ReplicaHandle> peer, List<ReplicaHandle> pulling,
+                                 MasterHandle master, Versions versions) {
         Map<String, Long> pids = new LinkedHashMap<>();
         pids.put("master", master.pid());
+        peer.ifPresent(r -> pids.put(r.process().name(), r.pid()));
         pulling.forEach(r -> pids.put(r.process().name(), r.pid()));
         sync();
         List<SiteReply> replies = new CopyOnWriteArrayList<>();
@@ -550,11 +627,14 @@ public final class Bench implements AutoCloseable {
         ProcessSampler.Observed observed;
         long start = System.nanoTime();
         try (ProcessSampler sampler = new ProcessSampler(pids)) {
+            if (peer.isPresent()) {
+                replies.add(pull(peer.get(), versions, true, Compression.NONE));
+            }
             List<Thread> threads = new ArrayList<>();
             for (ReplicaHandle replica : pulling) {
                 Thread t = new Thread(() -> {
                     try {
-                        replies.add(pull(replica, versions, true, Compression.NONE));
+                        replies.add(pull(replica, versions, true, Compression.NONE, peer));
                     } catch (RuntimeException e) {
                         failures.add(e);
                     }
@@ -586,6 +666,7 @@ public final class Bench implements AutoCloseable {
                 site.startsWith("replica-") ? "replica" : site, bytes, Math::max));
         long wire = replies.stream().mapToLong(r -> r.number("wire")).sum();
         long stream = replies.stream().mapToLong(r -> r.number("stream")).sum();
+        fanoutServed.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(SiteServed.of(replies));
         return new Sample(nanos / 1e9, wire, stream, Map.of(), rss, cpu, Optional.empty(), Optional.empty());
     }
 
@@ -918,7 +999,7 @@ public final class Bench implements AutoCloseable {
      * issue's own first (raw, peers, CPU, link, memory), then those of the stream cases.
      */
     static List<Target> targets(List<CaseResult> cases, long maxPullRate, Map<Integer, List<Long>> fanoutSends,
-                                Optional<Map<String, Object>> link) {
+                                Map<String, List<SiteServed>> fanoutServed, Optional<Map<String, Object>> link) {
         List<Target> targets = new ArrayList<>();
         for (String step : List.of("full", "delta")) {
             find(cases, "loopback none", step).ifPresent(c -> c.ratioToRaw().ifPresent(r -> targets.add(new Target(
@@ -1013,6 +1094,8 @@ public final class Bench implements AutoCloseable {
                             one.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
                             fanoutSends.getOrDefault(FANOUT, List.of()), fanoutSends.getOrDefault(1, List.of()))));
         }
+        SiteServed.masterBytesPerSite(fanoutServed.getOrDefault("fanout peer " + FANOUT, List.of()),
+                fanoutServed.getOrDefault("fanout " + FANOUT, List.of()), FANOUT).ifPresent(targets::add);
         Optional<CaseResult> uncut = find(cases, "resume uncut", "full");
         Optional<CaseResult> cut = find(cases, "resume cut", "full");
         if (uncut.isPresent() && cut.isPresent()) {
