@@ -92,6 +92,8 @@ public final class Bench implements AutoCloseable {
     private static final Duration SSHD_SESSION_END = Duration.ofSeconds(10);
     /** Replicas pulling the same delta at once in the fanout case. */
     static final int FANOUT = 4;
+    /** The name of the fanout site's serving replica's pool, under the run's directory. */
+    private static final String PEER_POOL = "site-peer";
     private static final double TARGET_FANOUT_CPU_RATIO = 1.2;
     private static final double TARGET_RESUME_WIRE_RATIO = 1.1;
     /** What a probe reads from a {@link ProbeServer}: about three seconds at the link's rate. */
@@ -109,6 +111,13 @@ public final class Bench implements AutoCloseable {
     private final Path masterMount;
     private final Path replicaFile;
     private final Path replicaMount;
+    /**
+     * The pool of the fanout site's serving replica, apart from the others': on one filesystem with
+     * them, {@code btrfs receive} could take another replica's copy of version 1 as its delta's parent,
+     * and the serving replica's version 2 would then share no extents with its own version 1.
+     */
+    private final Path peerFile;
+    private final Path peerMount;
     private final Duration stepTimeout;
     private final RawPipe raw;
     private final List<SiteProcess> sites = new CopyOnWriteArrayList<>();
@@ -139,6 +148,8 @@ public final class Bench implements AutoCloseable {
         this.masterMount = runDir.resolve("master");
         this.replicaFile = runDir.resolve("replica.img");
         this.replicaMount = runDir.resolve("replica");
+        this.peerFile = runDir.resolve(PEER_POOL + ".img");
+        this.peerMount = runDir.resolve(PEER_POOL);
         // Generous: a stalled step fails the run, a slow one must not.
         this.stepTimeout = Duration.ofSeconds(Math.max(600, settings.datasetBytes() / 5_000_000));
         this.raw = new RawPipe(logs, stepTimeout);
@@ -179,6 +190,9 @@ public final class Bench implements AutoCloseable {
         long replicaPoolBytes = settings.routes().contains(Route.FANOUT)
                 ? Math.max(poolBytes, (FANOUT + 3) * settings.datasetBytes() + (1L << 30)) : poolBytes;
         LoopPool.create(replicaFile, replicaMount, replicaPoolBytes).keepAfterExit();
+        if (settings.routes().contains(Route.FANOUT)) {
+            LoopPool.create(peerFile, peerMount, poolBytes).keepAfterExit();
+        }
 
         progress.accept(String.format(Locale.ROOT, "generating %s of image content on %s",
                 bytes(settings.datasetBytes()), masterMount));
@@ -330,7 +344,17 @@ public final class Bench implements AutoCloseable {
     /** A replica site named {@code replica-<tag>} over {@code <replica pool>/<tag>}, with {@code extra} site flags. */
     private ReplicaHandle startReplica(Route route, String tag, Optional<String> netns, String masterHost, int sshPort,
                                        Path keys, List<String> extra) {
-        Path root = directory(replicaMount.resolve(tag));
+        return awaitReplica(launchReplica(route, tag, replicaMount, netns, masterHost, sshPort, keys, extra));
+    }
+
+    /** A replica site launched, its ready line not yet read: several start at once. */
+    private record LaunchedReplica(Route route, SiteProcess process, Path root, String masterHost) {
+    }
+
+    /** A replica site named {@code replica-<tag>} over {@code <pool>/<tag>}, launched. */
+    private LaunchedReplica launchReplica(Route route, String tag, Path pool, Optional<String> netns,
+                                          String masterHost, int sshPort, Path keys, List<String> extra) {
+        Path root = directory(pool.resolve(tag));
         List<String> args = new ArrayList<>(List.of("bench", "replica-site",
                 "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
                 "--host-key-pin", keys.resolve("host_key.pin").toString(),
@@ -340,12 +364,18 @@ public final class Bench implements AutoCloseable {
         SiteProcess process = SiteProcess.start(name, netns, settings.siteJava(), settings.siteJvmOptions(), args,
                 logs.resolve(name + ".log"));
         sites.add(process);
-        SiteReply ready = process.awaitReply(SITE_START);
+        return new LaunchedReplica(route, process, root, masterHost);
+    }
+
+    private ReplicaHandle awaitReplica(LaunchedReplica launched) {
+        SiteReply ready = launched.process().awaitReply(SITE_START);
         if (!ready.ok()) {
-            throw new IllegalStateException("the " + name + " site did not start: " + ready.error());
+            throw new IllegalStateException("the " + launched.process().name() + " site did not start: "
+                    + ready.error());
         }
         siteJava.put("replica", ready.text("java"));
-        return new ReplicaHandle(route, process, ready.number("pid"), root, masterHost);
+        return new ReplicaHandle(launched.route(), launched.process(), ready.number("pid"), launched.root(),
+                launched.masterHost());
     }
 
     /** Plain TCP from the master's probe source to each replica: what the path itself delivers. */
@@ -443,16 +473,18 @@ public final class Bench implements AutoCloseable {
                                          ImageVersion warmUpVersion, Consumer<String> progress) {
         List<ReplicaHandle> fanout = new ArrayList<>();
         if (settings.routes().contains(Route.FANOUT)) {
-            for (int i = 1; i <= FANOUT; i++) {
-                fanout.add(startReplica(Route.FANOUT, "fanout-" + i, masterNs, "127.0.0.1", sshPort, keys, List.of()));
-            }
             long start = System.nanoTime();
-            for (ReplicaHandle replica : fanout) {
-                warmUp(replica, warmUpVersion);
-                pull(replica, versions, false, Compression.NONE);
+            List<LaunchedReplica> launched = new ArrayList<>();
+            for (int i = 1; i <= FANOUT; i++) {
+                // The first, which serves the others, on a pool of its own.
+                launched.add(launchReplica(Route.FANOUT, "fanout-" + i, i == 1 ? peerMount : replicaMount, masterNs,
+                        "127.0.0.1", sshPort, keys, List.of()));
             }
-            progress.accept(String.format(Locale.ROOT, "gave the %d fanout replicas version 1 (untimed) in %.1f s",
-                    FANOUT, (System.nanoTime() - start) / 1e9));
+            launched.forEach(l -> fanout.add(awaitReplica(l)));
+            // Version 1 is a full step without compression, as the warm-up's: it warms each JVM up as well.
+            atOnce(fanout, "version 1", replica -> pull(replica, versions, false, Compression.NONE));
+            progress.accept(String.format(Locale.ROOT, "started the %d fanout replicas and gave them version 1 "
+                    + "(untimed, at once) in %.1f s", FANOUT, (System.nanoTime() - start) / 1e9));
             startSitePeer(fanout, keys, progress);
         }
         Optional<ReplicaHandle> resume = settings.routes().contains(Route.RESUME)
@@ -489,6 +521,35 @@ public final class Bench implements AutoCloseable {
         }
         progress.accept(String.format(Locale.ROOT, "%s serves the other %d fanout replicas on 127.0.0.1:%d (host key "
                 + "%s)", serving.process().name(), FANOUT - 1, served.number("ssh"), served.text("fingerprint")));
+    }
+
+    /** {@code action} for each of {@code replicas} at once, in a thread each; the first failure fails the run. */
+    private static void atOnce(List<ReplicaHandle> replicas, String what, Consumer<ReplicaHandle> action) {
+        List<RuntimeException> failures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (ReplicaHandle replica : replicas) {
+            Thread t = new Thread(() -> {
+                try {
+                    action.accept(replica);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }, "bench-" + replica.process().name());
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + replicas.size() + " replicas pulled " + what, e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(what + " at once to " + replicas.size() + " replicas: "
+                    + failures.get(0).getMessage(), failures.get(0));
+        }
     }
 
     /** The master's stream store's productions ({@code btrfs send} runs) so far. */
@@ -549,6 +610,7 @@ public final class Bench implements AutoCloseable {
                         measureFanout(name, Optional.empty(), pulling, master, versions), of, progress);
                 fanoutSends.computeIfAbsent(count, c -> new ArrayList<>()).add(storeProductions(master) - productions);
                 pulling.forEach(r -> deleteReceived(r, versions.v2().version()));
+                syncPeerPool();
             }
             measureFanoutPeer(cases.fanout(), master, repository, versions, samples, caseKeys, of, progress);
         }
@@ -597,7 +659,14 @@ public final class Bench implements AutoCloseable {
         if (!deleted.ok()) {
             throw new IllegalStateException(serving.process().name() + ": delete failed: " + deleted.error());
         }
+        syncPeerPool();
         fanout.subList(1, fanout.size()).forEach(r -> deleteReceived(r, versions.v2().version()));
+    }
+
+    /** As {@link #deleteSubvolumes} does for the replica pool: the cleaner done before the next measurement. */
+    private void syncPeerPool() {
+        runner.run(List.of("btrfs", "filesystem", "sync", peerMount.toString()), COMMAND);
+        runner.run(List.of("btrfs", "subvolume", "sync", peerMount.toString()), COMMAND);
     }
 
     /** The bytes {@code replica}'s send service served so far. */
@@ -623,40 +692,16 @@ public final class Bench implements AutoCloseable {
         pulling.forEach(r -> pids.put(r.process().name(), r.pid()));
         sync();
         List<SiteReply> replies = new CopyOnWriteArrayList<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
         ProcessSampler.Observed observed;
         long start = System.nanoTime();
         try (ProcessSampler sampler = new ProcessSampler(pids)) {
             if (peer.isPresent()) {
                 replies.add(pull(peer.get(), versions, true, Compression.NONE));
             }
-            List<Thread> threads = new ArrayList<>();
-            for (ReplicaHandle replica : pulling) {
-                Thread t = new Thread(() -> {
-                    try {
-                        replies.add(pull(replica, versions, true, Compression.NONE, peer));
-                    } catch (RuntimeException e) {
-                        failures.add(e);
-                    }
-                }, "bench-fanout-" + replica.process().name());
-                t.start();
-                threads.add(t);
-            }
-            for (Thread t : threads) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while the fanout replicas pulled", e);
-                }
-            }
+            atOnce(pulling, "the delta", replica -> replies.add(pull(replica, versions, true, Compression.NONE, peer)));
             observed = sampler.stop();
         }
         long nanos = System.nanoTime() - start;
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("fanout of " + pulling.size() + ": " + failures.get(0).getMessage(),
-                    failures.get(0));
-        }
         Map<String, Double> cpu = new LinkedHashMap<>();
         Map<String, Long> rss = new LinkedHashMap<>();
         observed.cpuSeconds().forEach((group, seconds) -> cpu.merge(
@@ -1289,6 +1334,7 @@ public final class Bench implements AutoCloseable {
                 });
         ShapedLink.deleteNamespace(runner, "icbd-bench-m-" + tag);
         ShapedLink.deleteNamespace(runner, "icbd-bench-r-" + tag);
+        LoopPool.destroy(dir.resolve(PEER_POOL + ".img"), dir.resolve(PEER_POOL));
         LoopPool.destroy(dir.resolve("replica.img"), dir.resolve("replica"));
         LoopPool.destroy(dir.resolve("master.img"), dir.resolve("master"));
         deleteTree(dir);
@@ -1394,6 +1440,7 @@ public final class Bench implements AutoCloseable {
         if (l != null) {
             l.close();
         }
+        LoopPool.destroy(peerFile, peerMount);
         LoopPool.destroy(replicaFile, replicaMount);
         LoopPool.destroy(masterFile, masterMount);
         if (succeeded) {
