@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code icbd bench} end to end at the smallest size, one repetition: it completes, its JSON holds
  * every case with bytes and the targets with their figures, the peers received the versions sent
- * (their received uuids), and it leaves no mount, loop device, namespace or process (the private
- * sshd included). No figure is asserted: this machine's load decides them.
+ * (their received uuids), through a site peer the master served the delta once for the four
+ * fanout replicas (counted from their replies), and it leaves no mount, loop device, namespace or
+ * process (the private sshd included). No figure is asserted: this machine's load decides them.
  */
 class BenchCommandIT {
 
