@@ -92,6 +92,8 @@ public final class Bench implements AutoCloseable {
     private static final Duration SSHD_SESSION_END = Duration.ofSeconds(10);
     /** Replicas pulling the same delta at once in the fanout case. */
     static final int FANOUT = 4;
+    /** The name of the fanout site's serving replica's pool, under the run's directory. */
+    private static final String PEER_POOL = "site-peer";
     private static final double TARGET_FANOUT_CPU_RATIO = 1.2;
     private static final double TARGET_RESUME_WIRE_RATIO = 1.1;
     /** What a probe reads from a {@link ProbeServer}: about three seconds at the link's rate. */
@@ -109,6 +111,13 @@ public final class Bench implements AutoCloseable {
     private final Path masterMount;
     private final Path replicaFile;
     private final Path replicaMount;
+    /**
+     * The pool of the fanout site's serving replica, apart from the others': on one filesystem with
+     * them, {@code btrfs receive} could take another replica's copy of version 1 as its delta's parent,
+     * and the serving replica's version 2 would then share no extents with its own version 1.
+     */
+    private final Path peerFile;
+    private final Path peerMount;
     private final Duration stepTimeout;
     private final RawPipe raw;
     private final List<SiteProcess> sites = new CopyOnWriteArrayList<>();
@@ -120,6 +129,8 @@ public final class Bench implements AutoCloseable {
     private final Map<Boolean, Long> streamBytes = new ConcurrentHashMap<>();
     /** Per fanout width, the {@code btrfs send} runs of the master's store during each measurement. */
     private final Map<Integer, List<Long>> fanoutSends = new ConcurrentHashMap<>();
+    /** Per fanout case, what each source served the site in each measurement. */
+    private final Map<String, List<SiteServed>> fanoutServed = new ConcurrentHashMap<>();
     private volatile ShapedLink link;
     private volatile PrivateSshd sshd;
     private volatile Btrbk btrbk;
@@ -137,6 +148,8 @@ public final class Bench implements AutoCloseable {
         this.masterMount = runDir.resolve("master");
         this.replicaFile = runDir.resolve("replica.img");
         this.replicaMount = runDir.resolve("replica");
+        this.peerFile = runDir.resolve(PEER_POOL + ".img");
+        this.peerMount = runDir.resolve(PEER_POOL);
         // Generous: a stalled step fails the run, a slow one must not.
         this.stepTimeout = Duration.ofSeconds(Math.max(600, settings.datasetBytes() / 5_000_000));
         this.raw = new RawPipe(logs, stepTimeout);
@@ -177,6 +190,9 @@ public final class Bench implements AutoCloseable {
         long replicaPoolBytes = settings.routes().contains(Route.FANOUT)
                 ? Math.max(poolBytes, (FANOUT + 3) * settings.datasetBytes() + (1L << 30)) : poolBytes;
         LoopPool.create(replicaFile, replicaMount, replicaPoolBytes).keepAfterExit();
+        if (settings.routes().contains(Route.FANOUT)) {
+            LoopPool.create(peerFile, peerMount, poolBytes).keepAfterExit();
+        }
 
         progress.accept(String.format(Locale.ROOT, "generating %s of image content on %s",
                 bytes(settings.datasetBytes()), masterMount));
@@ -272,7 +288,7 @@ public final class Bench implements AutoCloseable {
         Map<String, Object> datasetInfo = datasetInfo(dataset, update, versions);
         BenchReport report = new BenchReport(startedAt, (System.nanoTime() - t0) / 1e9, settingsInfo(), machine,
                 datasetInfo, Optional.ofNullable(linkInfo), cases, targets(cases, settings.maxPullRate(), fanoutSends,
-                Optional.ofNullable(linkInfo)));
+                fanoutServed, Optional.ofNullable(linkInfo)));
         succeeded = true;
         return report;
     }
@@ -328,7 +344,17 @@ public final class Bench implements AutoCloseable {
     /** A replica site named {@code replica-<tag>} over {@code <replica pool>/<tag>}, with {@code extra} site flags. */
     private ReplicaHandle startReplica(Route route, String tag, Optional<String> netns, String masterHost, int sshPort,
                                        Path keys, List<String> extra) {
-        Path root = directory(replicaMount.resolve(tag));
+        return awaitReplica(launchReplica(route, tag, replicaMount, netns, masterHost, sshPort, keys, extra));
+    }
+
+    /** A replica site launched, its ready line not yet read: several start at once. */
+    private record LaunchedReplica(Route route, SiteProcess process, Path root, String masterHost) {
+    }
+
+    /** A replica site named {@code replica-<tag>} over {@code <pool>/<tag>}, launched. */
+    private LaunchedReplica launchReplica(Route route, String tag, Path pool, Optional<String> netns,
+                                          String masterHost, int sshPort, Path keys, List<String> extra) {
+        Path root = directory(pool.resolve(tag));
         List<String> args = new ArrayList<>(List.of("bench", "replica-site",
                 "--root", root.toString(), "--master-host", masterHost, "--master-port", Integer.toString(sshPort),
                 "--host-key-pin", keys.resolve("host_key.pin").toString(),
@@ -338,12 +364,18 @@ public final class Bench implements AutoCloseable {
         SiteProcess process = SiteProcess.start(name, netns, settings.siteJava(), settings.siteJvmOptions(), args,
                 logs.resolve(name + ".log"));
         sites.add(process);
-        SiteReply ready = process.awaitReply(SITE_START);
+        return new LaunchedReplica(route, process, root, masterHost);
+    }
+
+    private ReplicaHandle awaitReplica(LaunchedReplica launched) {
+        SiteReply ready = launched.process().awaitReply(SITE_START);
         if (!ready.ok()) {
-            throw new IllegalStateException("the " + name + " site did not start: " + ready.error());
+            throw new IllegalStateException("the " + launched.process().name() + " site did not start: "
+                    + ready.error());
         }
         siteJava.put("replica", ready.text("java"));
-        return new ReplicaHandle(route, process, ready.number("pid"), root, masterHost);
+        return new ReplicaHandle(launched.route(), launched.process(), ready.number("pid"), launched.root(),
+                launched.masterHost());
     }
 
     /** Plain TCP from the master's probe source to each replica: what the path itself delivers. */
@@ -434,22 +466,26 @@ public final class Bench implements AutoCloseable {
     /**
      * Starts the sites of the selected stream cases next to the loopback replica (in the master's
      * namespace): {@value #FANOUT} fanout replicas, each given version 1 untimed (their delta's
-     * parent); the resume replica behind a relay it can cut; the capped replica.
+     * parent), the first serving the others ({@link #startSitePeer}); the resume replica behind a relay
+     * it can cut; the capped replica.
      */
     private StreamCases startStreamCases(Optional<String> masterNs, int sshPort, Path keys, Versions versions,
                                          ImageVersion warmUpVersion, Consumer<String> progress) {
         List<ReplicaHandle> fanout = new ArrayList<>();
         if (settings.routes().contains(Route.FANOUT)) {
-            for (int i = 1; i <= FANOUT; i++) {
-                fanout.add(startReplica(Route.FANOUT, "fanout-" + i, masterNs, "127.0.0.1", sshPort, keys, List.of()));
-            }
             long start = System.nanoTime();
-            for (ReplicaHandle replica : fanout) {
-                warmUp(replica, warmUpVersion);
-                pull(replica, versions, false, Compression.NONE);
+            List<LaunchedReplica> launched = new ArrayList<>();
+            for (int i = 1; i <= FANOUT; i++) {
+                // The first, which serves the others, on a pool of its own.
+                launched.add(launchReplica(Route.FANOUT, "fanout-" + i, i == 1 ? peerMount : replicaMount, masterNs,
+                        "127.0.0.1", sshPort, keys, List.of()));
             }
-            progress.accept(String.format(Locale.ROOT, "gave the %d fanout replicas version 1 (untimed) in %.1f s",
-                    FANOUT, (System.nanoTime() - start) / 1e9));
+            launched.forEach(l -> fanout.add(awaitReplica(l)));
+            // Version 1 is a full step without compression, as the warm-up's: it warms each JVM up as well.
+            atOnce(fanout, "version 1", replica -> pull(replica, versions, false, Compression.NONE));
+            progress.accept(String.format(Locale.ROOT, "started the %d fanout replicas and gave them version 1 "
+                    + "(untimed, at once) in %.1f s", FANOUT, (System.nanoTime() - start) / 1e9));
+            startSitePeer(fanout, keys, progress);
         }
         Optional<ReplicaHandle> resume = settings.routes().contains(Route.RESUME)
                 ? Optional.of(startReplica(Route.RESUME, "resume", masterNs, "127.0.0.1", sshPort, keys,
@@ -460,6 +496,60 @@ public final class Bench implements AutoCloseable {
         resume.ifPresent(r -> warmUp(r, warmUpVersion));
         cap.ifPresent(r -> warmUp(r, warmUpVersion));
         return new StreamCases(fanout, resume, cap);
+    }
+
+    /**
+     * The fanout replicas as one site whose first replica serves the others: it starts its own send
+     * service (its own host key, the site's replica key authorized, {@value #FANOUT}-1 downstreams at
+     * once, so that the planner would route all of them to it), and the others trust it as source
+     * {@code <its site name>}, its host key pinned.
+     */
+    private void startSitePeer(List<ReplicaHandle> fanout, Path keys, Consumer<String> progress) {
+        ReplicaHandle serving = fanout.get(0);
+        Path pin = keys.resolve("peer_host_key.pin");
+        SiteReply served = serving.process().request("serve 127.0.0.1 " + (FANOUT - 1) + " "
+                + keys.resolve("peer_host_key") + " " + pin + " " + keys.resolve("authorized_keys"), COMMAND);
+        if (!served.ok()) {
+            throw new IllegalStateException(serving.process().name() + ": serve failed: " + served.error());
+        }
+        for (ReplicaHandle replica : fanout.subList(1, fanout.size())) {
+            SiteReply trusted = replica.process().request("peer " + serving.process().name() + " 127.0.0.1 "
+                    + served.number("ssh") + " " + pin, COMMAND);
+            if (!trusted.ok()) {
+                throw new IllegalStateException(replica.process().name() + ": peer failed: " + trusted.error());
+            }
+        }
+        progress.accept(String.format(Locale.ROOT, "%s serves the other %d fanout replicas on 127.0.0.1:%d (host key "
+                + "%s)", serving.process().name(), FANOUT - 1, served.number("ssh"), served.text("fingerprint")));
+    }
+
+    /** {@code action} for each of {@code replicas} at once, in a thread each; the first failure fails the run. */
+    private static void atOnce(List<ReplicaHandle> replicas, String what, Consumer<ReplicaHandle> action) {
+        List<RuntimeException> failures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (ReplicaHandle replica : replicas) {
+            Thread t = new Thread(() -> {
+                try {
+                    action.accept(replica);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }, "bench-" + replica.process().name());
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + replicas.size() + " replicas pulled " + what, e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(what + " at once to " + replicas.size() + " replicas: "
+                    + failures.get(0).getMessage(), failures.get(0));
+        }
     }
 
     /** The master's stream store's productions ({@code btrfs send} runs) so far. */
@@ -473,9 +563,15 @@ public final class Bench implements AutoCloseable {
 
     /** One step pulled by {@code replica}, failing the run when it fails. */
     private SiteReply pull(ReplicaHandle replica, Versions versions, boolean delta, Compression compression) {
+        return pull(replica, versions, delta, compression, Optional.empty());
+    }
+
+    /** One step pulled by {@code replica}, from the trusted peer {@code from} when given, else from the master. */
+    private SiteReply pull(ReplicaHandle replica, Versions versions, boolean delta, Compression compression,
+                           Optional<ReplicaHandle> from) {
         ImageVersion target = versions.target(delta);
         String command = "pull " + IMAGE + " " + target.version() + " " + (delta ? versions.v1().version() : "-") + " "
-                + compression.code() + " " + target.uuid();
+                + compression.code() + " " + target.uuid() + from.map(f -> " from=" + f.process().name()).orElse("");
         SiteReply reply = replica.process().request(command, stepTimeout);
         if (!reply.ok()) {
             throw new IllegalStateException(replica.process().name() + ": `" + command + "` failed: " + reply.error());
@@ -493,7 +589,8 @@ public final class Bench implements AutoCloseable {
      * <ul>
      *   <li>fanout: the delta pulled by one replica, then by {@value #FANOUT} at once, each time from a
      *       master that no longer stores it (its stored streams of version 2 deleted first), so both
-     *       pay for one {@code btrfs send};
+     *       pay for one {@code btrfs send}; then through a peer ({@code fanout peer 4}): the first
+     *       replica pulls it from the master, then the other {@value #FANOUT}-1 at once from it;
      *   <li>resume: a full step through the relay uncut, then cut once it has carried half the uncut
      *       step's bytes and resumed by the next attempt; the stream is stored on the master already,
      *       for both (an untimed pull first, in the first repetition);
@@ -508,11 +605,14 @@ public final class Bench implements AutoCloseable {
                 repository.deleteStoredStreams(IMAGE, versions.v2().version());
                 List<ReplicaHandle> pulling = cases.fanout().subList(0, count);
                 long productions = storeProductions(master);
-                record(samples, caseKeys, "fanout " + count, Route.FANOUT.code(), "none", true,
-                        measureFanout(pulling, master, versions), of, progress);
+                String name = "fanout " + count;
+                record(samples, caseKeys, name, Route.FANOUT.code(), "none", true,
+                        measureFanout(name, Optional.empty(), pulling, master, versions), of, progress);
                 fanoutSends.computeIfAbsent(count, c -> new ArrayList<>()).add(storeProductions(master) - productions);
                 pulling.forEach(r -> deleteReceived(r, versions.v2().version()));
+                syncPeerPool();
             }
+            measureFanoutPeer(cases.fanout(), master, repository, versions, samples, caseKeys, of, progress);
         }
         if (cases.resume().isPresent()) {
             ReplicaHandle replica = cases.resume().get();
@@ -537,46 +637,71 @@ public final class Bench implements AutoCloseable {
     }
 
     /**
-     * The delta pulled by every replica of {@code pulling} at once; the sample's bytes are their sums,
-     * its seconds the time until the last one promoted, its CPU the master's and all replicas' together.
+     * {@code fanout peer 4}: the delta, no longer stored on the master, pulled by the site's serving
+     * replica from the master, then by the other {@value #FANOUT}-1 at once from it; then deleted
+     * everywhere again, the serving replica's stored streams of it with it (as its retention does).
      */
-    private Sample measureFanout(List<ReplicaHandle> pulling, MasterHandle master, Versions versions) {
+    private void measureFanoutPeer(List<ReplicaHandle> fanout, MasterHandle master, ImageRepository repository,
+                                   Versions versions, Map<String, List<Sample>> samples,
+                                   Map<String, String[]> caseKeys, String of, Consumer<String> progress) {
+        repository.deleteStoredStreams(IMAGE, versions.v2().version());
+        ReplicaHandle serving = fanout.get(0);
+        long servedBefore = served(serving);
+        String name = "fanout peer " + FANOUT;
+        record(samples, caseKeys, name, Route.FANOUT.code(), "none", true,
+                measureFanout(name, Optional.of(serving), fanout.subList(1, fanout.size()), master, versions), of,
+                progress);
+        List<SiteServed> measured = fanoutServed.get(name);
+        progress.accept(String.format(Locale.ROOT, "%s %s: bytes by source %s; %s's send service counted %d",
+                of, name, measured.get(measured.size() - 1).wireBySource(), serving.process().name(),
+                served(serving) - servedBefore));
+        SiteReply deleted = serving.process().request("delete " + IMAGE + " " + versions.v2().version(), COMMAND);
+        if (!deleted.ok()) {
+            throw new IllegalStateException(serving.process().name() + ": delete failed: " + deleted.error());
+        }
+        syncPeerPool();
+        fanout.subList(1, fanout.size()).forEach(r -> deleteReceived(r, versions.v2().version()));
+    }
+
+    /** As {@link #deleteSubvolumes} does for the replica pool: the cleaner done before the next measurement. */
+    private void syncPeerPool() {
+        runner.run(List.of("btrfs", "filesystem", "sync", peerMount.toString()), COMMAND);
+        runner.run(List.of("btrfs", "subvolume", "sync", peerMount.toString()), COMMAND);
+    }
+
+    /** The bytes {@code replica}'s send service served so far. */
+    private long served(ReplicaHandle replica) {
+        SiteReply reply = replica.process().request("served", COMMAND);
+        if (!reply.ok()) {
+            throw new IllegalStateException(replica.process().name() + ": served failed: " + reply.error());
+        }
+        return reply.number("bytes");
+    }
+
+    /**
+     * The delta pulled by every replica of {@code pulling} at once, from the master, or from {@code
+     * peer} once it pulled it from the master; the sample's bytes are their sums (the peer's step
+     * included), its seconds the time until the last one promoted, its CPU the master's and all
+     * replicas' together. What each source served is kept under {@code name}.
+     */
+    private Sample measureFanout(String name, Optional<ReplicaHandle> peer, List<ReplicaHandle> pulling,
+                                 MasterHandle master, Versions versions) {
         Map<String, Long> pids = new LinkedHashMap<>();
         pids.put("master", master.pid());
+        peer.ifPresent(r -> pids.put(r.process().name(), r.pid()));
         pulling.forEach(r -> pids.put(r.process().name(), r.pid()));
         sync();
         List<SiteReply> replies = new CopyOnWriteArrayList<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
         ProcessSampler.Observed observed;
         long start = System.nanoTime();
         try (ProcessSampler sampler = new ProcessSampler(pids)) {
-            List<Thread> threads = new ArrayList<>();
-            for (ReplicaHandle replica : pulling) {
-                Thread t = new Thread(() -> {
-                    try {
-                        replies.add(pull(replica, versions, true, Compression.NONE));
-                    } catch (RuntimeException e) {
-                        failures.add(e);
-                    }
-                }, "bench-fanout-" + replica.process().name());
-                t.start();
-                threads.add(t);
+            if (peer.isPresent()) {
+                replies.add(pull(peer.get(), versions, true, Compression.NONE));
             }
-            for (Thread t : threads) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while the fanout replicas pulled", e);
-                }
-            }
+            atOnce(pulling, "the delta", replica -> replies.add(pull(replica, versions, true, Compression.NONE, peer)));
             observed = sampler.stop();
         }
         long nanos = System.nanoTime() - start;
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("fanout of " + pulling.size() + ": " + failures.get(0).getMessage(),
-                    failures.get(0));
-        }
         Map<String, Double> cpu = new LinkedHashMap<>();
         Map<String, Long> rss = new LinkedHashMap<>();
         observed.cpuSeconds().forEach((group, seconds) -> cpu.merge(
@@ -586,6 +711,7 @@ public final class Bench implements AutoCloseable {
                 site.startsWith("replica-") ? "replica" : site, bytes, Math::max));
         long wire = replies.stream().mapToLong(r -> r.number("wire")).sum();
         long stream = replies.stream().mapToLong(r -> r.number("stream")).sum();
+        fanoutServed.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(SiteServed.of(replies));
         return new Sample(nanos / 1e9, wire, stream, Map.of(), rss, cpu, Optional.empty(), Optional.empty());
     }
 
@@ -918,7 +1044,7 @@ public final class Bench implements AutoCloseable {
      * issue's own first (raw, peers, CPU, link, memory), then those of the stream cases.
      */
     static List<Target> targets(List<CaseResult> cases, long maxPullRate, Map<Integer, List<Long>> fanoutSends,
-                                Optional<Map<String, Object>> link) {
+                                Map<String, List<SiteServed>> fanoutServed, Optional<Map<String, Object>> link) {
         List<Target> targets = new ArrayList<>();
         for (String step : List.of("full", "delta")) {
             find(cases, "loopback none", step).ifPresent(c -> c.ratioToRaw().ifPresent(r -> targets.add(new Target(
@@ -1013,6 +1139,8 @@ public final class Bench implements AutoCloseable {
                             one.get().cpuSeconds().getOrDefault("master children", 0.0) / gb,
                             fanoutSends.getOrDefault(FANOUT, List.of()), fanoutSends.getOrDefault(1, List.of()))));
         }
+        SiteServed.masterBytesPerSite(fanoutServed.getOrDefault("fanout peer " + FANOUT, List.of()),
+                fanoutServed.getOrDefault("fanout " + FANOUT, List.of()), FANOUT).ifPresent(targets::add);
         Optional<CaseResult> uncut = find(cases, "resume uncut", "full");
         Optional<CaseResult> cut = find(cases, "resume cut", "full");
         if (uncut.isPresent() && cut.isPresent()) {
@@ -1206,6 +1334,7 @@ public final class Bench implements AutoCloseable {
                 });
         ShapedLink.deleteNamespace(runner, "icbd-bench-m-" + tag);
         ShapedLink.deleteNamespace(runner, "icbd-bench-r-" + tag);
+        LoopPool.destroy(dir.resolve(PEER_POOL + ".img"), dir.resolve(PEER_POOL));
         LoopPool.destroy(dir.resolve("replica.img"), dir.resolve("replica"));
         LoopPool.destroy(dir.resolve("master.img"), dir.resolve("master"));
         deleteTree(dir);
@@ -1311,6 +1440,7 @@ public final class Bench implements AutoCloseable {
         if (l != null) {
             l.close();
         }
+        LoopPool.destroy(peerFile, peerMount);
         LoopPool.destroy(replicaFile, replicaMount);
         LoopPool.destroy(masterFile, masterMount);
         if (succeeded) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.icbd.rcs.bench.chaos.ChaosLink;
@@ -25,13 +26,20 @@ import org.icbd.rcs.btrfs.BtrfsTool;
 import org.icbd.rcs.command.CommandRunner;
 import org.icbd.rcs.events.Compression;
 import org.icbd.rcs.events.HeldVersion;
+import org.icbd.rcs.events.Sources;
 import org.icbd.rcs.events.TransferStep;
+import org.icbd.rcs.master.ssh.SendObserver;
 import org.icbd.rcs.rate.Throttle;
 import org.icbd.rcs.replica.config.ReplicaSettings;
 import org.icbd.rcs.replica.disk.ReplicaPool;
+import org.icbd.rcs.replica.disk.VersionStore;
 import org.icbd.rcs.replica.pull.HostKeyPin;
 import org.icbd.rcs.replica.pull.MasterClient;
 import org.icbd.rcs.replica.pull.MasterEndpoint;
+import org.icbd.rcs.replica.pull.TrustedSources;
+import org.icbd.rcs.replica.serve.PeerServer;
+import org.icbd.rcs.replica.serve.PoolVersions;
+import org.icbd.rcs.replica.serve.ServeConfig;
 import org.icbd.rcs.replica.step.AbortSignal;
 import org.icbd.rcs.replica.step.PullStepRunner;
 import org.icbd.rcs.replica.step.StepObserver;
@@ -51,11 +59,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Protocol, one command per stdin line, one {@link SiteReply} per stdout line:
  * <ul>
- *   <li>{@code pull <image> <version> <parent|-> <none|lz4|zstd> <uuid> [tcp]}: one step (with {@code tcp},
- *       its stream over {@code transport=tcp}), its parent found in
+ *   <li>{@code pull <image> <version> <parent|-> <none|lz4|zstd> <uuid> [tcp] [from=<source>]}: one step
+ *       (with {@code tcp}, its stream over {@code transport=tcp}; with {@code from}, the step names that
+ *       source, which the runner resolves through its {@link TrustedSources} as the service does: a peer
+ *       given by {@code peer}, else the master), its parent found in
  *       the pool by version, run again at once after a transient failure (a cut link: the next attempt
  *       resumes from the bytes held), as the service retries a task; {@code ok wire= stream= nanos=
- *       connect= transfer= promote= cipher= attempts=}, {@code wire} and {@code nanos} over every attempt
+ *       connect= transfer= promote= cipher= attempts= source=}, {@code wire} and {@code nanos} over every
+ *       attempt, {@code source} the id of the source the step was pulled from
+ *   <li>{@code serve <host> <max-downstreams> <host-key> <host-key-pin> <authorized-keys>}: starts this
+ *       replica's own send service over its pool, the service's {@link PeerServer} over {@link
+ *       PoolVersions} (its own host key, generated when missing; its own authorized keys), on a free
+ *       port; writes its host key to {@code host-key-pin} for its downstreams; {@code ok ssh=<port>
+ *       fingerprint=}
+ *   <li>{@code peer <id> <host> <port> <host-key-pin>}: trusts a serving replica as source {@code id},
+ *       its host key pinned, as {@code icbd.replica.peers} does; {@code ok}
+ *   <li>{@code served}: the bytes this replica's send service put on its channels so far; {@code ok bytes=}
+ *   <li>{@code delete <image> <version>}: deletes a held version as the service's retention does (the
+ *       stored streams of it dropped when serving); {@code ok}
  *   <li>{@code probe <host> <port> <bytes>}: reads that many bytes from a {@link ProbeServer};
  *       {@code ok bytes= nanos=}
  *   <li>{@code cut <bytes>} (with the relay): the next pull's connection is cut once it has carried
@@ -64,7 +85,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The site ends when its stdin ends.
  */
-public final class ReplicaSite {
+public final class ReplicaSite implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSite.class);
     private static final int COPY_BUFFER_BYTES = 1 << 20;
@@ -100,21 +121,36 @@ public final class ReplicaSite {
 
     private final String replicaId;
     private final ReplicaPool pool;
-    private final PullStepRunner steps;
+    private final BtrfsTool btrfs;
+    private final KeyPair identity;
+    /** Builds a step runner over the given sources, with this site's settings. */
+    private final Function<TrustedSources, PullStepRunner> runners;
+    private final MasterClient master;
+    /** The trusted peers so far, by id ({@code peer}). */
+    private final Map<String, MasterClient> peers = new LinkedHashMap<>();
+    /** The runner over the master and the trusted peers; rebuilt when a peer is added. */
+    private PullStepRunner steps;
     /** The same runner over a client whose endpoint says {@code transport: tcp}. */
     private final PullStepRunner tcpSteps;
     /** Names each step in the runner's logs: the bench has no tasks. */
     private final AtomicLong stepCount = new AtomicLong();
-
     private final Optional<ChaosLink> relay;
+    /** This replica's send service, once {@code serve} started it. */
+    private Optional<PeerServer> server = Optional.empty();
+    private final AtomicLong served = new AtomicLong();
 
-    private ReplicaSite(String replicaId, ReplicaPool pool, PullStepRunner steps, PullStepRunner tcpSteps,
+    private ReplicaSite(String replicaId, ReplicaPool pool, BtrfsTool btrfs, KeyPair identity, MasterClient master,
+                        Function<TrustedSources, PullStepRunner> runners, PullStepRunner tcpSteps,
                         Optional<ChaosLink> relay) {
-        this.tcpSteps = tcpSteps;
-        this.relay = relay;
         this.replicaId = replicaId;
         this.pool = pool;
-        this.steps = steps;
+        this.btrfs = btrfs;
+        this.identity = identity;
+        this.master = master;
+        this.runners = runners;
+        this.steps = runners.apply(TrustedSources.masterOnly(replicaId, master));
+        this.tcpSteps = tcpSteps;
+        this.relay = relay;
     }
 
     public static int run(Settings settings, BufferedReader in, PrintWriter out) throws Exception {
@@ -138,14 +174,13 @@ public final class ReplicaSite {
         try (AutoCloseable link = () -> relay.ifPresent(ChaosLink::close);
              MasterClient master = new MasterClient(replicaId, endpoint);
              ReplicaPool pool = ReplicaPool.open(replicaId, settings.root(), btrfs, new BtrfsFsCheck(btrfs));
-             PullStepRunner steps = new PullStepRunner(replicaId, pool, master,
-                     ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
-                     settings.maxPullRate().map(Throttle::new));
              MasterClient tcpMaster = new MasterClient(replicaId, endpoint.withTransport(Transport.TCP));
              PullStepRunner tcpSteps = new PullStepRunner(replicaId, pool, tcpMaster,
                      ReplicaSettings.DEFAULT_PROGRESS_INTERVAL, Clock.systemUTC(),
-                     settings.maxPullRate().map(Throttle::new))) {
-            ReplicaSite site = new ReplicaSite(replicaId, pool, steps, tcpSteps, relay);
+                     settings.maxPullRate().map(Throttle::new));
+             ReplicaSite site = new ReplicaSite(replicaId, pool, btrfs, identity, master,
+                     sources -> new PullStepRunner(replicaId, pool, sources, ReplicaSettings.DEFAULT_PROGRESS_INTERVAL,
+                             Clock.systemUTC(), settings.maxPullRate().map(Throttle::new)), tcpSteps, relay)) {
             out.println(SiteReply.ok(Map.of("pid", ProcessHandle.current().pid(),
                     "java", System.getProperty("java.version"))).render());
             out.flush();
@@ -167,11 +202,20 @@ public final class ReplicaSite {
     private SiteReply handle(String[] words) throws IOException {
         return switch (words[0]) {
             case "pull" -> {
-                if (words.length != 7) {
+                if (words.length < 6 || words.length > 8) {
                     require(words, 6);
                 }
+                Transport transport = Transport.SSH;
+                String source = Sources.MASTER;
+                for (int i = 6; i < words.length; i++) {
+                    if (words[i].startsWith("from=")) {
+                        source = words[i].substring("from=".length());
+                    } else {
+                        transport = Transport.forCode(words[i]);
+                    }
+                }
                 yield pull(words[1], Integer.parseInt(words[2]), words[3], Compression.forCode(words[4]), words[5],
-                        words.length == 7 ? Transport.forCode(words[6]) : Transport.SSH);
+                        transport, source);
             }
             case "probe" -> {
                 require(words, 4);
@@ -183,8 +227,78 @@ public final class ReplicaSite {
                         .cutAfter(Long.parseLong(words[1]));
                 yield SiteReply.ok(Map.of());
             }
+            case "serve" -> {
+                require(words, 6);
+                yield serve(words[1], Integer.parseInt(words[2]), Path.of(words[3]), Path.of(words[4]),
+                        Path.of(words[5]));
+            }
+            case "peer" -> {
+                require(words, 5);
+                yield peer(words[1], words[2], Integer.parseInt(words[3]), Path.of(words[4]));
+            }
+            case "served" -> {
+                require(words, 1);
+                yield SiteReply.ok(Map.of("bytes", served.get()));
+            }
+            case "delete" -> {
+                require(words, 3);
+                VersionStore store = server.map(s -> s.droppingStreamsOf(pool)).orElse(pool);
+                store.deleteVersion(words[1], Integer.parseInt(words[2]));
+                yield SiteReply.ok(Map.of());
+            }
             default -> SiteReply.error("unknown command " + words[0]);
         };
+    }
+
+    /**
+     * Starts this replica's send service as the service does with {@code icbd.replica.serve.enabled}:
+     * {@link PeerServer} over {@link PoolVersions}, counting the bytes it serves.
+     */
+    private SiteReply serve(String host, int maxDownstreams, Path hostKey, Path hostKeyPin, Path authorizedKeys)
+            throws IOException {
+        if (server.isPresent()) {
+            throw new IllegalStateException("already serving on port " + server.get().server().port());
+        }
+        ServeConfig config = new ServeConfig(host, 0, host, hostKey, authorizedKeys,
+                ReplicaSettings.Serve.DEFAULT_USER, maxDownstreams);
+        SendObserver counting = new SendObserver() {
+            @Override
+            public void served(Compression compression, long bytes) {
+                served.addAndGet(bytes);
+            }
+        };
+        PeerServer started = PeerServer.start(replicaId, config, new PoolVersions(replicaId, pool, btrfs,
+                new BtrfsFsCheck(btrfs)), counting);
+        server = Optional.of(started);
+        Files.writeString(hostKeyPin, started.server().hostKeyEntry() + "\n");
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("ssh", started.server().port());
+        reply.put("fingerprint", started.announcement().hostKeyFingerprint());
+        return SiteReply.ok(reply);
+    }
+
+    /**
+     * Trusts the serving replica {@code id} at {@code host:port}, its host key pinned from {@code
+     * hostKeyPin}, with this replica's own identity, as a configured peer of the service; the step
+     * runner is rebuilt over the master and every peer trusted so far.
+     */
+    private SiteReply peer(String id, String host, int port, Path hostKeyPin) throws IOException {
+        if (peers.containsKey(id)) {
+            throw new IllegalStateException("peer " + id + " is trusted already");
+        }
+        PublicKey key = HostKeyPin.parse(Files.readString(hostKeyPin), host, port);
+        peers.put(id, new MasterClient(replicaId, new MasterEndpoint(host, port, ReplicaSettings.Serve.DEFAULT_USER,
+                key, identity, ReplicaSettings.Ssh.DEFAULT_CONNECT_TIMEOUT, ReplicaSettings.Ssh.DEFAULT_STALL_TIMEOUT)));
+        steps.close();
+        steps = runners.apply(new TrustedSources(replicaId, master, peers));
+        return SiteReply.ok(Map.of());
+    }
+
+    @Override
+    public void close() {
+        steps.close();
+        server.ifPresent(PeerServer::close);
+        peers.values().forEach(MasterClient::close);
     }
 
     private static void require(String[] words, int count) {
@@ -200,7 +314,7 @@ public final class ReplicaSite {
      * {@code parent}, named by its received uuid as a planner names it.
      */
     private SiteReply pull(String image, int version, String parent, Compression compression, String uuid,
-                           Transport transport) {
+                           Transport transport, String source) {
         PullStepRunner steps = transport == Transport.TCP ? tcpSteps : this.steps;
         TransferStep step;
         if (parent.equals("-")) {
@@ -212,6 +326,9 @@ public final class ReplicaSite {
                     .orElseThrow(() -> new IllegalStateException("the parent, version " + parentVersion + " of "
                             + image + ", is not in " + pool.versionsDir(image) + "; pull it first"));
             step = TransferStep.delta(parentVersion, parentUuid, version, uuid);
+        }
+        if (!source.equals(Sources.MASTER)) {
+            step = step.from(source);
         }
         StepOrder order = new StepOrder(replicaId + "-step-" + stepCount.incrementAndGet(), image, step, compression);
         long start = System.nanoTime();
@@ -252,6 +369,7 @@ public final class ReplicaSite {
         reply.put("promote", t.promote().toNanos());
         reply.put("cipher", CIPHER);
         reply.put("attempts", attempts);
+        reply.put("source", applied.source());
         return SiteReply.ok(reply);
     }
 

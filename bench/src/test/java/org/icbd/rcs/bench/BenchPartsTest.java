@@ -83,7 +83,7 @@ class BenchPartsTest {
                 result("btrbk", "full", 9.6, gb, gb, Optional.of(2.4), Map.of(), Map.of()),
                 result("link lz4", "full", 5.0, gb / 2, gb, Optional.empty(), Map.of(), Map.of()));
         Map<String, Target> byName = new LinkedHashMap<>();
-        Bench.targets(cases, 50_000_000L, Map.of(), Optional.of(Map.of("probeMBps", 110.0)))
+        Bench.targets(cases, 50_000_000L, Map.of(), Map.of(), Optional.of(Map.of("probeMBps", 110.0)))
                 .forEach(t -> byName.put(t.name(), t));
 
         assertEquals(List.of("loopback-none-full-x-raw", "btrbk-full-speedup", "openssh-full-ratio",
@@ -102,6 +102,58 @@ class BenchPartsTest {
         assertEquals(1.1, byName.get("link-lz4-full-x-wire-floor").value(), 1e-9);
         assertFalse(byName.get("replica-jvm-peak-rss-mib").met());
         assertTrue(byName.get("master-jvm-peak-rss-mib").met());
-        assertTrue(Bench.targets(List.of(), 50_000_000L, Map.of(), Optional.empty()).isEmpty());
+        assertTrue(Bench.targets(List.of(), 50_000_000L, Map.of(), Map.of(), Optional.empty()).isEmpty());
+    }
+
+    private static SiteReply pulled(String source, long wire, long stream) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("wire", wire);
+        fields.put("stream", stream);
+        fields.put("source", source);
+        return SiteReply.parse(SiteReply.ok(fields).render());
+    }
+
+    @Test
+    void aSiteServedGroupsTheReplicasWireBytesBySource() {
+        SiteServed plain = SiteServed.of(List.of(pulled("master", 1000, 990), pulled("master", 1001, 990),
+                pulled("master", 1000, 990), pulled("master", 1002, 990)));
+        assertEquals(Map.of("master", 4003L), plain.wireBySource());
+        assertEquals(990, plain.streamBytes());
+        assertTrue(plain.peers().isEmpty());
+        SiteServed peer = SiteServed.of(List.of(pulled("master", 1000, 990), pulled("replica-fanout-1", 1000, 990),
+                pulled("replica-fanout-1", 1001, 990), pulled("replica-fanout-1", 1000, 990)));
+        assertEquals(1000, peer.master());
+        assertEquals(Map.of("replica-fanout-1", 3001L), peer.peers());
+        assertEquals(1000 / 990.0, peer.masterStreams(), 1e-9);
+        // One stream is the master's: a received snapshot's stream is a few bytes longer.
+        assertEquals(990, SiteServed.of(List.of(pulled("replica-fanout-1", 1070, 1060), pulled("master", 1000, 990)))
+                .streamBytes());
+        assertEquals(1060, SiteServed.of(List.of(pulled("replica-fanout-1", 1080, 1070),
+                pulled("replica-fanout-1", 1070, 1060))).streamBytes());
+        assertThrows(IllegalArgumentException.class, () -> SiteServed.of(List.of()));
+    }
+
+    @Test
+    void theMastersBytesPerSiteAreOneStreamThroughAPeerAndFanoutsWithout() {
+        long stream = 1_000_000;
+        List<SiteServed> throughPeer = List.of(
+                new SiteServed(Map.of("master", 1_010_000L, "replica-fanout-1", 3_030_000L), stream),
+                new SiteServed(Map.of("master", 1_020_000L, "replica-fanout-1", 3_030_000L), stream),
+                new SiteServed(Map.of("master", 1_100_000L, "replica-fanout-1", 3_030_000L), stream));
+        List<SiteServed> plain = List.of(new SiteServed(Map.of("master", 4_040_000L), stream));
+        Target t = SiteServed.masterBytesPerSite(throughPeer, plain, 4).orElseThrow();
+        assertEquals("fanout-master-bytes-per-site", t.name());
+        assertEquals(1_020_000, t.value(), 1e-9, "the median measurement's master bytes");
+        assertTrue(t.met(), t.toString());
+        assertTrue(t.detail().contains("peer replica-fanout-1 3030000 bytes (3.03x)"), t.detail());
+        assertTrue(t.detail().contains("plain fanout 4: the master 4040000 bytes (4.04x)"), t.detail());
+        // The plain fanout alone is no measurement through a peer; a master serving each replica misses the goal.
+        assertTrue(SiteServed.masterBytesPerSite(List.of(), plain, 4).isEmpty());
+        assertFalse(SiteServed.masterBytesPerSite(plain, List.of(), 4).orElseThrow().met());
+        assertThrows(IllegalArgumentException.class, () -> new SiteServed(Map.of(), 0));
+
+        Map<String, List<SiteServed>> served = Map.of("fanout peer 4", throughPeer, "fanout 4", plain);
+        assertEquals(List.of("fanout-master-bytes-per-site"), Bench.targets(List.of(), 50_000_000L, Map.of(), served,
+                Optional.empty()).stream().map(Target::name).toList());
     }
 }

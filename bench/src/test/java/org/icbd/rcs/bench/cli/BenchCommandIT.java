@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code icbd bench} end to end at the smallest size, one repetition: it completes, its JSON holds
  * every case with bytes and the targets with their figures, the peers received the versions sent
- * (their received uuids), and it leaves no mount, loop device, namespace or process (the private
- * sshd included). No figure is asserted: this machine's load decides them.
+ * (their received uuids), through a site peer the master served the delta once for the four
+ * fanout replicas (counted from their replies), and it leaves no mount, loop device, namespace or
+ * process (the private sshd included). No figure is asserted: this machine's load decides them.
  */
 class BenchCommandIT {
 
@@ -35,7 +36,7 @@ class BenchCommandIT {
     @Test
     void everyCaseRunsAndNothingIsLeftBehind() throws Exception {
         Path json = tmp.resolve("report").resolve("bench.json");
-        CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "raw,loopback,link,openssh",
+        CliRun run = CliRun.of("bench", "--size", "64M", "--repeat", "1", "--cases", "raw,loopback,link,openssh,fanout",
                 "--work-dir", tmp.resolve("work").toString(), "--json-out", json.toString());
         // The figures are for the reader of the test's log, never asserted.
         LOG.info("icbd bench at 64M printed:\n{}", run.out());
@@ -56,11 +57,43 @@ class BenchCommandIT {
                 assertTrue(seen.contains(name + "/" + step), name + "/" + step + " missing from " + seen);
             }
         }
+        for (String name : List.of("fanout 1", "fanout 4", "fanout peer 4")) {
+            assertTrue(seen.contains(name + "/delta"), name + "/delta missing from " + seen);
+        }
         assertTrue(report.get("link").get("probeMBps").asDouble() > 0, report.get("link").toString());
         assertReceived(report, "openssh");
+        assertMasterServedTheSiteOnce(report);
         assertTargets(report, List.of("loopback-none-full-x-raw", "loopback-none-delta-x-raw", "openssh-full-ratio",
                 "openssh-delta-ratio", "loopback-full-cpu-s-per-gb", "link-lz4-full-x-wire-floor",
-                "link-lz4-delta-x-wire-floor", "master-jvm-peak-rss-mib", "replica-jvm-peak-rss-mib"));
+                "link-lz4-delta-x-wire-floor", "master-jvm-peak-rss-mib", "replica-jvm-peak-rss-mib",
+                "fanout-master-cpu-ratio", "fanout-master-bytes-per-site"));
+    }
+
+    /**
+     * Through a peer, the master's wire bytes for the site of four (counted from the replicas'
+     * replies, by source) are one delta stream's, where the plain fanout's are four; every replica
+     * received the delta whole (four streams in the case).
+     */
+    private static void assertMasterServedTheSiteOnce(JsonNode report) {
+        long stream = caseOf(report, "fanout 1", "delta").get("streamBytes").asLong();
+        JsonNode peer = caseOf(report, "fanout peer 4", "delta");
+        // A received snapshot's stream is a few bytes longer than the master's original.
+        assertTrue(peer.get("streamBytes").asLong() >= 4 * stream
+                && peer.get("streamBytes").asLong() < 4.01 * stream, peer.toString());
+        assertEquals(4 * stream, caseOf(report, "fanout 4", "delta").get("streamBytes").asLong());
+        JsonNode target = null;
+        for (JsonNode t : report.get("targets")) {
+            if (t.get("name").asText().equals("fanout-master-bytes-per-site")) {
+                target = t;
+            }
+        }
+        assertTrue(target != null, report.get("targets").toString());
+        double streams = target.get("value").asDouble() / stream;
+        assertTrue(streams >= 1.0 && streams <= 1.05, "the master served " + streams + " streams to the site through"
+                + " a peer: " + target);
+        assertTrue(target.get("met").asBoolean(), target.toString());
+        assertTrue(target.get("detail").asText().contains("peer replica-fanout-1 "), target.toString());
+        assertTrue(target.get("detail").asText().contains("plain fanout 4: the master "), target.toString());
     }
 
     @Test
