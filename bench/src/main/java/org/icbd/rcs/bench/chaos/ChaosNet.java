@@ -67,21 +67,29 @@ final class ChaosNet implements AutoCloseable {
         cleanStale(runner);
         long pid = ProcessHandle.current().pid();
         String addresses = runner.run(List.of("ip", "-o", "-4", "addr", "show"), TIMEOUT).stdout();
+        ChaosNet net = null;
         int slot = -1;
-        for (int i = 0; i < SLOTS; i++) {
+        for (int i = 0; i < SLOTS && net == null; i++) {
             int s = (int) ((pid + i) % SLOTS);
-            if (!addresses.contains(" 10.233." + 16 * s + ".")) {
+            if (addresses.contains(" 10.233." + 16 * s + ".")) {
+                continue;
+            }
+            ChaosNet candidate = new ChaosNet(runner, pid, "10.233." + 16 * s + ".1");
+            try {
+                candidate.run("ip", "addr", "add", candidate.hostAddress + "/32", "dev", "lo", "label",
+                        "lo:" + DEVICE_PREFIX + pid);
+                net = candidate;
                 slot = s;
-                break;
+            } catch (CommandException e) {
+                // A campaign that started at the same moment took this slot first: try the next one.
+                LOG.debug("chaos: slot {} taken meanwhile: {}", s, e.getMessage());
             }
         }
-        if (slot < 0) {
+        if (net == null) {
             throw new IllegalStateException("every chaos address slot (10.233.0.0/16) is in use by " + SLOTS
                     + " running campaigns: wait for one to end");
         }
-        ChaosNet net = new ChaosNet(runner, pid, "10.233." + 16 * slot + ".1");
         try {
-            net.run("ip", "addr", "add", net.hostAddress + "/32", "dev", "lo", "label", "lo:" + DEVICE_PREFIX + pid);
             int n = 0;
             for (String replica : replicas) {
                 n++;
