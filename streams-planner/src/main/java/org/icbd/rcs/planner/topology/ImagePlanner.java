@@ -55,7 +55,8 @@ final class ImagePlanner implements Processor<String, ImageInput, String, Planne
     private static final Logger LOG = LoggerFactory.getLogger(ImagePlanner.class);
     /**
      * Decoded values kept per store of one task: every pair of a 30,000-replica fleet (90,000 pairs
-     * on three partitions), in about 2.5 KB per pair across the four stores.
+     * on three partitions). Measured: the planner's peak RSS at 10,000 replicas (30,000 pairs) rose
+     * by 57-79 MiB with them, about 2-2.7 KB per pair across the four stores.
      */
     static final int DECODED_VALUES = 40_000;
 
